@@ -1,0 +1,62 @@
+# Every command people and CI run. `make serve` and `make test` install what is missing first.
+SHELL := /bin/bash
+PYTHON ?= python3
+POETRY_VERSION := 2.5.1
+TOOLS := .tools
+POETRY := $(TOOLS)/poetry/bin/poetry
+VENV := .venv
+BIN := $(VENV)/bin
+RIE := $(TOOLS)/rie/aws-lambda-rie
+export POETRY_VIRTUALENVS_IN_PROJECT := true
+export POETRY_NO_INTERACTION := 1
+
+.PHONY: install serve train test unit integration lint format check-infra rie bench clean
+
+install: $(VENV)/.installed
+
+$(POETRY):
+	$(PYTHON) -m venv $(TOOLS)/poetry
+	$(TOOLS)/poetry/bin/pip install --quiet poetry==$(POETRY_VERSION)
+
+$(VENV)/.installed: $(POETRY) pyproject.toml poetry.lock
+	$(POETRY) sync --with dev,train
+	touch $@
+
+serve: install
+	$(BIN)/inferno serve
+
+train: install
+	$(BIN)/inferno train
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# IaC, Dockerfile and workflow checkers live in their own environment (see .ci/checkers).
+check-infra:
+	bash .ci/check-infra
+
+rie: $(RIE)
+
+$(RIE): | install
+	bash .ci/fetch-rie $(RIE)
+
+test: install rie lint check-infra
+	$(BIN)/pytest
+
+unit: install
+	$(BIN)/pytest tests/unit
+
+integration: install rie
+	$(BIN)/pytest tests/integration
+
+bench: install
+	bash bench/run
+
+clean:
+	rm -rf $(VENV) $(TOOLS) .mypy_cache .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Code every runtime shares: settings, schemas, the model store and registry, observability."""
