@@ -1,0 +1,47 @@
+"""The CloudWatch metrics contract: names, units and dimensions the service emits (see README)."""
+
+from dataclasses import dataclass
+
+DEFAULT_NAMESPACE = "InfernoMLaaS"
+DEFAULT_SERVICE = "inferno"
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    """One metric of the contract; `service` is added to every dimension set."""
+
+    name: str
+    unit: str
+    dimensions: tuple[str, ...]
+    emitted: str
+
+
+REQUEST_COUNT = MetricSpec("RequestCount", "Count", ("route",), "every HTTP request, once")
+REQUEST_LATENCY = MetricSpec(
+    "RequestLatency", "Milliseconds", ("route",), "every HTTP request, time to the response"
+)
+ERROR_COUNT = MetricSpec(
+    "ErrorCount", "Count", ("route", "status_class"), "every response with a 4xx or 5xx status"
+)
+PREDICTION_COUNT = MetricSpec(
+    "PredictionCount", "Count", ("model", "label"), "every item predicted, by predicted label"
+)
+MODEL_LOAD_TIME = MetricSpec(
+    "ModelLoadTime", "Milliseconds", ("model",), "every successful model load or hot swap"
+)
+MODEL_LOAD_FAILURE = MetricSpec(
+    "ModelLoadFailure", "Count", ("model",), "every failed load, start-up retry or refresh"
+)
+COLD_START = MetricSpec(
+    "ColdStart", "Count", ("function_name",), "first invocation of a Lambda execution environment"
+)
+
+ALL_METRICS = (
+    REQUEST_COUNT,
+    REQUEST_LATENCY,
+    ERROR_COUNT,
+    PREDICTION_COUNT,
+    MODEL_LOAD_TIME,
+    MODEL_LOAD_FAILURE,
+    COLD_START,
+)
