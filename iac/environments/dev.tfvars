@@ -1,0 +1,14 @@
+# terraform apply -var-file=environments/dev.tfvars
+region                     = "us-east-1"
+environment                = "dev"
+github_repository          = "your-org/inferno-mlaas"
+single_nat_gateway         = true
+desired_count              = 2
+min_capacity               = 2
+max_capacity               = 4
+task_cpu                   = 512
+task_memory                = 1024
+log_retention_days         = 30
+enable_deletion_protection = false
+# certificate_arn          = "arn:aws:acm:us-east-1:123456789012:certificate/..."
+# alarm_email              = "oncall@example.com"

@@ -1,0 +1,84 @@
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+data "aws_region" "current" {}
+
+locals {
+  prefix     = "${var.name}-${var.environment}"
+  account_id = data.aws_caller_identity.current.account_id
+  partition  = data.aws_partition.current.partition
+
+  # The container contract (Dockerfile CMD, Settings.port, tests/iac check they agree).
+  container_name    = "app"
+  container_port    = 8000
+  health_check_path = "/ready"
+
+  # uvicorn --timeout-graceful-shutdown is 20 s; ECS waits this long before SIGKILL.
+  stop_timeout_seconds = 30
+  # A cold task downloads its model from S3 (up to ~60 s); ECS ignores failing health checks
+  # for this long after a task starts.
+  health_check_grace_seconds = 120
+  # Longest request is well under a second; 30 s lets in-flight and keep-alive requests drain.
+  deregistration_delay_seconds = 30
+  alb_idle_timeout_seconds     = 60
+
+  # EMF metrics the service writes (shared/metric_names.py is the source; tests/iac compares).
+  metrics_namespace = "InfernoMLaaS"
+  service_name      = var.name
+  app_metrics = {
+    RequestCount     = { unit = "Count", stat = "Sum", dimensions = ["service", "route"] }
+    RequestLatency   = { unit = "Milliseconds", stat = "p99", dimensions = ["service", "route"] }
+    ErrorCount       = { unit = "Count", stat = "Sum", dimensions = ["service", "route", "status_class"] }
+    PredictionCount  = { unit = "Count", stat = "Sum", dimensions = ["service", "model", "label"] }
+    ModelLoadTime    = { unit = "Milliseconds", stat = "Maximum", dimensions = ["service", "model"] }
+    ModelLoadFailure = { unit = "Count", stat = "Sum", dimensions = ["service", "model"] }
+  }
+
+  # Environment of the container: Settings fields (upper-cased) plus Powertools' own variables.
+  container_environment = [
+    { name = "MODEL_BUCKET_NAME", value = aws_s3_bucket.models.id },
+    { name = "MODEL_PREFIX", value = var.model_prefix },
+    { name = "MODEL_NAME", value = var.model_name },
+    { name = "MODEL_ALIAS", value = var.model_alias },
+    { name = "MODEL_DIR", value = "/tmp/model_store" },
+    { name = "LOG_LEVEL", value = var.log_level },
+    { name = "METRICS_FLUSH_SECONDS", value = "60" },
+    { name = "MODEL_REFRESH_SECONDS", value = "30" },
+    { name = "POWERTOOLS_SERVICE_NAME", value = local.service_name },
+    { name = "POWERTOOLS_METRICS_NAMESPACE", value = local.metrics_namespace },
+  ]
+
+  container_definition = {
+    name                   = local.container_name
+    image                  = "${aws_ecr_repository.this.repository_url}:${var.image_tag}"
+    essential              = true
+    readonlyRootFilesystem = true
+    user                   = "10001:10001"
+    stopTimeout            = local.stop_timeout_seconds
+    portMappings = [
+      { containerPort = local.container_port, hostPort = local.container_port, protocol = "tcp" },
+    ]
+    environment = local.container_environment
+    mountPoints = [
+      { sourceVolume = "tmp", containerPath = "/tmp", readOnly = false },
+    ]
+    healthCheck = {
+      command     = ["CMD", "python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:${local.container_port}${local.health_check_path}', timeout=4)"]
+      interval    = 15
+      timeout     = 5
+      retries     = 3
+      startPeriod = 90
+    }
+    logConfiguration = {
+      logDriver = "awslogs"
+      options = {
+        awslogs-group         = aws_cloudwatch_log_group.app.name
+        awslogs-region        = var.region
+        awslogs-stream-prefix = "app"
+        # Non-blocking: a slow CloudWatch never stalls requests. The buffer holds ~25 s of
+        # logs at peak rate before lines (and EMF metrics in them) are dropped.
+        mode            = "non-blocking"
+        max-buffer-size = "25m"
+      }
+    }
+  }
+}

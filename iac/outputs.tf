@@ -1,0 +1,64 @@
+output "service_url" {
+  description = "Base URL of the API (the ALB; point a DNS name at it for HTTPS)."
+  value       = "${local.https ? "https" : "http"}://${aws_lb.this.dns_name}"
+}
+
+output "alb_dns_name" {
+  description = "DNS name of the ALB."
+  value       = aws_lb.this.dns_name
+}
+
+output "ecr_repository_url" {
+  description = "ECR repository CI pushes SHA-tagged images to."
+  value       = aws_ecr_repository.this.repository_url
+}
+
+output "model_bucket" {
+  description = "Bucket of the model store (MODEL_BUCKET_NAME)."
+  value       = aws_s3_bucket.models.id
+}
+
+output "model_store_uri" {
+  description = "Root of the model store, for `inferno publish --store`."
+  value       = "s3://${aws_s3_bucket.models.id}/${var.model_prefix}"
+}
+
+output "deploy_role_arn" {
+  description = "Set this as the repository variable AWS_DEPLOY_ROLE_ARN."
+  value       = aws_iam_role.deploy.arn
+}
+
+output "task_role_arn" {
+  description = "Role of the application containers (reads the model prefix only)."
+  value       = aws_iam_role.task.arn
+}
+
+output "execution_role_arn" {
+  description = "Role the ECS agent uses to pull the image and write logs."
+  value       = aws_iam_role.execution.arn
+}
+
+output "ecs_cluster" {
+  description = "ECS cluster name."
+  value       = aws_ecs_cluster.this.name
+}
+
+output "ecs_service" {
+  description = "ECS service name."
+  value       = aws_ecs_service.this.name
+}
+
+output "deploy_parameter" {
+  description = "SSM parameter the workflows read (set DEPLOY_PARAMETER if not /inferno/prod/deploy)."
+  value       = aws_ssm_parameter.deploy.name
+}
+
+output "alarm_topic_arn" {
+  description = "SNS topic of the alarms."
+  value       = aws_sns_topic.alarms.arn
+}
+
+output "dashboard_name" {
+  description = "CloudWatch dashboard of the service."
+  value       = aws_cloudwatch_dashboard.this.dashboard_name
+}

@@ -1,0 +1,287 @@
+variable "region" {
+  description = "AWS region of the whole footprint."
+  type        = string
+  default     = "us-east-1"
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]$", var.region))
+    error_message = "region must look like us-east-1."
+  }
+}
+
+variable "name" {
+  description = "Prefix of every resource name; also the Powertools service name."
+  type        = string
+  default     = "inferno"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,20}$", var.name))
+    error_message = "name must be 2-21 lowercase letters, digits or dashes, starting with a letter."
+  }
+}
+
+variable "environment" {
+  description = "Environment name (dev, staging, prod); part of every resource name."
+  type        = string
+
+  validation {
+    condition     = contains(["dev", "staging", "prod"], var.environment)
+    error_message = "environment must be one of dev, staging, prod."
+  }
+}
+
+variable "github_repository" {
+  description = "GitHub repository (owner/name) whose main branch may deploy through OIDC."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$", var.github_repository))
+    error_message = "github_repository must be owner/name."
+  }
+}
+
+variable "create_github_oidc_provider" {
+  description = "Create the account-wide GitHub OIDC provider; false when another stack in the account already did."
+  type        = bool
+  default     = true
+}
+
+# --- Network -------------------------------------------------------------------------------
+
+variable "vpc_cidr" {
+  description = "CIDR of the VPC created when vpc_id is null."
+  type        = string
+  default     = "10.40.0.0/16"
+
+  validation {
+    condition     = can(cidrhost(var.vpc_cidr, 0))
+    error_message = "vpc_cidr must be a valid IPv4 CIDR block."
+  }
+}
+
+variable "az_count" {
+  description = "Availability zones used by a created VPC (tasks spread across them)."
+  type        = number
+  default     = 2
+
+  validation {
+    condition     = var.az_count >= 2 && var.az_count <= 4
+    error_message = "az_count must be between 2 and 4."
+  }
+}
+
+variable "availability_zones" {
+  description = "Zone names to spread a created VPC over; empty means the region's a, b, c, d zones in order."
+  type        = list(string)
+  default     = []
+}
+
+variable "single_nat_gateway" {
+  description = "One NAT gateway for all AZs (cheaper) instead of one per AZ (survives an AZ outage)."
+  type        = bool
+  default     = true
+}
+
+variable "vpc_id" {
+  description = "Existing VPC to deploy into; null creates a new VPC."
+  type        = string
+  default     = null
+}
+
+variable "public_subnet_ids" {
+  description = "Existing public subnets for the ALB (with vpc_id)."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = length(var.public_subnet_ids) == 0 || length(var.public_subnet_ids) >= 2
+    error_message = "Give at least two public subnets (the ALB needs two AZs)."
+  }
+}
+
+variable "private_subnet_ids" {
+  description = "Existing private subnets with egress to ECR and CloudWatch, for the tasks (with vpc_id)."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = length(var.private_subnet_ids) == 0 || length(var.private_subnet_ids) >= 2
+    error_message = "Give at least two private subnets (tasks spread across AZs)."
+  }
+}
+
+variable "private_route_table_ids" {
+  description = "Route tables of the existing private subnets, for the S3 gateway endpoint (with vpc_id)."
+  type        = list(string)
+  default     = []
+}
+
+# --- Service -------------------------------------------------------------------------------
+
+variable "image_tag" {
+  description = "Image tag of the first task definition; CI registers later revisions (git SHA tags)."
+  type        = string
+  default     = "bootstrap"
+}
+
+variable "task_cpu" {
+  description = "Fargate task CPU units."
+  type        = number
+  default     = 512
+
+  validation {
+    condition     = contains([256, 512, 1024, 2048, 4096], var.task_cpu)
+    error_message = "task_cpu must be a Fargate size: 256, 512, 1024, 2048 or 4096."
+  }
+}
+
+variable "task_memory" {
+  description = "Fargate task memory (MiB); must suit task_cpu."
+  type        = number
+  default     = 1024
+
+  validation {
+    condition     = var.task_memory >= 512 && var.task_memory <= 30720
+    error_message = "task_memory must be between 512 and 30720 MiB."
+  }
+}
+
+variable "desired_count" {
+  description = "Tasks running before autoscaling acts; at least 2 across AZs."
+  type        = number
+  default     = 2
+
+  validation {
+    condition     = var.desired_count >= 2
+    error_message = "desired_count must be at least 2 so an AZ or task loss never takes the API down."
+  }
+}
+
+variable "min_capacity" {
+  description = "Autoscaling floor (tasks)."
+  type        = number
+  default     = 2
+
+  validation {
+    condition     = var.min_capacity >= 2
+    error_message = "min_capacity must be at least 2."
+  }
+}
+
+variable "max_capacity" {
+  description = "Autoscaling ceiling (tasks)."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.max_capacity >= 2 && var.max_capacity <= 100
+    error_message = "max_capacity must be between 2 and 100."
+  }
+}
+
+variable "cpu_target_percent" {
+  description = "Target average CPU utilisation of the service."
+  type        = number
+  default     = 60
+
+  validation {
+    condition     = var.cpu_target_percent > 10 && var.cpu_target_percent < 95
+    error_message = "cpu_target_percent must be between 10 and 95."
+  }
+}
+
+variable "requests_per_target" {
+  description = "Target ALB requests per task per minute (ALBRequestCountPerTarget)."
+  type        = number
+  default     = 3000
+
+  validation {
+    condition     = var.requests_per_target > 0
+    error_message = "requests_per_target must be positive."
+  }
+}
+
+variable "model_name" {
+  description = "Model answering POST /predict (MODEL_NAME)."
+  type        = string
+  default     = "sentiment"
+}
+
+variable "model_alias" {
+  description = "Alias the service follows (MODEL_ALIAS); moving it ships a model without a new image."
+  type        = string
+  default     = "production"
+}
+
+variable "model_prefix" {
+  description = "Key prefix of the model store in the bucket (MODEL_PREFIX); the task role reads only this."
+  type        = string
+  default     = "models"
+
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9._-]*$", var.model_prefix))
+    error_message = "model_prefix must be one path segment without slashes."
+  }
+}
+
+variable "log_level" {
+  description = "Log level of the service (LOG_LEVEL)."
+  type        = string
+  default     = "INFO"
+
+  validation {
+    condition     = contains(["DEBUG", "INFO", "WARNING", "ERROR"], var.log_level)
+    error_message = "log_level must be DEBUG, INFO, WARNING or ERROR."
+  }
+}
+
+# --- Edge ----------------------------------------------------------------------------------
+
+variable "certificate_arn" {
+  description = "ACM certificate for HTTPS on the ALB; null serves plain HTTP (dev only)."
+  type        = string
+  default     = null
+}
+
+variable "alb_ingress_cidrs" {
+  description = "Client CIDRs allowed to reach the ALB."
+  type        = list(string)
+  default     = ["0.0.0.0/0"]
+}
+
+variable "enable_deletion_protection" {
+  description = "Protect the ALB from deletion (turn off to destroy a dev stack)."
+  type        = bool
+  default     = true
+}
+
+# --- Observability -------------------------------------------------------------------------
+
+variable "log_retention_days" {
+  description = "Retention of the service and WAF log groups."
+  type        = number
+  default     = 365
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be a value CloudWatch Logs accepts."
+  }
+}
+
+variable "alarm_email" {
+  description = "Address subscribed to the alarm topic; null leaves the topic without subscribers."
+  type        = string
+  default     = null
+}
+
+variable "p99_latency_threshold_seconds" {
+  description = "Alarm when the ALB's p99 target response time exceeds this."
+  type        = number
+  default     = 0.5
+}
+
+variable "error_rate_threshold_percent" {
+  description = "Alarm when target 5xx responses exceed this share of requests."
+  type        = number
+  default     = 1
+}
