@@ -1,0 +1,44 @@
+# Inferno MLaaS image: uvicorn + FastAPI on ECS Fargate; the same image runs as a Lambda
+# container image (the entrypoint hands over to awslambdaric when AWS_LAMBDA_RUNTIME_API is set).
+
+# python:3.11-slim-bookworm (official image), pinned by digest. Refresh with
+#   docker buildx imagetools inspect python:3.11-slim-bookworm --format '{{json .Manifest.Digest}}'
+FROM python:3.11-slim-bookworm@sha256:0000000000000000000000000000000000000000000000000000000000000000 AS base
+
+FROM base AS build
+ENV PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    POETRY_NO_INTERACTION=1 \
+    POETRY_VIRTUALENVS_IN_PROJECT=true
+RUN python -m venv /opt/poetry && /opt/poetry/bin/pip install poetry==2.5.1
+WORKDIR /app
+# Dependencies first, from the lock file: this layer is rebuilt only when the lock changes.
+COPY pyproject.toml poetry.lock ./
+RUN /opt/poetry/bin/poetry sync --only main --no-root --compile
+COPY README.md ./
+COPY shared/ shared/
+COPY handlers/ handlers/
+COPY model_build/ model_build/
+# Installs the project itself (the `inferno` console script).
+RUN /opt/poetry/bin/poetry sync --only main --compile
+
+FROM base AS runtime
+ENV PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PATH=/app/.venv/bin:$PATH
+RUN groupadd --system --gid 10001 app \
+    && useradd --system --uid 10001 --gid app --no-create-home --home-dir /nonexistent \
+       --shell /usr/sbin/nologin app
+WORKDIR /app
+# Owned by root and read-only to the app user; ECS also mounts the root filesystem read-only.
+COPY --from=build /app /app
+USER 10001:10001
+EXPOSE 8000
+# Readiness, not liveness: the task is healthy once a model is loaded. No curl in slim images.
+HEALTHCHECK --interval=15s --timeout=5s --start-period=90s --retries=3 \
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/ready', timeout=4)"]
+# Lambda (container image) sets AWS_LAMBDA_RUNTIME_API: serve invocations instead of HTTP.
+ENTRYPOINT ["/bin/sh", "-c", "if [ -n \"${AWS_LAMBDA_RUNTIME_API:-}\" ]; then exec python -m awslambdaric handlers.lambda_function.handler; fi; exec \"$@\"", "inferno-entrypoint"]
+# Keep-alive (75 s) outlives the ALB idle timeout (60 s); graceful shutdown (20 s) ends before
+# ECS stopTimeout (30 s). Any forwarding address is trusted: only the ALB reaches the task.
+CMD ["uvicorn", "handlers.app:app", "--host", "0.0.0.0", "--port", "8000", "--proxy-headers", "--forwarded-allow-ips", "*", "--timeout-keep-alive", "75", "--timeout-graceful-shutdown", "20"]
