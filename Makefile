@@ -56,7 +56,7 @@ integration: install rie
 	$(BIN)/pytest tests/integration
 
 bench: install
-	bash bench/run
+	$(BIN)/python -m tests.performance.bench
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .mypy_cache .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""The HTTP service, its handler functions, the Lambda entry point and the `inferno` CLI."""

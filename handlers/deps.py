@@ -1,0 +1,29 @@
+"""Dependencies injected into routes, as named Annotated aliases."""
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from shared.batching import PredictionBatcher
+from shared.registry import ModelRegistry
+from shared.settings import Settings
+
+
+def _registry(request: Request) -> ModelRegistry:
+    registry: ModelRegistry = request.app.state.registry
+    return registry
+
+
+def _batcher(request: Request) -> PredictionBatcher:
+    batcher: PredictionBatcher = request.app.state.batcher
+    return batcher
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+RegistryDep = Annotated[ModelRegistry, Depends(_registry)]
+BatcherDep = Annotated[PredictionBatcher, Depends(_batcher)]
+SettingsDep = Annotated[Settings, Depends(_settings)]

@@ -1,0 +1,101 @@
+"""Per-request context: correlation id, one access log line and the request metrics.
+
+A plain ASGI middleware (no BaseHTTPMiddleware) keeps the per-request cost to microseconds.
+Log keys live in a context variable, so concurrent requests never see each other's keys.
+"""
+
+import re
+import time
+import uuid
+
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from shared import metric_names
+from shared.observability import logger, metrics
+
+REQUEST_ID_HEADER = b"x-request-id"
+TRACE_ID_HEADER = b"x-amzn-trace-id"
+# Accept only ids that are safe to log and echo; anything else is replaced.
+_SAFE_ID = re.compile(rb"^[A-Za-z0-9._:;=/+-]{1,200}$")
+
+
+def correlation_id(headers: list[tuple[bytes, bytes]]) -> str:
+    """The client's X-Request-Id, else the ALB's X-Amzn-Trace-Id, else a new UUID."""
+    found = dict((name.lower(), value) for name, value in headers if name.lower() in (REQUEST_ID_HEADER, TRACE_ID_HEADER))
+    for name in (REQUEST_ID_HEADER, TRACE_ID_HEADER):
+        value = found.get(name)
+        if value and _SAFE_ID.match(value):
+            return value.decode("ascii")
+    return str(uuid.uuid4())
+
+
+class ContentLengthGuard:
+    """Refuse a declared oversize body before reading any of it (JSON 413, like every error).
+
+    Bodies without a Content-Length are counted as they stream by FastAPI's `max_body_size`.
+    """
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and self._declared_length(scope) > self.max_body_bytes:
+            detail = f"Request body is larger than the {self.max_body_bytes}-byte limit"
+            await JSONResponse({"detail": detail}, status_code=413)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+    @staticmethod
+    def _declared_length(scope: Scope) -> int:
+        for name, value in scope["headers"]:
+            if name.lower() == b"content-length":
+                return int(value) if value.isdigit() else 0
+        return 0
+
+
+class RequestContextMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        request_id = correlation_id(scope["headers"])
+        logger.thread_safe_append_keys(correlation_id=request_id)
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*message.get("headers", []), (REQUEST_ID_HEADER, request_id.encode())]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            self._record(scope, status, (time.perf_counter() - started) * 1000)
+            logger.thread_safe_clear_keys()
+
+    @staticmethod
+    def _record(scope: Scope, status: int, elapsed_ms: float) -> None:
+        # The route template, never the raw path, keeps metric dimensions low-cardinality.
+        route = getattr(scope.get("route"), "path", "unmatched")
+        metrics.add(metric_names.REQUEST_COUNT, 1, route=route)
+        metrics.add(metric_names.REQUEST_LATENCY, round(elapsed_ms, 3), route=route)
+        if status >= 400:
+            metrics.add(metric_names.ERROR_COUNT, 1, route=route, status_class=f"{status // 100}xx")
+        logger.info(
+            "request",
+            extra={
+                "method": scope["method"],
+                "path": scope["path"],
+                "route": route,
+                "status": status,
+                "latency_ms": round(elapsed_ms, 3),
+            },
+        )

@@ -1,0 +1,114 @@
+"""Every served model: describe it, predict one item, predict a batch with one model call."""
+
+from typing import Any
+
+from fastapi import APIRouter, Body
+
+from handlers.deps import BatcherDep, RegistryDep, SettingsDep
+from shared import metric_names
+from shared.batching import PredictionBatcher
+from shared.errors import InvalidInput
+from shared.model import LoadedModel, Prediction
+from shared.observability import logger, metrics, tracer
+from shared.registry import ModelRegistry
+from shared.schemas import (
+    BatchItemResult,
+    BatchRequest,
+    BatchResponse,
+    ErrorResponse,
+    ModelInfo,
+    ModelPrediction,
+    ModelPredictResponse,
+)
+from shared.settings import Settings
+from shared.validation import validate_item
+
+router = APIRouter(prefix="/models", tags=["models"])
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorResponse, "description": "Unknown model; lists the served ones"},
+    422: {"model": ErrorResponse, "description": "Input does not fit the model's schema"},
+    503: {"model": ErrorResponse, "description": "Model not loaded yet"},
+}
+
+
+def describe(model: LoadedModel) -> ModelInfo:
+    manifest = model.manifest
+    return ModelInfo(
+        name=manifest.name,
+        version=manifest.version,
+        task=manifest.task,
+        labels=manifest.labels,
+        input_schema=manifest.input_schema.model_dump(),
+        metrics=manifest.metrics,
+        created_at=manifest.created_at,
+        description=manifest.description,
+    )
+
+
+def _record(model: LoadedModel, predictions: list[Prediction]) -> None:
+    for prediction in predictions:
+        metrics.add(metric_names.PREDICTION_COUNT, 1, model=model.name, label=prediction.label)
+    logger.thread_safe_append_keys(model=model.name, model_version=model.version, items=len(predictions))
+
+
+def _as_output(prediction: Prediction) -> ModelPrediction:
+    return ModelPrediction(
+        label=prediction.label, confidence=prediction.confidence, probabilities=prediction.probabilities
+    )
+
+
+@tracer.capture_method
+async def predict_one(
+    name: str, item: Any, registry: ModelRegistry, batcher: PredictionBatcher, settings: Settings
+) -> ModelPredictResponse:
+    model = registry.get(name)
+    value = validate_item(model.manifest.input_schema, item, settings.max_text_length)
+    prediction = await batcher.predict(model, value)
+    _record(model, [prediction])
+    return ModelPredictResponse(model=model.name, version=model.version, **_as_output(prediction).model_dump())
+
+
+@tracer.capture_method
+def predict_batch(name: str, request: BatchRequest, registry: ModelRegistry, settings: Settings) -> BatchResponse:
+    """Valid items go to the model in one call; an invalid one is answered by index with its error."""
+    if len(request.items) > settings.max_batch_size:
+        raise InvalidInput(f"batch has {len(request.items)} items; the limit is {settings.max_batch_size}")
+    model = registry.get(name)
+    results: list[BatchItemResult] = []
+    valid: list[tuple[int, Any]] = []
+    for index, item in enumerate(request.items):
+        try:
+            valid.append((index, validate_item(model.manifest.input_schema, item, settings.max_text_length)))
+        except InvalidInput as exc:
+            results.append(BatchItemResult(index=index, error=exc.args[0]))
+    predictions = model.predict([value for _, value in valid])
+    results += [
+        BatchItemResult(index=index, prediction=_as_output(prediction))
+        for (index, _), prediction in zip(valid, predictions, strict=True)
+    ]
+    _record(model, predictions)
+    return BatchResponse(model=model.name, version=model.version, results=sorted(results, key=lambda r: r.index))
+
+
+@router.get("", response_model=list[ModelInfo])
+async def list_models_route(registry: RegistryDep) -> list[ModelInfo]:
+    return [describe(model) for model in registry.served()]
+
+
+@router.get("/{name}", responses=_ERRORS)
+async def get_model_route(name: str, registry: RegistryDep) -> ModelInfo:
+    return describe(registry.get(name))
+
+
+@router.post("/{name}/predict", responses=_ERRORS)
+async def predict_model_route(
+    name: str, registry: RegistryDep, batcher: BatcherDep, settings: SettingsDep, item: Any = Body()
+) -> ModelPredictResponse:
+    return await predict_one(name, item, registry, batcher, settings)
+
+
+@router.post("/{name}/predict/batch", responses=_ERRORS)
+async def predict_batch_route(
+    name: str, body: BatchRequest, registry: RegistryDep, settings: SettingsDep
+) -> BatchResponse:
+    return predict_batch(name, body, registry, settings)

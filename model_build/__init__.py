@@ -1,0 +1,1 @@
+"""Training, evaluation and publishing of model artifacts."""

@@ -1,0 +1,66 @@
+"""Write a model directory: the skops artifact and its manifest."""
+
+import json
+import platform
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import skops
+import skops.io as sio
+import sklearn
+
+from shared.manifest import ARTIFACT_FILENAME, MANIFEST_FILENAME, InputSchema, ModelManifest, SampleCheck
+from shared.model import TRUSTED_MODULE_PREFIXES, sha256_hex
+
+
+def new_version() -> str:
+    """Sortable and unique enough for one publisher: a UTC timestamp."""
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def write_model_dir(
+    directory: Path,
+    *,
+    estimator: Any,
+    name: str,
+    version: str,
+    task: str,
+    input_schema: InputSchema,
+    metrics: dict[str, Any],
+    sample: SampleCheck,
+    description: str,
+) -> ModelManifest:
+    """Serialise with skops and record exactly which types a loader must trust."""
+    artifact = sio.dumps(estimator)
+    trusted = sio.get_untrusted_types(data=artifact)
+    unexpected = [t for t in trusted if not t.startswith(TRUSTED_MODULE_PREFIXES)]
+    if unexpected:
+        raise ValueError(f"the estimator holds types the server will refuse: {unexpected}")
+    manifest = ModelManifest(
+        name=name,
+        version=version,
+        task=task,  # type: ignore[arg-type]
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        labels=[str(label) for label in estimator.classes_],
+        input_schema=input_schema,
+        artifact=ARTIFACT_FILENAME,
+        sha256=sha256_hex(artifact),
+        trusted_types=trusted,
+        framework_versions={
+            "python": platform.python_version(),
+            "scikit-learn": sklearn.__version__,
+            "skops": skops.__version__,
+        },
+        metrics=metrics,
+        sample=sample,
+        description=description,
+    )
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / ARTIFACT_FILENAME).write_bytes(artifact)
+    (directory / MANIFEST_FILENAME).write_text(manifest.model_dump_json(indent=2) + "\n")
+    return manifest
+
+
+def read_manifest(directory: Path) -> ModelManifest:
+    return ModelManifest.model_validate(json.loads((directory / MANIFEST_FILENAME).read_text()))

@@ -1,0 +1,121 @@
+"""Metrics buffered in memory and written as CloudWatch Embedded Metric Format documents.
+
+Powertools' own Metrics class keeps one dimension set per instance in class-level state, so
+concurrent requests with different dimensions would mix. Here each (metric, dimensions) pair
+has its own slot behind a lock; Powertools' EMF provider still serialises every document.
+"""
+
+import json
+import sys
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import (
+    AmazonCloudWatchEMFProvider,
+)
+
+from shared.metric_names import MetricSpec
+
+# CloudWatch EMF limits for one document.
+MAX_METRICS_PER_DOCUMENT = 100
+MAX_VALUES_PER_METRIC = 100
+
+Dimensions = tuple[tuple[str, str], ...]
+
+
+class MetricsBuffer:
+    """Counts are summed between flushes; other units keep every value (latency percentiles)."""
+
+    def __init__(self, namespace: str, service: str) -> None:
+        self.namespace = namespace
+        self.service = service
+        self._lock = threading.Lock()
+        self._values: dict[Dimensions, dict[str, list[float]]] = defaultdict(dict)
+        self._units: dict[str, str] = {}
+        self._flusher: threading.Thread | None = None
+        self._stop = threading.Event()
+
+    def add(self, spec: MetricSpec, value: float, **dimensions: str) -> None:
+        key = tuple(sorted({"service": self.service, **dimensions}.items()))
+        with self._lock:
+            slot = self._values[key].setdefault(spec.name, [])
+            if spec.unit == "Count" and slot:
+                slot[0] += value
+            else:
+                slot.append(value)
+            self._units[spec.name] = spec.unit
+
+    def drain(self) -> list[dict[str, Any]]:
+        """Take everything buffered and return it as EMF documents within CloudWatch's limits."""
+        with self._lock:
+            values, self._values = self._values, defaultdict(dict)
+            units = dict(self._units)
+        timestamp = int(time.time() * 1000)
+        documents = []
+        for dimensions, by_name in values.items():
+            for chunk in _chunks(by_name):
+                provider = AmazonCloudWatchEMFProvider(namespace=self.namespace, service=self.service)
+                provider.timestamp = timestamp
+                documents.append(
+                    dict(
+                        provider.serialize_metric_set(
+                            metrics={
+                                name: {"Unit": units[name], "Value": vals, "StorageResolution": 60}
+                                for name, vals in chunk.items()
+                            },
+                            dimensions=dict(dimensions),
+                            metadata={},
+                        )
+                    )
+                )
+        return documents
+
+    def flush(self, write: Callable[[str], object] | None = None) -> int:
+        """Write the buffered metrics as EMF lines (stdout by default); returns documents written."""
+        documents = self.drain()
+        out = write or _write_stdout
+        for document in documents:
+            out(json.dumps(document, separators=(",", ":")))
+        return len(documents)
+
+    def start_periodic_flush(self, interval_seconds: float) -> None:
+        if self._flusher is not None:
+            return
+        self._stop.clear()
+        self._flusher = threading.Thread(
+            target=self._flush_every, args=(interval_seconds,), name="emf-flush", daemon=True
+        )
+        self._flusher.start()
+
+    def stop_periodic_flush(self) -> None:
+        """Stop the interval flusher and flush what is left (shutdown)."""
+        self._stop.set()
+        if self._flusher is not None:
+            self._flusher.join(timeout=5)
+            self._flusher = None
+        self.flush()
+
+    def _flush_every(self, interval_seconds: float) -> None:
+        while not self._stop.wait(interval_seconds):
+            self.flush()
+
+
+def _chunks(by_name: dict[str, list[float]]) -> list[dict[str, list[float]]]:
+    """Split into documents of at most 100 metrics, each metric with at most 100 values."""
+    pieces: list[dict[str, list[float]]] = [{}]
+    for name, values in by_name.items():
+        for start in range(0, len(values), MAX_VALUES_PER_METRIC):
+            target = next((p for p in pieces if name not in p and len(p) < MAX_METRICS_PER_DOCUMENT), None)
+            if target is None:
+                target = {}
+                pieces.append(target)
+            target[name] = values[start : start + MAX_VALUES_PER_METRIC]
+    return [piece for piece in pieces if piece]
+
+
+def _write_stdout(line: str) -> None:
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()

@@ -1,0 +1,69 @@
+"""Check one input item against a model's declared input schema, naming the offending field."""
+
+import math
+from typing import Any
+
+from shared.errors import InvalidInput
+from shared.manifest import FeatureSpec, InputSchema, TabularInputSchema, TextInputSchema
+
+
+def validate_item(schema: InputSchema, item: Any, max_text_length: int) -> Any:
+    """The model-ready input (a text, or a feature dict); InvalidInput listing every problem."""
+    if not isinstance(item, dict):
+        raise InvalidInput([_error([], f"expected a JSON object, got {type(item).__name__}")])
+    if isinstance(schema, TabularInputSchema):
+        return _validate_tabular(schema, item)
+    return _validate_text(schema, item, max_text_length)
+
+
+def _validate_text(schema: TextInputSchema, item: dict[str, Any], max_text_length: int) -> str:
+    errors = [_error([key], "unknown field") for key in item if key != schema.field]
+    text = item.get(schema.field)
+    limit = min(schema.max_length, max_text_length)
+    if schema.field not in item:
+        errors.append(_error([schema.field], "field required"))
+    elif not isinstance(text, str):
+        errors.append(_error([schema.field], f"expected a string, got {type(text).__name__}"))
+    elif not text.strip():
+        errors.append(_error([schema.field], "text must not be empty or whitespace only"))
+    elif len(text) > limit:
+        errors.append(_error([schema.field], f"text is {len(text)} characters long; the limit is {limit}"))
+    if errors:
+        raise InvalidInput(errors)
+    return str(text)
+
+
+def _validate_tabular(schema: TabularInputSchema, item: dict[str, Any]) -> dict[str, float]:
+    known = {feature.name for feature in schema.features}
+    errors = [_error([key], "unknown field") for key in item if key not in known]
+    values: dict[str, float] = {}
+    for feature in schema.features:
+        problem = _feature_problem(feature, item)
+        if problem:
+            errors.append(_error([feature.name], problem))
+        else:
+            values[feature.name] = float(item[feature.name])
+    if errors:
+        raise InvalidInput(errors)
+    return values
+
+
+def _feature_problem(feature: FeatureSpec, item: dict[str, Any]) -> str | None:
+    if feature.name not in item:
+        return "field required"
+    value = item[feature.name]
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return f"expected a number, got {type(value).__name__}"
+    if not math.isfinite(value):
+        return "must be a finite number"
+    if feature.type == "int" and not float(value).is_integer():
+        return "expected an integer"
+    if feature.minimum is not None and value < feature.minimum:
+        return f"{value} is below the minimum {feature.minimum}"
+    if feature.maximum is not None and value > feature.maximum:
+        return f"{value} is above the maximum {feature.maximum}"
+    return None
+
+
+def _error(loc: list[str | int], msg: str) -> dict[str, Any]:
+    return {"loc": ["body", *loc], "msg": msg}
