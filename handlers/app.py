@@ -4,6 +4,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 
 from handlers import health, models, predict
 from handlers.errors import install_error_handlers
@@ -40,7 +41,6 @@ def create_app(settings: Settings | None = None, store: ModelStore | None = None
         version="1.0.0",
         description=DESCRIPTION,
         lifespan=lifespan,
-        max_body_size=settings.max_body_bytes,
     )
     app.state.settings = settings
     app.state.registry = ModelRegistry(store or store_from_settings(settings), settings)
@@ -48,7 +48,9 @@ def create_app(settings: Settings | None = None, store: ModelStore | None = None
     for module in (health, predict, models):
         app.include_router(module.router)
     install_error_handlers(app)
-    # Added last = outermost: every response, the guard's 413 included, gets a request id.
+    # Added last = outermost. Streaming bodies are counted by Starlette's limiter (its 413 is
+    # raised inside the route and becomes JSON); declared oversize ones never get that far.
+    app.add_middleware(RequestBodyLimitMiddleware, max_body_size=settings.max_body_bytes)
     app.add_middleware(ContentLengthGuard, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)
     return app

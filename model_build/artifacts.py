@@ -11,7 +11,7 @@ import skops.io as sio
 import sklearn
 
 from shared.manifest import ARTIFACT_FILENAME, MANIFEST_FILENAME, InputSchema, ModelManifest, SampleCheck
-from shared.model import TRUSTED_MODULE_PREFIXES, sha256_hex
+from shared.model import TRUSTED_MODULE_PREFIXES, artifact_types, sha256_hex
 
 
 def new_version() -> str:
@@ -33,7 +33,7 @@ def write_model_dir(
 ) -> ModelManifest:
     """Serialise with skops and record exactly which types a loader must trust."""
     artifact = sio.dumps(estimator)
-    trusted = sio.get_untrusted_types(data=artifact)
+    trusted = artifact_types(artifact)
     unexpected = [t for t in trusted if not t.startswith(TRUSTED_MODULE_PREFIXES)]
     if unexpected:
         raise ValueError(f"the estimator holds types the server will refuse: {unexpected}")

@@ -1,6 +1,9 @@
 """A verified, loaded model: turns validated inputs into labels and class probabilities."""
 
 import hashlib
+import io
+import json
+import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -85,19 +88,35 @@ def load_verified(manifest: ModelManifest, artifact: bytes) -> LoadedModel:
     # belongs in the background load, not in the time before the process answers /health.
     import skops.io as sio
 
-    untrusted = sio.get_untrusted_types(data=artifact)
-    refused = [
-        name
-        for name in untrusted
-        if name not in manifest.trusted_types or not name.startswith(TRUSTED_MODULE_PREFIXES)
-    ]
+    types = artifact_types(artifact)
+    refused = [name for name in types if name not in manifest.trusted_types or not name.startswith(TRUSTED_MODULE_PREFIXES)]
     if refused:
         raise UntrustedArtifactError(
-            f"{manifest.name}/{manifest.version}: artifact holds untrusted types {refused}"
+            f"{manifest.name}/{manifest.version}: artifact holds types its manifest does not trust: {refused}"
         )
-    model = LoadedModel(manifest, sio.loads(artifact, trusted=untrusted), size_bytes=len(artifact))
+    model = LoadedModel(manifest, sio.loads(artifact, trusted=types), size_bytes=len(artifact))
     check_sample(model)
     return model
+
+
+def artifact_types(artifact: bytes) -> list[str]:
+    """Every type a skops artifact would instantiate, read from its schema without loading it."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(artifact)) as archive:
+            schema = json.loads(archive.read("schema.json"))
+    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise UntrustedArtifactError(f"not a skops artifact: {exc}") from exc
+    found: set[str] = set()
+    pending: list[Any] = [schema]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict):
+            if isinstance(node.get("__module__"), str) and isinstance(node.get("__class__"), str):
+                found.add(f"{node['__module__']}.{node['__class__']}")
+            pending.extend(node.values())
+        elif isinstance(node, list):
+            pending.extend(node)
+    return sorted(found)
 
 
 def check_sample(model: LoadedModel) -> None:

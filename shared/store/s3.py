@@ -67,7 +67,7 @@ class S3Store(ModelStore):
             raise StoreError(f"cannot write {key} to {self.describe()}: {exc}") from exc
 
     def list_children(self, prefix: str) -> list[str]:
-        base = self._key(prefix)
+        base = "/".join(part for part in (self.prefix, prefix.strip("/")) if part)
         base = f"{base}/" if base else ""
         children: set[str] = set()
         try:

@@ -1,0 +1,137 @@
+"""The real app under uvicorn on a loopback port, spoken to over HTTP."""
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from model_build.publish import publish
+from shared.store.local import LocalStore
+from tests.support.servers import RunningServer, uvicorn_server
+
+MODEL_NOT_LOADED = {"detail": "Model is not loaded or failed to load. Check server logs."}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, sentiment_model_dir: Path) -> Iterator[RunningServer]:
+    root = tmp_path_factory.mktemp("http")
+    publish(sentiment_model_dir, LocalStore(root / "store"))
+    with uvicorn_server({"MODEL_DIR": str(root / "store"), "MAX_TEXT_LENGTH": "5000"}, root / "server.log") as running:
+        yield running
+
+
+def post(server: RunningServer, path: str, content: bytes, **headers: str) -> httpx.Response:
+    return httpx.post(server.url + path, content=content, headers={"content-type": "application/json", **headers}, timeout=30)
+
+
+def test_health_is_ok(server: RunningServer) -> None:
+    response = httpx.get(server.url + "/health")
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
+
+
+def test_ready_names_the_loaded_model(server: RunningServer, sentiment_model_dir: Path) -> None:
+    manifest = json.loads((sentiment_model_dir / "manifest.json").read_text())
+    body = httpx.get(server.url + "/ready").json()
+    assert body["model_name"] == "sentiment"
+    assert body["model_version"] == manifest["version"]
+
+
+@pytest.mark.parametrize(
+    ("text", "sentiment"),
+    [("I love this product, it is wonderful!", "positive"), ("This is terrible, I hate it.", "negative")],
+)
+def test_predict_answers_with_the_original_fields(server: RunningServer, text: str, sentiment: str) -> None:
+    response = post(server, "/predict", json.dumps({"text": text}).encode())
+    assert response.status_code == 200
+    body = response.json()
+    assert body["text"] == text
+    assert body["sentiment"] == sentiment
+    assert 0 < body["confidence"] <= 1
+    assert body["model_version"] == httpx.get(server.url + "/ready").json()["model_version"]
+
+
+BAD_INPUTS: dict[str, tuple[bytes, int, str]] = {
+    "empty text": (b'{"text": ""}', 422, "empty"),
+    "whitespace-only text": (b'{"text": "  \\n\\t "}', 422, "empty"),
+    "text over the limit": (json.dumps({"text": "a" * 5001}).encode(), 422, "limit is 5000"),
+    "number instead of text": (b'{"text": 42}', 422, "valid string"),
+    "null text": (b'{"text": null}', 422, "valid string"),
+    "missing field": (b'{"message": "hi"}', 422, "Field required"),
+    "unknown extra field": (b'{"text": "hi", "lang": "en"}', 422, "Extra inputs are not permitted"),
+    "malformed JSON": (b'{"text": "hi"', 400, "Malformed JSON body"),
+    "JSON array body": (b'["hi"]', 422, "valid dictionary"),
+    "non-UTF-8 bytes": (b'{"text": "caf\xe9 \xff"}', 400, "UTF-8"),
+    "empty body": (b"", 422, "Field required"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_INPUTS), ids=list(BAD_INPUTS))
+def test_bad_input_gets_a_4xx_with_a_json_reason(server: RunningServer, case: str) -> None:
+    content, status, reason = BAD_INPUTS[case]
+    response = post(server, "/predict", content)
+    assert response.status_code == status, response.text
+    assert reason in json.dumps(response.json()["detail"])
+
+
+def test_a_body_over_one_megabyte_is_refused_from_its_content_length(server: RunningServer) -> None:
+    response = post(server, "/predict", b'{"text": "' + b"a" * 1_100_000 + b'"}')
+    assert response.status_code == 413
+    assert "1048576-byte limit" in response.json()["detail"]
+
+
+def test_a_chunked_body_over_one_megabyte_is_refused_while_streaming(server: RunningServer) -> None:
+    def chunks() -> Iterator[bytes]:
+        yield b'{"text": "'
+        for _ in range(40):  # 2.6 MB in all, sent without a Content-Length
+            yield b"a" * 65536
+        yield b'"}'
+
+    response = httpx.post(server.url + "/predict", content=chunks(), headers={"content-type": "application/json"}, timeout=30)
+    assert response.status_code == 413
+    assert "limit" in response.json()["detail"]
+
+
+def test_wrong_method_and_unknown_path_are_json_4xx(server: RunningServer) -> None:
+    assert httpx.get(server.url + "/predict").status_code == 405
+    missing = httpx.get(server.url + "/nowhere")
+    assert missing.status_code == 404
+    assert missing.json() == {"detail": "Not Found"}
+
+
+def test_the_request_id_is_echoed_or_taken_from_the_alb_or_generated(server: RunningServer) -> None:
+    body = b'{"text": "fine"}'
+    assert post(server, "/predict", body, **{"X-Request-Id": "abc-123"}).headers["x-request-id"] == "abc-123"
+    trace = "Root=1-67891233-abcdef012345678912345678"
+    assert post(server, "/predict", body, **{"X-Amzn-Trace-Id": trace}).headers["x-request-id"] == trace
+    generated = post(server, "/predict", body).headers["x-request-id"]
+    assert len(generated) == 36
+    # even a refused request carries one
+    assert post(server, "/predict", b"{", **{"X-Request-Id": "bad-1"}).headers["x-request-id"] == "bad-1"
+
+
+def test_the_service_survives_every_bad_input(server: RunningServer) -> None:
+    for content, _, _ in BAD_INPUTS.values():
+        post(server, "/predict", content)
+    assert server.process.poll() is None
+    assert post(server, "/predict", b'{"text": "still here"}').status_code == 200
+
+
+def test_openapi_documents_the_routes_with_examples(server: RunningServer) -> None:
+    spec: dict[str, Any] = httpx.get(server.url + "/openapi.json").json()
+    assert {"/health", "/ready", "/predict", "/models", "/models/{name}/predict/batch"} <= set(spec["paths"])
+    schemas = spec["components"]["schemas"]
+    assert schemas["PredictRequest"]["examples"][0]["text"]
+    assert schemas["PredictResponse"]["examples"][0]["sentiment"] == "positive"
+    assert httpx.get(server.url + "/docs").status_code == 200
+
+
+def test_no_model_in_the_store_means_alive_but_not_ready(tmp_path: Path) -> None:
+    with uvicorn_server({"MODEL_DIR": str(tmp_path / "empty")}, tmp_path / "log", wait_path="/health") as empty:
+        assert httpx.get(empty.url + "/ready").status_code == 503
+        response = httpx.post(empty.url + "/predict", json={"text": "hello"})
+        assert response.status_code == 503
+        assert response.json() == MODEL_NOT_LOADED
