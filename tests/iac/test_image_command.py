@@ -48,28 +48,18 @@ def child_env(model_dir: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def model_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if not (ROOT / "handlers" / "app.py").exists() or not (VENV_BIN / "inferno").exists():
-        pytest.skip("the app (handlers/app.py) or the `inferno` command is not installed yet")
-    work = tmp_path_factory.mktemp("image-command")
-    store = work / "store"
+def model_store(tmp_path_factory: pytest.TempPathFactory, sentiment_model_dir: Path) -> Path:
+    """A local store holding the session's trained model under the production alias."""
+    if not (VENV_BIN / "inferno").exists():
+        pytest.skip("the `inferno` command is not installed in .venv yet (make install)")
+    store = tmp_path_factory.mktemp("image-command") / "store"
     subprocess.run(
-        [
-            str(VENV_BIN / "inferno"),
-            "train",
-            "--output",
-            str(work / "model"),
-            "--max-rows",
-            "2000",
-            "--publish",
-            "--store",
-            str(store),
-        ],
+        [str(VENV_BIN / "inferno"), "publish", str(sentiment_model_dir), "--store", str(store)],
         cwd=ROOT,
         env=child_env(store),
         check=True,
         capture_output=True,
-        timeout=240,
+        timeout=120,
     )
     return store
 
