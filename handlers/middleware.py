@@ -20,14 +20,23 @@ TRACE_ID_HEADER = b"x-amzn-trace-id"
 _SAFE_ID = re.compile(rb"^[A-Za-z0-9._:;=/+-]{1,200}$")
 
 
-def correlation_id(headers: list[tuple[bytes, bytes]]) -> str:
-    """The client's X-Request-Id, else the ALB's X-Amzn-Trace-Id, else a new UUID."""
-    found = dict((name.lower(), value) for name, value in headers if name.lower() in (REQUEST_ID_HEADER, TRACE_ID_HEADER))
+def correlation_id_or_none(headers: list[tuple[bytes, bytes]]) -> str | None:
+    """The client's X-Request-Id, else the ALB's X-Amzn-Trace-Id, when one is safe to echo."""
+    found = dict(
+        (name.lower(), value)
+        for name, value in headers
+        if name.lower() in (REQUEST_ID_HEADER, TRACE_ID_HEADER)
+    )
     for name in (REQUEST_ID_HEADER, TRACE_ID_HEADER):
         value = found.get(name)
         if value and _SAFE_ID.match(value):
             return value.decode("ascii")
-    return str(uuid.uuid4())
+    return None
+
+
+def correlation_id(headers: list[tuple[bytes, bytes]]) -> str:
+    """An id from the headers, else the invocation's (set by the Lambda entry), else a new UUID."""
+    return correlation_id_or_none(headers) or logger.get_correlation_id() or str(uuid.uuid4())
 
 
 class ContentLengthGuard:
@@ -72,7 +81,10 @@ class RequestContextMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message["headers"] = [*message.get("headers", []), (REQUEST_ID_HEADER, request_id.encode())]
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (REQUEST_ID_HEADER, request_id.encode()),
+                ]
             await send(message)
 
         try:
