@@ -15,9 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 IAC = ROOT / "iac"
 DOCKERFILE = ROOT / "Dockerfile"
 
-_OPTIONS = SerializationOptions(
-    with_comments=False, explicit_blocks=False, strip_string_quotes=True
-)
+OPTIONS = SerializationOptions(with_comments=False, explicit_blocks=False, strip_string_quotes=True)
 _REFERENCE = re.compile(r"\$\{(local|var)\.([A-Za-z0-9_]+)\}")
 
 
@@ -76,7 +74,7 @@ def load_terraform() -> Terraform:
     terraform: list[dict[str, Any]] = []
     for path in sorted(IAC.glob("*.tf")):
         with path.open() as handle:
-            parsed: dict[str, Any] = hcl2.load(handle, serialization_options=_OPTIONS)
+            parsed: dict[str, Any] = hcl2.load(handle, serialization_options=OPTIONS)
         _merge(parsed.get("resource", []), resources)
         _merge(parsed.get("data", []), data)
         for block in parsed.get("locals", []):
