@@ -218,25 +218,48 @@ def compare(response: Mapping[str, Any], expected: Mapping[str, Any]) -> list[st
     return problems
 
 
-def invoke_command(args: argparse.Namespace) -> int:
-    """`inferno invoke EVENT [--rie]`: print the response; exit 1 when it is not as expected."""
-    case = load_event(args.event)
-    if args.rie:
-        with Emulator() as emulator:
-            response = emulator.invoke(case.event)
-    else:
-        # Logs and EMF to stderr, so stdout holds only the response (pipe it to jq).
-        from shared.observability import logger
+def load_events(path: Path) -> list[EventCase]:
+    """One event file, or every `*.json` in a directory (sorted by name)."""
+    return (
+        [load_event(p) for p in sorted(path.glob("*.json"))]
+        if path.is_dir()
+        else [load_event(path)]
+    )
 
-        log_handler = logger.registered_handler
-        if isinstance(log_handler, logging.StreamHandler):
-            log_handler.setStream(sys.stderr)
-        with contextlib.redirect_stdout(sys.stderr):
-            response = invoke_in_process(case.event)
-    print(json.dumps(response, indent=2))
-    if case.expected is None:
-        return 0
-    problems = compare(response, case.expected)
-    for problem in problems:
-        print(f"inferno invoke {case.name}: {problem}", file=sys.stderr)
-    return 1 if problems else 0
+
+def replay(cases: list[EventCase], rie: bool) -> dict[str, dict[str, Any]]:
+    """Each case's Lambda response, in order; one emulator (one cold start) for all of them."""
+    if rie:
+        with Emulator() as emulator:
+            return {case.name: emulator.invoke(case.event) for case in cases}
+    # Logs and EMF go to stderr, so stdout holds only responses (pipe it to jq).
+    from shared.observability import logger
+
+    log_handler = logger.registered_handler
+    if isinstance(log_handler, logging.StreamHandler):
+        log_handler.setStream(sys.stderr)
+    with contextlib.redirect_stdout(sys.stderr):
+        return {case.name: invoke_in_process(case.event) for case in cases}
+
+
+def invoke_command(args: argparse.Namespace) -> int:
+    """`inferno invoke EVENT|DIR [--rie]`: print the response (for a directory, an object of
+    responses by event name); exit 1 when any differs from its event's `expected`."""
+    cases = load_events(args.event)
+    if not cases:
+        raise FileNotFoundError(f"no *.json events in {args.event}")
+    responses = replay(cases, args.rie)
+    single = len(cases) == 1 and not args.event.is_dir()
+    print(json.dumps(next(iter(responses.values())) if single else responses, indent=2))
+    failed = 0
+    for case in cases:
+        problems = compare(responses[case.name], case.expected) if case.expected else []
+        for problem in problems:
+            print(f"inferno invoke {case.name}: {problem}", file=sys.stderr)
+        failed += bool(problems)
+    if not single:
+        print(
+            f"inferno invoke: {len(cases) - failed} of {len(cases)} events as expected",
+            file=sys.stderr,
+        )
+    return 1 if failed else 0
