@@ -5,6 +5,7 @@ multi-value headers), API Gateway REST (v1) and HTTP API (v2) events with the sa
 statuses and bodies as the container, because it is the same app.
 """
 
+import time
 import uuid
 from typing import Any, cast
 
@@ -19,7 +20,7 @@ from handlers.app import app
 from handlers.middleware import correlation_id_or_none
 from shared.observability import logger, metrics, tracer
 from shared.observability.setup import metrics_namespace, service_name
-from shared.registry import ModelRegistry
+from shared.registry import FIRST_RETRY_SECONDS, ModelRegistry
 
 LambdaEvent = dict[str, Any]
 
@@ -44,14 +45,32 @@ cold_start_metrics = Metrics(
 asgi_handler = Mangum(app, lifespan="off")
 
 
-def load_models(registry: ModelRegistry) -> bool:
-    """Load once per execution environment; an invocation retries only while nothing is loaded."""
-    return registry.is_ready() or registry.refresh()
+class InitLoader:
+    """Loads the models once per execution environment, at init. If that fails (a store outage),
+    later invocations retry with a doubling back-off; Lambda has no place for a retry thread."""
+
+    def __init__(self, registry: ModelRegistry, max_delay_seconds: float) -> None:
+        self.registry = registry
+        self.max_delay_seconds = max_delay_seconds
+        self._delay = FIRST_RETRY_SECONDS
+        self._next_attempt = 0.0
+
+    def ensure_loaded(self) -> bool:
+        if self.registry.is_ready():
+            return True
+        now = time.monotonic()
+        if now < self._next_attempt:
+            return False
+        if self.registry.refresh():
+            return True
+        self._next_attempt = now + self._delay
+        self._delay = min(self._delay * 2, self.max_delay_seconds)
+        return self.registry.is_ready()
 
 
-# At init, outside any invocation: Lambda does not bill the first 10 s of init for on-demand
-# functions, and every later invocation of this environment reuses the loaded model.
-load_models(app.state.registry)
+loader = InitLoader(app.state.registry, app.state.settings.model_load_retry_max_seconds)
+# At init, outside any invocation: every later invocation of this environment reuses the model.
+loader.ensure_loaded()
 
 
 def event_headers(event: LambdaEvent) -> list[tuple[bytes, bytes]]:
@@ -73,10 +92,12 @@ def event_correlation_id(event: LambdaEvent) -> str:
 
 def respond(event: LambdaEvent, context: LambdaContext) -> dict[str, Any]:
     """One invocation: the app's response; buffered metrics flushed whatever happens."""
-    # The middleware falls back to this id when no header names one (API Gateway's request id).
+    # Set here rather than by inject_lambda_context's correlation_id_path: a JMESPath cannot
+    # lower-case API Gateway v1's header names nor apply the middleware's safe-id check. The
+    # middleware falls back to this id when no header names one (API Gateway's request id).
     logger.set_correlation_id(event_correlation_id(event))
     try:
-        load_models(app.state.registry)
+        loader.ensure_loaded()
         # Powertools and Mangum type the same runtime context object with different protocols.
         return asgi_handler(event, cast(Any, context))
     finally:
