@@ -14,9 +14,9 @@ from shared.manifest import ARTIFACT_FILENAME, MANIFEST_FILENAME, InputSchema, M
 from shared.model import TRUSTED_MODULE_PREFIXES, artifact_types, sha256_hex
 
 
-def new_version() -> str:
-    """Sortable and unique enough for one publisher: a UTC timestamp."""
-    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+def new_version(artifact: bytes) -> str:
+    """Sortable by time, and unique: a UTC timestamp and the artifact's hash prefix."""
+    return f"{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}-{sha256_hex(artifact)[:8]}"
 
 
 def write_model_dir(
@@ -24,7 +24,7 @@ def write_model_dir(
     *,
     estimator: Any,
     name: str,
-    version: str,
+    version: str | None = None,
     task: str,
     input_schema: InputSchema,
     metrics: dict[str, Any],
@@ -39,7 +39,7 @@ def write_model_dir(
         raise ValueError(f"the estimator holds types the server will refuse: {unexpected}")
     manifest = ModelManifest(
         name=name,
-        version=version,
+        version=version or new_version(artifact),
         task=task,  # type: ignore[arg-type]
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
         labels=[str(label) for label in estimator.classes_],

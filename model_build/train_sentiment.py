@@ -10,7 +10,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import FeatureUnion, Pipeline
 
-from model_build.artifacts import new_version, write_model_dir
+from model_build.artifacts import write_model_dir
 from model_build.datasets import SENTIMENT_LABELS, TextDataset, load_sentiment_corpus
 from model_build.evaluation import score, write_report
 from model_build.vader_baseline import vader_predict
@@ -69,7 +69,6 @@ def train_sentiment(
         output_dir,
         estimator=pipeline,
         name="sentiment",
-        version=new_version(),
         task="text-classification",
         input_schema=TextInputSchema(max_length=config.max_text_length),
         metrics={
