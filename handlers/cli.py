@@ -22,12 +22,23 @@ def cmd_train(args: argparse.Namespace) -> int:
     from model_build.training import train_model
 
     manifest = train_model(args.model, args.output, max_rows=args.max_rows)
-    print(json.dumps({"name": manifest.name, "version": manifest.version, "output": str(args.output), "metrics": {k: manifest.metrics.get(k) for k in ("macro_f1", "accuracy")}}))
+    print(
+        json.dumps(
+            {
+                "name": manifest.name,
+                "version": manifest.version,
+                "output": str(args.output),
+                "metrics": {k: manifest.metrics.get(k) for k in ("macro_f1", "accuracy")},
+            }
+        )
+    )
     if args.publish:
         from model_build.publish import publish
 
-        publish(args.output, _store(args), alias=args.alias)
-        print(f"published {manifest.name}/{manifest.version} to {_store(args).describe()} as {args.alias}")
+        store = _store(args)
+        publish(args.output, store, alias=args.alias)
+        where = f"{store.describe()} as {args.alias}"
+        print(f"published {manifest.name}/{manifest.version} to {where}")
     return 0
 
 
@@ -50,7 +61,10 @@ def cmd_alias(args: argparse.Namespace) -> int:
 
 def cmd_models(args: argparse.Namespace) -> int:
     store = _store(args)
-    listing = {name: {"versions": store.versions(name), "aliases": store.aliases(name)} for name in store.model_names()}
+    listing = {
+        name: {"versions": store.versions(name), "aliases": store.aliases(name)}
+        for name in store.model_names()
+    }
     print(json.dumps(listing, indent=2))
     return 0
 
@@ -63,7 +77,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
         from model_build.bootstrap import ensure_default_model
 
         ensure_default_model(settings)
-    uvicorn.run("handlers.app:app", host=args.host or settings.host, port=args.port or settings.port, access_log=False)
+    uvicorn.run(
+        "handlers.app:app",
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        access_log=False,
+    )
     return 0
 
 
@@ -74,20 +93,28 @@ def cmd_invoke(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="inferno", description="Inferno MLaaS: train, publish and serve models.")
+    parser = argparse.ArgumentParser(
+        prog="inferno", description="Inferno MLaaS: train, publish and serve models."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     store_help = "store to use: a directory or s3://bucket/prefix (default: from settings)"
 
-    train = sub.add_parser("train", help="train a model and write its directory with an evaluation report")
+    train = sub.add_parser(
+        "train", help="train a model and write its directory with an evaluation report"
+    )
     train.add_argument("--model", default="sentiment", choices=["sentiment", "risk"])
     train.add_argument("--output", type=Path, default=Path("build/model"))
-    train.add_argument("--max-rows", type=int, default=None, help="train on a stratified subset (quick runs)")
+    train.add_argument(
+        "--max-rows", type=int, default=None, help="train on a stratified subset (quick runs)"
+    )
     train.add_argument("--publish", action="store_true", help="publish to the store when done")
     train.add_argument("--alias", default="production")
     train.add_argument("--store", help=store_help)
     train.set_defaults(func=cmd_train)
 
-    publish = sub.add_parser("publish", help="copy a model directory into a store and move an alias")
+    publish = sub.add_parser(
+        "publish", help="copy a model directory into a store and move an alias"
+    )
     publish.add_argument("directory", type=Path)
     publish.add_argument("--alias", default="production")
     publish.add_argument("--no-alias", action="store_true", help="publish without moving any alias")
@@ -105,7 +132,9 @@ def build_parser() -> argparse.ArgumentParser:
     models.add_argument("--store", help=store_help)
     models.set_defaults(func=cmd_models)
 
-    serve = sub.add_parser("serve", help="serve the API with uvicorn (trains the default model on first use)")
+    serve = sub.add_parser(
+        "serve", help="serve the API with uvicorn (trains the default model on first use)"
+    )
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
     serve.add_argument("--no-train", action="store_true")
@@ -113,13 +142,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     invoke = sub.add_parser("invoke", help="replay a sample event through the Lambda handler")
     invoke.add_argument("event", type=Path)
-    invoke.add_argument("--rie", action="store_true", help="through the AWS Lambda Runtime Interface Emulator")
+    invoke.add_argument(
+        "--rie", action="store_true", help="through the AWS Lambda Runtime Interface Emulator"
+    )
     invoke.set_defaults(func=cmd_invoke)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     args = build_parser().parse_args(argv)
     try:
         code: int = args.func(args)

@@ -20,7 +20,11 @@ async def inferno_error(request: Request, exc: Exception) -> JSONResponse:
         body = {"detail": MODEL_NOT_LOADED}
     elif isinstance(exc, UnknownModel):
         served = request.app.state.registry.served_names()
-        body = {"detail": f"Unknown model {exc.args[0]!r}. Served models: {', '.join(served) or 'none'}", "served_models": served}
+        listed = ", ".join(served) or "none"
+        body = {
+            "detail": f"Unknown model {exc.args[0]!r}. Served models: {listed}",
+            "served_models": served,
+        }
     elif isinstance(exc, InvalidInput):
         body = {"detail": exc.args[0]}
     else:
@@ -36,7 +40,9 @@ async def validation_error(request: Request, exc: Exception) -> JSONResponse:
     if malformed is not None:
         reason = malformed.get("ctx", {}).get("error", "invalid JSON")
         position = malformed["loc"][-1]
-        return JSONResponse({"detail": f"Malformed JSON body: {reason} at position {position}"}, status_code=400)
+        return JSONResponse(
+            {"detail": f"Malformed JSON body: {reason} at position {position}"}, status_code=400
+        )
     # The offending input is left out: it may be a 5,000-character text.
     detail = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in errors]
     return JSONResponse({"detail": detail}, status_code=422)

@@ -25,7 +25,9 @@ def readiness(registry: ModelRegistry) -> ReadyResponse:
     if not registry.is_ready():
         raise ModelNotLoaded(registry.default_name)
     model = registry.default()
-    return ReadyResponse(model_name=model.name, model_version=model.version, served_models=registry.served_names())
+    return ReadyResponse(
+        model_name=model.name, model_version=model.version, served_models=registry.served_names()
+    )
 
 
 @router.get("/health")
@@ -33,6 +35,8 @@ async def health_route() -> HealthResponse:
     return health()
 
 
-@router.get("/ready", responses={503: {"model": ErrorResponse, "description": "No model loaded yet"}})
+@router.get(
+    "/ready", responses={503: {"model": ErrorResponse, "description": "No model loaded yet"}}
+)
 async def ready_route(registry: RegistryDep) -> ReadyResponse:
     return readiness(registry)

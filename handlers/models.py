@@ -1,6 +1,6 @@
 """Every served model: describe it, predict one item, predict a batch with one model call."""
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body
 
@@ -48,12 +48,16 @@ def describe(model: LoadedModel) -> ModelInfo:
 def _record(model: LoadedModel, predictions: list[Prediction]) -> None:
     for prediction in predictions:
         metrics.add(metric_names.PREDICTION_COUNT, 1, model=model.name, label=prediction.label)
-    logger.thread_safe_append_keys(model=model.name, model_version=model.version, items=len(predictions))
+    logger.thread_safe_append_keys(
+        model=model.name, model_version=model.version, items=len(predictions)
+    )
 
 
 def _as_output(prediction: Prediction) -> ModelPrediction:
     return ModelPrediction(
-        label=prediction.label, confidence=prediction.confidence, probabilities=prediction.probabilities
+        label=prediction.label,
+        confidence=prediction.confidence,
+        probabilities=prediction.probabilities,
     )
 
 
@@ -65,20 +69,28 @@ async def predict_one(
     value = validate_item(model.manifest.input_schema, item, settings.max_text_length)
     prediction = await batcher.predict(model, value)
     _record(model, [prediction])
-    return ModelPredictResponse(model=model.name, version=model.version, **_as_output(prediction).model_dump())
+    return ModelPredictResponse(
+        model=model.name, version=model.version, **_as_output(prediction).model_dump()
+    )
 
 
 @tracer.capture_method
-def predict_batch(name: str, request: BatchRequest, registry: ModelRegistry, settings: Settings) -> BatchResponse:
-    """Valid items go to the model in one call; an invalid one is answered by index with its error."""
+def predict_batch(
+    name: str, request: BatchRequest, registry: ModelRegistry, settings: Settings
+) -> BatchResponse:
+    """Valid items go to the model in one call; an invalid one is answered by its index."""
     if len(request.items) > settings.max_batch_size:
-        raise InvalidInput(f"batch has {len(request.items)} items; the limit is {settings.max_batch_size}")
+        raise InvalidInput(
+            f"batch has {len(request.items)} items; the limit is {settings.max_batch_size}"
+        )
     model = registry.get(name)
     results: list[BatchItemResult] = []
     valid: list[tuple[int, Any]] = []
     for index, item in enumerate(request.items):
         try:
-            valid.append((index, validate_item(model.manifest.input_schema, item, settings.max_text_length)))
+            valid.append(
+                (index, validate_item(model.manifest.input_schema, item, settings.max_text_length))
+            )
         except InvalidInput as exc:
             results.append(BatchItemResult(index=index, error=exc.args[0]))
     predictions = model.predict([value for _, value in valid])
@@ -87,7 +99,9 @@ def predict_batch(name: str, request: BatchRequest, registry: ModelRegistry, set
         for (index, _), prediction in zip(valid, predictions, strict=True)
     ]
     _record(model, predictions)
-    return BatchResponse(model=model.name, version=model.version, results=sorted(results, key=lambda r: r.index))
+    return BatchResponse(
+        model=model.name, version=model.version, results=sorted(results, key=lambda r: r.index)
+    )
 
 
 @router.get("", response_model=list[ModelInfo])
@@ -102,7 +116,11 @@ async def get_model_route(name: str, registry: RegistryDep) -> ModelInfo:
 
 @router.post("/{name}/predict", responses=_ERRORS)
 async def predict_model_route(
-    name: str, registry: RegistryDep, batcher: BatcherDep, settings: SettingsDep, item: Any = Body()
+    name: str,
+    item: Annotated[Any, Body(examples=[{"text": "Great support!"}])],
+    registry: RegistryDep,
+    batcher: BatcherDep,
+    settings: SettingsDep,
 ) -> ModelPredictResponse:
     return await predict_one(name, item, registry, batcher, settings)
 

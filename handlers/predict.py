@@ -19,9 +19,14 @@ async def predict_sentiment(
     model = registry.default()  # one reference: the whole request is served by this version
     prediction = await batcher.predict(model, request.text)
     metrics.add(metric_names.PREDICTION_COUNT, 1, model=model.name, label=prediction.label)
-    logger.thread_safe_append_keys(model=model.name, model_version=model.version, label=prediction.label)
+    logger.thread_safe_append_keys(
+        model=model.name, model_version=model.version, label=prediction.label
+    )
     return PredictResponse(
-        text=request.text, sentiment=prediction.label, confidence=prediction.confidence, model_version=model.version
+        text=request.text,
+        sentiment=prediction.label,
+        confidence=prediction.confidence,
+        model_version=model.version,
     )
 
 
@@ -33,5 +38,7 @@ async def predict_sentiment(
         503: {"model": ErrorResponse, "description": "No model loaded"},
     },
 )
-async def predict_route(body: PredictRequest, registry: RegistryDep, batcher: BatcherDep) -> PredictResponse:
+async def predict_route(
+    body: PredictRequest, registry: RegistryDep, batcher: BatcherDep
+) -> PredictResponse:
     return await predict_sentiment(body, registry, batcher)

@@ -6,11 +6,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import sklearn
 import skops
 import skops.io as sio
-import sklearn
 
-from shared.manifest import ARTIFACT_FILENAME, MANIFEST_FILENAME, InputSchema, ModelManifest, SampleCheck
+from shared.manifest import (
+    ARTIFACT_FILENAME,
+    MANIFEST_FILENAME,
+    InputSchema,
+    ModelManifest,
+    SampleCheck,
+)
 from shared.model import TRUSTED_MODULE_PREFIXES, artifact_types, sha256_hex
 
 
@@ -40,7 +46,7 @@ def write_model_dir(
     manifest = ModelManifest(
         name=name,
         version=version or new_version(artifact),
-        task=task,  # type: ignore[arg-type]
+        task=task,
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
         labels=[str(label) for label in estimator.classes_],
         input_schema=input_schema,

@@ -16,7 +16,10 @@ def ensure_default_model(settings: Settings) -> None:
     store = LocalStore(settings.model_dir)
     if settings.model_name in store.model_names():
         return
-    logger.info("No model in %s yet: training the default sentiment model (about a minute)", store.describe())
+    logger.info(
+        "No model in %s yet: training the default sentiment model (about a minute)",
+        store.describe(),
+    )
     with tempfile.TemporaryDirectory() as scratch:
         manifest = train_sentiment(Path(scratch) / "model")
         publish(Path(scratch) / "model", store, alias=settings.model_alias)

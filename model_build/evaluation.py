@@ -26,7 +26,9 @@ def score(truth: Sequence[str], predicted: Sequence[str], labels: Sequence[str])
     )
     return {
         "accuracy": round(float(accuracy_score(truth, predicted)), 4),
-        "macro_f1": round(float(f1_score(truth, predicted, labels=list(labels), average="macro")), 4),
+        "macro_f1": round(
+            float(f1_score(truth, predicted, labels=list(labels), average="macro")), 4
+        ),
         "per_class": {
             label: {
                 "precision": round(float(precision[i]), 4),
@@ -41,16 +43,27 @@ def score(truth: Sequence[str], predicted: Sequence[str], labels: Sequence[str])
     }
 
 
-def write_report(directory: Path, title: str, scores: dict[str, dict[str, Any]], labels: Sequence[str]) -> None:
+def write_report(
+    directory: Path, title: str, scores: dict[str, dict[str, Any]], labels: Sequence[str]
+) -> None:
     """evaluation.json, evaluation.md and one confusion-matrix PNG per scored system."""
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "evaluation.json").write_text(json.dumps(scores, indent=2) + "\n")
     lines = [f"# {title}", "", "| system | accuracy | macro-F1 |", "|---|---|---|"]
-    lines += [f"| {name} | {s['accuracy']:.4f} | {s['macro_f1']:.4f} |" for name, s in scores.items()]
+    lines += [
+        f"| {name} | {s['accuracy']:.4f} | {s['macro_f1']:.4f} |" for name, s in scores.items()
+    ]
     for name, s in scores.items():
-        lines += ["", f"## {name}", "", "| class | precision | recall | F1 | support |", "|---|---|---|---|---|"]
         lines += [
-            f"| {label} | {c['precision']:.4f} | {c['recall']:.4f} | {c['f1']:.4f} | {c['support']} |"
+            "",
+            f"## {name}",
+            "",
+            "| class | precision | recall | F1 | support |",
+            "|---|---|---|---|---|",
+        ]
+        lines += [
+            f"| {label} | {c['precision']:.4f} | {c['recall']:.4f} | {c['f1']:.4f} "
+            f"| {c['support']} |"
             for label, c in s["per_class"].items()
         ]
         picture = f"confusion_matrix_{name}.png"

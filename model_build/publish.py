@@ -18,9 +18,14 @@ def publish(directory: Path, store: ModelStore, alias: str | None = "production"
         raise IntegrityError(f"{directory}: artifact does not match its manifest's sha256")
     for extra in sorted(directory.iterdir()):
         if extra.is_file() and extra.name not in (manifest.artifact, "manifest.json"):
-            store.write(version_key(manifest.name, manifest.version, extra.name), extra.read_bytes())
+            store.write(
+                version_key(manifest.name, manifest.version, extra.name), extra.read_bytes()
+            )
     store.write(version_key(manifest.name, manifest.version, manifest.artifact), artifact)
-    store.write(version_key(manifest.name, manifest.version, "manifest.json"), (directory / "manifest.json").read_bytes())
+    store.write(
+        version_key(manifest.name, manifest.version, "manifest.json"),
+        (directory / "manifest.json").read_bytes(),
+    )
     if alias:
         store.set_alias(manifest.name, alias, manifest.version)
     return manifest

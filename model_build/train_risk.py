@@ -32,14 +32,24 @@ def train_risk(output_dir: Path, seed: int = 42) -> ModelManifest:
     train_x, test_x, train_y, test_y = train_test_split(
         features, labels, test_size=0.25, stratify=labels, random_state=seed
     )
-    pipeline = Pipeline([("scale", StandardScaler()), ("classifier", LogisticRegression(max_iter=1000, random_state=seed))])
+    pipeline = Pipeline(
+        [
+            ("scale", StandardScaler()),
+            ("classifier", LogisticRegression(max_iter=1000, random_state=seed)),
+        ]
+    )
     pipeline.fit(train_x, train_y)
     classes = [str(label) for label in pipeline.classes_]
     scores = {"model": score(test_y, list(pipeline.predict(test_x)), classes)}
 
     schema = TabularInputSchema(
         features=[
-            FeatureSpec(name=name, type="float", minimum=0.0, maximum=round(float(column.max()) * RANGE_HEADROOM, 4))
+            FeatureSpec(
+                name=name,
+                type="float",
+                minimum=0.0,
+                maximum=round(float(column.max()) * RANGE_HEADROOM, 4),
+            )
             for name, column in zip(names, features.T, strict=True)
         ]
     )
@@ -62,5 +72,11 @@ def train_risk(output_dir: Path, seed: int = 42) -> ModelManifest:
         description="Risk that a tissue sample is malignant, from ten cell-nucleus measurements.",
     )
     write_report(output_dir, "Risk model, held-out split", scores, classes)
-    logger.info("Wrote %s/%s to %s: macro-F1 %.4f", manifest.name, manifest.version, output_dir, scores["model"]["macro_f1"])
+    logger.info(
+        "Wrote %s/%s to %s: macro-F1 %.4f",
+        manifest.name,
+        manifest.version,
+        output_dir,
+        scores["model"]["macro_f1"],
+    )
     return manifest

@@ -35,10 +35,17 @@ def build_pipeline(seed: int) -> Pipeline:
     features = FeatureUnion(
         [
             ("words", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=2)),
-            ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2)),
+            (
+                "chars",
+                TfidfVectorizer(
+                    analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2
+                ),
+            ),
         ]
     )
-    classifier = LogisticRegression(C=2.0, max_iter=2000, class_weight="balanced", random_state=seed)
+    classifier = LogisticRegression(
+        C=2.0, max_iter=2000, class_weight="balanced", random_state=seed
+    )
     return Pipeline([("features", features), ("classifier", classifier)], verbose=True)
 
 
@@ -55,7 +62,13 @@ def train_sentiment(
     train_x, test_x, train_y, test_y = train_test_split(
         texts, labels, test_size=config.test_size, stratify=labels, random_state=config.seed
     )
-    logger.info("Loaded %d texts from %s: %d train, %d held out", len(texts), data.source, len(train_x), len(test_x))
+    logger.info(
+        "Loaded %d texts from %s: %d train, %d held out",
+        len(texts),
+        data.source,
+        len(train_x),
+        len(test_x),
+    )
 
     pipeline = build_pipeline(config.seed)
     logger.info("Fitting TF-IDF (words + characters) and logistic regression; this takes a minute")
@@ -75,12 +88,19 @@ def train_sentiment(
             "macro_f1": scores["model"]["macro_f1"],
             "accuracy": scores["model"]["accuracy"],
             "per_class": scores["model"]["per_class"],
-            "baseline_vader": {k: scores["vader"][k] for k in ("macro_f1", "accuracy")} if "vader" in scores else None,
-            "split": {"test_size": config.test_size, "seed": config.seed, "stratified": True, "n_test": len(test_x)},
+            "baseline_vader": {k: scores["vader"][k] for k in ("macro_f1", "accuracy")}
+            if "vader" in scores
+            else None,
+            "split": {
+                "test_size": config.test_size,
+                "seed": config.seed,
+                "stratified": True,
+                "n_test": len(test_x),
+            },
             "dataset": data.source,
         },
         sample=SampleCheck(input={"text": SAMPLE_TEXT}, expected_label=str(expected)),
-        description="Three-class sentiment (negative / neutral / positive) of short customer texts.",
+        description="Three-class sentiment (negative / neutral / positive) of customer texts.",
     )
     write_report(output_dir, "Sentiment model, held-out split", scores, SENTIMENT_LABELS)
     logger.info(

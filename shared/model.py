@@ -53,7 +53,9 @@ class LoadedModel:
             Prediction(
                 label=self._classes[winner],
                 confidence=round(float(row[winner]), 6),
-                probabilities={c: round(float(p), 6) for c, p in zip(self._classes, row, strict=True)},
+                probabilities={
+                    c: round(float(p), 6) for c, p in zip(self._classes, row, strict=True)
+                },
             )
             for winner, row in zip(winners, probabilities, strict=True)
         ]
@@ -89,10 +91,14 @@ def load_verified(manifest: ModelManifest, artifact: bytes) -> LoadedModel:
     import skops.io as sio
 
     types = artifact_types(artifact)
-    refused = [name for name in types if name not in manifest.trusted_types or not name.startswith(TRUSTED_MODULE_PREFIXES)]
+    refused = [
+        name
+        for name in types
+        if name not in manifest.trusted_types or not name.startswith(TRUSTED_MODULE_PREFIXES)
+    ]
     if refused:
         raise UntrustedArtifactError(
-            f"{manifest.name}/{manifest.version}: artifact holds types its manifest does not trust: {refused}"
+            f"{manifest.name}/{manifest.version}: artifact holds untrusted types: {refused}"
         )
     model = LoadedModel(manifest, sio.loads(artifact, trusted=types), size_bytes=len(artifact))
     check_sample(model)
@@ -124,7 +130,9 @@ def check_sample(model: LoadedModel) -> None:
     try:
         [prediction] = model.predict([model.sample_input()])
     except Exception as exc:
-        raise SampleCheckError(f"{model.name}/{model.version}: sample prediction failed: {exc}") from exc
+        raise SampleCheckError(
+            f"{model.name}/{model.version}: sample prediction failed: {exc}"
+        ) from exc
     if prediction.label != expected:
         raise SampleCheckError(
             f"{model.name}/{model.version}: sample predicted {prediction.label!r}, "

@@ -70,7 +70,10 @@ class ModelRegistry:
         try:
             self._discover()
         except InfernoError as exc:
-            logger.warning("Cannot list models in the store", extra={"store": self.store.describe(), "error": str(exc)})
+            logger.warning(
+                "Cannot list models in the store",
+                extra={"store": self.store.describe(), "error": str(exc)},
+            )
         for name, source in list(self._sources.items()):
             self._refresh_one(name, source)
         return bool(self._sources) and all(name in self._models for name in self._sources)
@@ -81,7 +84,9 @@ class ModelRegistry:
             if name in self._sources:
                 continue
             pinned = self.settings.model_version if name == self.default_name else None
-            self._sources[name] = _Source(alias=None if pinned else self.settings.model_alias, pinned_version=pinned)
+            self._sources[name] = _Source(
+                alias=None if pinned else self.settings.model_alias, pinned_version=pinned
+            )
 
     def _refresh_one(self, name: str, source: _Source) -> None:
         try:
@@ -93,7 +98,10 @@ class ModelRegistry:
         except StoreKeyNotFound as exc:
             if name != self.default_name and name not in self._models:
                 # Listed in the store but never given this alias: not served, not a failure.
-                logger.info("Model has no such alias; not served", extra={"model": name, "alias": source.alias})
+                logger.info(
+                    "Model has no such alias; not served",
+                    extra={"model": name, "alias": source.alias},
+                )
                 return
             self._record_failure(name, source, exc)
         except Exception as exc:  # any failure, even a corrupt manifest, keeps the serving version
@@ -104,7 +112,11 @@ class ModelRegistry:
         serving = self._models.get(name)
         logger.error(
             "Model load failed; the serving version stays",
-            extra={"model": name, "serving_version": serving.version if serving else None, "error": f"{type(exc).__name__}: {exc}"},
+            extra={
+                "model": name,
+                "serving_version": serving.version if serving else None,
+                "error": f"{type(exc).__name__}: {exc}",
+            },
         )
         source.token = None  # read the alias again next time, even if it did not move
 
@@ -120,14 +132,20 @@ class ModelRegistry:
         try:
             return parse_alias(data)
         except (ValueError, KeyError) as exc:
-            raise InfernoError(f"alias {name}/{source.alias} is not a valid pointer: {exc}") from exc
+            raise InfernoError(
+                f"alias {name}/{source.alias} is not a valid pointer: {exc}"
+            ) from exc
 
     def _load_and_swap(self, name: str, version: str) -> None:
         started = time.perf_counter()
         manifest = self.store.manifest(name, version)
         if manifest.name != name or manifest.version != version:
-            raise InfernoError(f"manifest at {name}/{version} names {manifest.name}/{manifest.version}")
-        artifact = self.store.read(version_key(name, version, manifest.artifact or ARTIFACT_FILENAME))
+            raise InfernoError(
+                f"manifest at {name}/{version} names {manifest.name}/{manifest.version}"
+            )
+        artifact = self.store.read(
+            version_key(name, version, manifest.artifact or ARTIFACT_FILENAME)
+        )
         model = load_verified(manifest, artifact)
         with self._swap_lock:
             previous = self._models.get(name)

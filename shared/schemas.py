@@ -12,9 +12,13 @@ EXAMPLE_TEXT = "The new dashboard is fantastic, setup took two minutes!"
 class PredictRequest(BaseModel):
     """Unknown fields are refused (422) so that a misspelt field name never goes unnoticed."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"text": EXAMPLE_TEXT}]})
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"text": EXAMPLE_TEXT}]}
+    )
 
-    text: StrictStr = Field(description="The text to classify (at most MAX_TEXT_LENGTH characters).")
+    text: StrictStr = Field(
+        description="The text to classify (at most MAX_TEXT_LENGTH characters)."
+    )
 
     @field_validator("text")
     @classmethod
@@ -32,7 +36,12 @@ class PredictResponse(BaseModel):
         protected_namespaces=(),
         json_schema_extra={
             "examples": [
-                {"text": EXAMPLE_TEXT, "sentiment": "positive", "confidence": 0.93, "model_version": "20261126T120000Z"}
+                {
+                    "text": EXAMPLE_TEXT,
+                    "sentiment": "positive",
+                    "confidence": 0.93,
+                    "model_version": "20261126T120000Z",
+                }
             ]
         },
     )
@@ -86,7 +95,9 @@ class ModelPredictResponse(ModelPrediction):
 class BatchRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    items: list[Any] = Field(min_length=1, description="Inputs, each shaped like a single predict body.")
+    items: list[Any] = Field(
+        min_length=1, description="Inputs, each shaped like a single predict body."
+    )
 
 
 class BatchItemResult(BaseModel):

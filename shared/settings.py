@@ -16,7 +16,9 @@ class Settings(BaseSettings):
     model_bucket_name: str | None = Field(
         default=None, description="S3 bucket holding the model store (kept from Inferno)."
     )
-    model_prefix: str = Field(default="models", description="Key prefix of the store in the bucket.")
+    model_prefix: str = Field(
+        default="models", description="Key prefix of the store in the bucket."
+    )
     model_dir: Path = Field(
         default=Path("model_store"), description="Local store directory, used without a bucket."
     )

@@ -27,7 +27,9 @@ def _validate_text(schema: TextInputSchema, item: dict[str, Any], max_text_lengt
     elif not text.strip():
         errors.append(_error([schema.field], "text must not be empty or whitespace only"))
     elif len(text) > limit:
-        errors.append(_error([schema.field], f"text is {len(text)} characters long; the limit is {limit}"))
+        errors.append(
+            _error([schema.field], f"text is {len(text)} characters long; the limit is {limit}")
+        )
     if errors:
         raise InvalidInput(errors)
     return str(text)

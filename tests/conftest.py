@@ -30,7 +30,9 @@ def sentiment_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def sentiment_model_dir_v2(tmp_path_factory: pytest.TempPathFactory, sentiment_model_dir: Path) -> Path:
+def sentiment_model_dir_v2(
+    tmp_path_factory: pytest.TempPathFactory, sentiment_model_dir: Path
+) -> Path:
     """A second, distinct version of the sentiment model (another seed and subset)."""
     directory = tmp_path_factory.mktemp("sentiment-model-v2")
     train_sentiment(directory, TrainConfig(max_rows=QUICK_ROWS + 1000, seed=7, with_vader=False))

@@ -57,7 +57,9 @@ class MetricsBuffer:
         documents = []
         for dimensions, by_name in values.items():
             for chunk in _chunks(by_name):
-                provider = AmazonCloudWatchEMFProvider(namespace=self.namespace, service=self.service)
+                provider = AmazonCloudWatchEMFProvider(
+                    namespace=self.namespace, service=self.service
+                )
                 provider.timestamp = timestamp
                 documents.append(
                     dict(
@@ -74,7 +76,7 @@ class MetricsBuffer:
         return documents
 
     def flush(self, write: Callable[[str], object] | None = None) -> int:
-        """Write the buffered metrics as EMF lines (stdout by default); returns documents written."""
+        """Write buffered metrics as EMF lines (stdout by default); returns the document count."""
         documents = self.drain()
         out = write or _write_stdout
         for document in documents:
@@ -108,7 +110,9 @@ def _chunks(by_name: dict[str, list[float]]) -> list[dict[str, list[float]]]:
     pieces: list[dict[str, list[float]]] = [{}]
     for name, values in by_name.items():
         for start in range(0, len(values), MAX_VALUES_PER_METRIC):
-            target = next((p for p in pieces if name not in p and len(p) < MAX_METRICS_PER_DOCUMENT), None)
+            target = next(
+                (p for p in pieces if name not in p and len(p) < MAX_METRICS_PER_DOCUMENT), None
+            )
             if target is None:
                 target = {}
                 pieces.append(target)

@@ -68,7 +68,9 @@ class ModelStore(ABC):
         self.write(alias_key(name, alias), json.dumps({"version": version}).encode())
 
     def manifest(self, name: str, version: str) -> ModelManifest:
-        return ModelManifest.model_validate_json(self.read(version_key(name, version, MANIFEST_FILENAME)))
+        return ModelManifest.model_validate_json(
+            self.read(version_key(name, version, MANIFEST_FILENAME))
+        )
 
 
 def version_key(name: str, version: str, filename: str) -> str:

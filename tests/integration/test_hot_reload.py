@@ -44,8 +44,14 @@ class PredictionStream:
             while not self._stop.is_set():
                 sent_at = time.monotonic()
                 try:
-                    response = client.post(self.url + "/predict", json={"text": "what a lovely day"})
-                    version = response.json().get("model_version") if response.status_code == 200 else None
+                    response = client.post(
+                        self.url + "/predict", json={"text": "what a lovely day"}
+                    )
+                    version = (
+                        response.json().get("model_version")
+                        if response.status_code == 200
+                        else None
+                    )
                     self.answers.append(Answer(sent_at, response.status_code, version))
                 except httpx.HTTPError:
                     self.answers.append(Answer(sent_at, 0, None))
@@ -76,8 +82,11 @@ def stack(tmp_path: Path, sentiment_model_dir: Path) -> Iterator[Stack]:
         store = S3Store(BUCKET, "models", client=boto3.client("s3", endpoint_url=endpoint))
         publish(sentiment_model_dir, store, alias="production")
         env = {
-            "AWS_ENDPOINT_URL_S3": endpoint, "MODEL_BUCKET_NAME": BUCKET, "MODEL_PREFIX": "models",
-            "MODEL_REFRESH_SECONDS": str(REFRESH_SECONDS), "METRICS_FLUSH_SECONDS": "1",
+            "AWS_ENDPOINT_URL_S3": endpoint,
+            "MODEL_BUCKET_NAME": BUCKET,
+            "MODEL_PREFIX": "models",
+            "MODEL_REFRESH_SECONDS": str(REFRESH_SECONDS),
+            "METRICS_FLUSH_SECONDS": "1",
         }
         with uvicorn_server(env, tmp_path / "server.log") as server:
             yield Stack(store, server, port)
@@ -122,21 +131,29 @@ def test_moving_the_alias_mid_stream_switches_versions_without_a_failed_request(
     assert switch_delay <= 2 * REFRESH_SECONDS + load_seconds(stack.server.log(), v2) + 1.0
 
 
-def publish_broken_version(stack: Stack, source: Path, tmp_path: Path, version: str, *, tamper: bool) -> None:
+def publish_broken_version(
+    stack: Stack, source: Path, tmp_path: Path, version: str, *, tamper: bool
+) -> None:
     directory = tmp_path / version
     shutil.copytree(source, directory)
     manifest = json.loads((directory / "manifest.json").read_text())
     manifest["version"] = version
     if not tamper:  # a sample the model cannot reproduce
-        manifest["sample"]["expected_label"] = "neutral" if manifest["sample"]["expected_label"] != "neutral" else "negative"
+        manifest["sample"]["expected_label"] = (
+            "neutral" if manifest["sample"]["expected_label"] != "neutral" else "negative"
+        )
     (directory / "manifest.json").write_text(json.dumps(manifest))
     publish(directory, stack.store, alias=None)
     if tamper:  # the artifact changed in the bucket after publishing
-        stack.store.write(f"sentiment/{version}/model.skops", (directory / "model.skops").read_bytes() + b"\0")
+        stack.store.write(
+            f"sentiment/{version}/model.skops", (directory / "model.skops").read_bytes() + b"\0"
+        )
     stack.store.set_alias("sentiment", "production", version)
 
 
-@pytest.mark.parametrize("tamper", [True, False], ids=["sha256 mismatch", "sample prediction fails"])
+@pytest.mark.parametrize(
+    "tamper", [True, False], ids=["sha256 mismatch", "sample prediction fails"]
+)
 def test_a_bad_version_is_refused_while_the_old_one_keeps_serving(
     stack: Stack, sentiment_model_dir: Path, tmp_path: Path, tamper: bool
 ) -> None:
@@ -145,7 +162,10 @@ def test_a_bad_version_is_refused_while_the_old_one_keeps_serving(
     expected = "does not match" if tamper else "manifest expects"
     deadline = time.monotonic() + 3 * REFRESH_SECONDS + 30
     while expected not in stack.server.log() and time.monotonic() < deadline:
-        assert httpx.post(stack.server.url + "/predict", json={"text": "ok"}).json()["model_version"] == v1
+        assert (
+            httpx.post(stack.server.url + "/predict", json={"text": "ok"}).json()["model_version"]
+            == v1
+        )
         time.sleep(0.2)
     assert expected in stack.server.log()
     time.sleep(1.5)  # one metrics flush interval
@@ -153,8 +173,7 @@ def test_a_bad_version_is_refused_while_the_old_one_keeps_serving(
     failure_counts = [
         json.loads(line)["ModelLoadFailure"]
         for line in stack.server.log().splitlines()
-        if '"ModelLoadFailure"' in line and line.startswith("{")
-        and "_aws" in line
+        if '"ModelLoadFailure"' in line and line.startswith("{") and "_aws" in line
     ]
     assert sum(sum(c) for c in failure_counts) >= 1
 
@@ -165,12 +184,17 @@ def test_the_store_going_away_leaves_the_service_serving_until_it_returns(
     port = free_port()
     endpoint = f"http://127.0.0.1:{port}"
     env = {
-        "AWS_ENDPOINT_URL_S3": endpoint, "MODEL_BUCKET_NAME": BUCKET + "-outage", "MODEL_PREFIX": "models",
+        "AWS_ENDPOINT_URL_S3": endpoint,
+        "MODEL_BUCKET_NAME": BUCKET + "-outage",
+        "MODEL_PREFIX": "models",
         "MODEL_REFRESH_SECONDS": str(REFRESH_SECONDS),
     }
     with moto_server(port):
         boto3.client("s3", endpoint_url=endpoint).create_bucket(Bucket=BUCKET + "-outage")
-        publish(sentiment_model_dir, S3Store(BUCKET + "-outage", "models", client=boto3.client("s3", endpoint_url=endpoint)))
+        publish(
+            sentiment_model_dir,
+            S3Store(BUCKET + "-outage", "models", client=boto3.client("s3", endpoint_url=endpoint)),
+        )
         server_cm = uvicorn_server(env, tmp_path / "server.log")
         server = server_cm.__enter__()
     try:
@@ -185,7 +209,9 @@ def test_the_store_going_away_leaves_the_service_serving_until_it_returns(
         # WHEN it returns with a new version under the alias
         with moto_server(port):
             client = boto3.client("s3", endpoint_url=endpoint)
-            v2 = publish(sentiment_model_dir_v2, S3Store(BUCKET + "-outage", "models", client=client)).version
+            v2 = publish(
+                sentiment_model_dir_v2, S3Store(BUCKET + "-outage", "models", client=client)
+            ).version
             # THEN the service picks it up
             deadline = time.monotonic() + 2 * REFRESH_SECONDS + 30
             while serving_version(server) != v2 and time.monotonic() < deadline:

@@ -16,15 +16,24 @@ MODEL_NOT_LOADED = {"detail": "Model is not loaded or failed to load. Check serv
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, sentiment_model_dir: Path) -> Iterator[RunningServer]:
+def server(
+    tmp_path_factory: pytest.TempPathFactory, sentiment_model_dir: Path
+) -> Iterator[RunningServer]:
     root = tmp_path_factory.mktemp("http")
     publish(sentiment_model_dir, LocalStore(root / "store"))
-    with uvicorn_server({"MODEL_DIR": str(root / "store"), "MAX_TEXT_LENGTH": "5000"}, root / "server.log") as running:
+    with uvicorn_server(
+        {"MODEL_DIR": str(root / "store"), "MAX_TEXT_LENGTH": "5000"}, root / "server.log"
+    ) as running:
         yield running
 
 
 def post(server: RunningServer, path: str, content: bytes, **headers: str) -> httpx.Response:
-    return httpx.post(server.url + path, content=content, headers={"content-type": "application/json", **headers}, timeout=30)
+    return httpx.post(
+        server.url + path,
+        content=content,
+        headers={"content-type": "application/json", **headers},
+        timeout=30,
+    )
 
 
 def test_health_is_ok(server: RunningServer) -> None:
@@ -42,9 +51,14 @@ def test_ready_names_the_loaded_model(server: RunningServer, sentiment_model_dir
 
 @pytest.mark.parametrize(
     ("text", "sentiment"),
-    [("I love this product, it is wonderful!", "positive"), ("This is terrible, I hate it.", "negative")],
+    [
+        ("I love this product, it is wonderful!", "positive"),
+        ("This is terrible, I hate it.", "negative"),
+    ],
 )
-def test_predict_answers_with_the_original_fields(server: RunningServer, text: str, sentiment: str) -> None:
+def test_predict_answers_with_the_original_fields(
+    server: RunningServer, text: str, sentiment: str
+) -> None:
     response = post(server, "/predict", json.dumps({"text": text}).encode())
     assert response.status_code == 200
     body = response.json()
@@ -90,7 +104,12 @@ def test_a_chunked_body_over_one_megabyte_is_refused_while_streaming(server: Run
             yield b"a" * 65536
         yield b'"}'
 
-    response = httpx.post(server.url + "/predict", content=chunks(), headers={"content-type": "application/json"}, timeout=30)
+    response = httpx.post(
+        server.url + "/predict",
+        content=chunks(),
+        headers={"content-type": "application/json"},
+        timeout=30,
+    )
     assert response.status_code == 413
     assert "limit" in response.json()["detail"]
 
@@ -104,13 +123,22 @@ def test_wrong_method_and_unknown_path_are_json_4xx(server: RunningServer) -> No
 
 def test_the_request_id_is_echoed_or_taken_from_the_alb_or_generated(server: RunningServer) -> None:
     body = b'{"text": "fine"}'
-    assert post(server, "/predict", body, **{"X-Request-Id": "abc-123"}).headers["x-request-id"] == "abc-123"
+    assert (
+        post(server, "/predict", body, **{"X-Request-Id": "abc-123"}).headers["x-request-id"]
+        == "abc-123"
+    )
     trace = "Root=1-67891233-abcdef012345678912345678"
-    assert post(server, "/predict", body, **{"X-Amzn-Trace-Id": trace}).headers["x-request-id"] == trace
+    assert (
+        post(server, "/predict", body, **{"X-Amzn-Trace-Id": trace}).headers["x-request-id"]
+        == trace
+    )
     generated = post(server, "/predict", body).headers["x-request-id"]
     assert len(generated) == 36
     # even a refused request carries one
-    assert post(server, "/predict", b"{", **{"X-Request-Id": "bad-1"}).headers["x-request-id"] == "bad-1"
+    assert (
+        post(server, "/predict", b"{", **{"X-Request-Id": "bad-1"}).headers["x-request-id"]
+        == "bad-1"
+    )
 
 
 def test_the_service_survives_every_bad_input(server: RunningServer) -> None:
@@ -122,7 +150,9 @@ def test_the_service_survives_every_bad_input(server: RunningServer) -> None:
 
 def test_openapi_documents_the_routes_with_examples(server: RunningServer) -> None:
     spec: dict[str, Any] = httpx.get(server.url + "/openapi.json").json()
-    assert {"/health", "/ready", "/predict", "/models", "/models/{name}/predict/batch"} <= set(spec["paths"])
+    assert {"/health", "/ready", "/predict", "/models", "/models/{name}/predict/batch"} <= set(
+        spec["paths"]
+    )
     schemas = spec["components"]["schemas"]
     assert schemas["PredictRequest"]["examples"][0]["text"]
     assert schemas["PredictResponse"]["examples"][0]["sentiment"] == "positive"
@@ -130,7 +160,9 @@ def test_openapi_documents_the_routes_with_examples(server: RunningServer) -> No
 
 
 def test_no_model_in_the_store_means_alive_but_not_ready(tmp_path: Path) -> None:
-    with uvicorn_server({"MODEL_DIR": str(tmp_path / "empty")}, tmp_path / "log", wait_path="/health") as empty:
+    with uvicorn_server(
+        {"MODEL_DIR": str(tmp_path / "empty")}, tmp_path / "log", wait_path="/health"
+    ) as empty:
         assert httpx.get(empty.url + "/ready").status_code == 503
         response = httpx.post(empty.url + "/predict", json={"text": "hello"})
         assert response.status_code == 503

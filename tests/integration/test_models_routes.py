@@ -22,12 +22,16 @@ def risk_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, sentiment_model_dir: Path, risk_model_dir: Path) -> Iterator[RunningServer]:
+def server(
+    tmp_path_factory: pytest.TempPathFactory, sentiment_model_dir: Path, risk_model_dir: Path
+) -> Iterator[RunningServer]:
     root = tmp_path_factory.mktemp("models")
     store = LocalStore(root / "store")
     publish(sentiment_model_dir, store)
     publish(risk_model_dir, store)
-    with uvicorn_server({"MODEL_DIR": str(store.root), "MAX_BATCH_SIZE": "256"}, root / "server.log") as running:
+    with uvicorn_server(
+        {"MODEL_DIR": str(store.root), "MAX_BATCH_SIZE": "256"}, root / "server.log"
+    ) as running:
         yield running
 
 
@@ -45,7 +49,9 @@ def test_models_lists_both_with_schema_and_metrics(server: RunningServer) -> Non
     assert httpx.get(server.url + "/models/risk").json()["labels"] == ["benign", "malignant"]
 
 
-def test_the_tabular_model_predicts_with_probabilities(server: RunningServer, risk_model_dir: Path) -> None:
+def test_the_tabular_model_predicts_with_probabilities(
+    server: RunningServer, risk_model_dir: Path
+) -> None:
     response = httpx.post(server.url + "/models/risk/predict", json=risk_sample(risk_model_dir))
     assert response.status_code == 200
     body = response.json()
@@ -81,13 +87,17 @@ def test_a_missing_feature_is_named(server: RunningServer, risk_model_dir: Path)
     del item["mean_symmetry"]
     response = httpx.post(server.url + "/models/risk/predict", json=item)
     assert response.status_code == 422
-    assert response.json()["detail"] == [{"loc": ["body", "mean_symmetry"], "msg": "field required"}]
+    assert response.json()["detail"] == [
+        {"loc": ["body", "mean_symmetry"], "msg": "field required"}
+    ]
 
 
 def test_the_sentiment_model_is_served_by_name_too(server: RunningServer) -> None:
     body = httpx.post(server.url + "/models/sentiment/predict", json={"text": "I love it"}).json()
     assert body["label"] == "positive"
-    assert httpx.post(server.url + "/models/sentiment/predict", json={"text": ""}).status_code == 422
+    assert (
+        httpx.post(server.url + "/models/sentiment/predict", json={"text": ""}).status_code == 422
+    )
 
 
 def test_an_unknown_model_is_a_404_listing_the_served_ones(server: RunningServer) -> None:
@@ -101,7 +111,13 @@ def test_an_unknown_model_is_a_404_listing_the_served_ones(server: RunningServer
 
 
 def test_a_batch_is_answered_in_order_with_invalid_items_by_index(server: RunningServer) -> None:
-    items: list[Any] = [{"text": "great stuff"}, {"text": ""}, {"text": "terrible"}, "not an object", {"text": "meh, it's fine I guess"}]
+    items: list[Any] = [
+        {"text": "great stuff"},
+        {"text": ""},
+        {"text": "terrible"},
+        "not an object",
+        {"text": "meh, it's fine I guess"},
+    ]
     response = httpx.post(server.url + "/models/sentiment/predict/batch", json={"items": items})
     assert response.status_code == 200
     results = response.json()["results"]
@@ -110,14 +126,23 @@ def test_a_batch_is_answered_in_order_with_invalid_items_by_index(server: Runnin
     assert results[2]["prediction"]["label"] == "negative"
     assert results[1]["prediction"] is None and "empty" in results[1]["error"][0]["msg"]
     assert results[3]["prediction"] is None and "JSON object" in results[3]["error"][0]["msg"]
-    single = httpx.post(server.url + "/models/sentiment/predict", json={"text": "great stuff"}).json()
+    single = httpx.post(
+        server.url + "/models/sentiment/predict", json={"text": "great stuff"}
+    ).json()
     assert results[0]["prediction"]["probabilities"] == single["probabilities"]
 
 
 def test_batch_limits(server: RunningServer) -> None:
-    too_many = httpx.post(server.url + "/models/sentiment/predict/batch", json={"items": [{"text": "a"}] * 257})
+    too_many = httpx.post(
+        server.url + "/models/sentiment/predict/batch", json={"items": [{"text": "a"}] * 257}
+    )
     assert too_many.status_code == 422
     assert "limit is 256" in str(too_many.json()["detail"])
-    assert httpx.post(server.url + "/models/sentiment/predict/batch", json={"items": []}).status_code == 422
-    full = httpx.post(server.url + "/models/sentiment/predict/batch", json={"items": [{"text": "fine"}] * 256})
+    assert (
+        httpx.post(server.url + "/models/sentiment/predict/batch", json={"items": []}).status_code
+        == 422
+    )
+    full = httpx.post(
+        server.url + "/models/sentiment/predict/batch", json={"items": [{"text": "fine"}] * 256}
+    )
     assert full.status_code == 200 and len(full.json()["results"]) == 256

@@ -20,8 +20,13 @@ def inferno(*args: str, env: dict[str, str]) -> str:
     import os
 
     result = subprocess.run(
-        [sys.executable, "-m", "handlers.cli", *args], cwd=ROOT, env={**os.environ, **env},
-        capture_output=True, text=True, timeout=120, check=False,
+        [sys.executable, "-m", "handlers.cli", *args],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     return result.stdout
@@ -32,7 +37,9 @@ def test_publish_to_s3_then_serve_from_it(tmp_path: Path, sentiment_model_dir: P
         # GIVEN a bucket and a model published into it by the CLI
         boto3.client("s3", endpoint_url=endpoint).create_bucket(Bucket="inferno-models")
         env = s3_env(endpoint, "inferno-models")
-        assert "alias production" in inferno("publish", str(sentiment_model_dir), "--alias", "production", env=env)
+        assert "alias production" in inferno(
+            "publish", str(sentiment_model_dir), "--alias", "production", env=env
+        )
         assert '"production"' in inferno("models", env=env)
         # WHEN the service starts with only the endpoint and bucket
         with uvicorn_server(env, tmp_path / "server.log") as server:
@@ -42,7 +49,9 @@ def test_publish_to_s3_then_serve_from_it(tmp_path: Path, sentiment_model_dir: P
             assert response.json()["sentiment"] == "positive"
 
 
-def test_start_up_retries_until_the_store_is_reachable(tmp_path: Path, sentiment_model_dir: Path) -> None:
+def test_start_up_retries_until_the_store_is_reachable(
+    tmp_path: Path, sentiment_model_dir: Path
+) -> None:
     # GIVEN a service whose S3 endpoint is not listening yet
     port = free_port()
     endpoint = f"http://127.0.0.1:{port}"

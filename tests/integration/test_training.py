@@ -19,7 +19,12 @@ def full_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     output = tmp_path_factory.mktemp("full") / "model"
     result = subprocess.run(
         [sys.executable, "-m", "handlers.cli", "train", "--output", str(output)],
-        cwd=ROOT, env=dict(os.environ), capture_output=True, text=True, timeout=900, check=False,
+        cwd=ROOT,
+        env=dict(os.environ),
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     # Steps that take a while say so while they run.
@@ -51,7 +56,9 @@ def test_the_manifest_carries_metrics_and_a_sample(full_model: Path) -> None:
     assert manifest["metrics"]["macro_f1"] >= QUALITY_TARGET
     assert manifest["metrics"]["baseline_vader"]["macro_f1"] < 0.55
     assert manifest["sample"]["expected_label"] == "positive"
-    assert manifest["trusted_types"] and all(t.startswith(("sklearn.", "numpy.", "builtins.")) for t in manifest["trusted_types"])
+    assert manifest["trusted_types"] and all(
+        t.startswith(("sklearn.", "numpy.", "builtins.")) for t in manifest["trusted_types"]
+    )
 
 
 def test_training_is_deterministic(tmp_path: Path) -> None:

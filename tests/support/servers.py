@@ -33,7 +33,9 @@ class RunningServer:
         return self.log_path.read_text(errors="replace")
 
 
-def wait_for(url: str, timeout: float, process: subprocess.Popen[str] | None = None) -> httpx.Response:
+def wait_for(
+    url: str, timeout: float, process: subprocess.Popen[str] | None = None
+) -> httpx.Response:
     """Poll `url` until it answers 200; fail with the reason when it never does."""
     deadline = time.monotonic() + timeout
     last: object = None
@@ -53,19 +55,31 @@ def wait_for(url: str, timeout: float, process: subprocess.Popen[str] | None = N
 
 @contextmanager
 def uvicorn_server(
-    env: Mapping[str, str], log_path: Path, wait_path: str = "/ready", timeout: float = 90,
+    env: Mapping[str, str],
+    log_path: Path,
+    wait_path: str = "/ready",
+    timeout: float = 90,
     command: list[str] | None = None,
 ) -> Iterator[RunningServer]:
     """The real app under uvicorn in its own process, configured only by environment."""
     port = free_port()
     argv = command or [
-        sys.executable, "-m", "uvicorn", "handlers.app:app", "--host", "127.0.0.1", "--port", str(port),
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "handlers.app:app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
         "--no-access-log",
     ]
     argv = [part.replace("{port}", str(port)) for part in argv]
     full_env = {**os.environ, "METRICS_FLUSH_SECONDS": "3600", **env, "PORT": str(port)}
     with log_path.open("w") as log:
-        process = subprocess.Popen(argv, cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT, text=True)
+        process = subprocess.Popen(
+            argv, cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT, text=True
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         wait_for(url + wait_path, timeout, process)

@@ -49,7 +49,9 @@ def test_concurrent_single_predictions_share_one_model_call(sentiment_model_dir:
     batcher = PredictionBatcher(max_batch_size=256)
 
     async def many() -> list[str]:
-        predictions = await asyncio.gather(*(batcher.predict(model, f"text {i}") for i in range(40)))
+        predictions = await asyncio.gather(
+            *(batcher.predict(model, f"text {i}") for i in range(40))
+        )
         return [p.label for p in predictions]
 
     labels = asyncio.run(many())

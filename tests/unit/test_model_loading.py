@@ -26,7 +26,9 @@ def test_an_artifact_that_does_not_match_its_sha256_is_refused(sentiment_model_d
         load_verified(manifest, artifact + b"tampered")
 
 
-def test_an_artifact_with_types_outside_the_trusted_list_is_refused(sentiment_model_dir: Path) -> None:
+def test_an_artifact_with_types_outside_the_trusted_list_is_refused(
+    sentiment_model_dir: Path,
+) -> None:
     # GIVEN a manifest whose hash matches but which trusts fewer types than the artifact holds
     manifest = read_manifest(sentiment_model_dir)
     artifact = (sentiment_model_dir / manifest.artifact).read_bytes()
@@ -39,7 +41,13 @@ def test_an_artifact_with_types_outside_the_trusted_list_is_refused(sentiment_mo
 def test_a_model_that_misses_its_sample_prediction_is_refused(sentiment_model_dir: Path) -> None:
     manifest = read_manifest(sentiment_model_dir)
     artifact = (sentiment_model_dir / manifest.artifact).read_bytes()
-    wrong = manifest.sample.model_copy(update={"expected_label": "neutral" if manifest.sample.expected_label != "neutral" else "negative"})
+    wrong = manifest.sample.model_copy(
+        update={
+            "expected_label": "neutral"
+            if manifest.sample.expected_label != "neutral"
+            else "negative"
+        }
+    )
     with pytest.raises(SampleCheckError, match="manifest expects"):
         load_verified(manifest.model_copy(update={"sample": wrong}), artifact)
 

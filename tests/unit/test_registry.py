@@ -49,7 +49,9 @@ def test_an_unchanged_alias_does_not_reload(local_store: LocalStore) -> None:
     assert registry.default() is before
 
 
-def test_a_tampered_version_is_refused_and_the_old_one_keeps_serving(local_store: LocalStore, tmp_path: Path, sentiment_model_dir: Path) -> None:
+def test_a_tampered_version_is_refused_and_the_old_one_keeps_serving(
+    local_store: LocalStore, tmp_path: Path, sentiment_model_dir: Path
+) -> None:
     registry = registry_for(local_store)
     registry.refresh()
     serving = registry.default().version
@@ -61,7 +63,9 @@ def test_a_tampered_version_is_refused_and_the_old_one_keeps_serving(local_store
     manifest["version"] = "tampered-1"
     (bad_dir / "manifest.json").write_text(json.dumps(manifest))
     publish(bad_dir, local_store, alias=None)
-    local_store.write("sentiment/tampered-1/model.skops", (bad_dir / "model.skops").read_bytes() + b"x")
+    local_store.write(
+        "sentiment/tampered-1/model.skops", (bad_dir / "model.skops").read_bytes() + b"x"
+    )
     local_store.set_alias("sentiment", "production", "tampered-1")
     # WHEN the registry refreshes
     registry.refresh()

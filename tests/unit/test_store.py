@@ -36,7 +36,11 @@ def test_reading_a_missing_key_raises_store_key_not_found(store: ModelStore) -> 
 
 def test_listing_shows_models_versions_and_aliases(store: ModelStore) -> None:
     # GIVEN two versions of one model and one of another
-    for key in ("sentiment/v1/manifest.json", "sentiment/v2/manifest.json", "risk/v1/manifest.json"):
+    for key in (
+        "sentiment/v1/manifest.json",
+        "sentiment/v2/manifest.json",
+        "risk/v1/manifest.json",
+    ):
         store.write(key, b"{}")
     # WHEN an alias is moved to v2
     store.set_alias("sentiment", "production", "v2")

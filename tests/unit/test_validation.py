@@ -39,7 +39,10 @@ def test_bad_text_items_name_the_field(item: dict[str, Any], field: str, message
 
 
 def test_a_valid_tabular_item_yields_floats() -> None:
-    assert validate_item(TABULAR, {"amount": 12.5, "items": 3}, 5000) == {"amount": 12.5, "items": 3.0}
+    assert validate_item(TABULAR, {"amount": 12.5, "items": 3}, 5000) == {
+        "amount": 12.5,
+        "items": 3.0,
+    }
 
 
 @pytest.mark.parametrize(
