@@ -98,6 +98,7 @@ class ModelRegistry:
         except StoreKeyNotFound as exc:
             if name != self.default_name and name not in self._models:
                 # Listed in the store but never given this alias: not served, not a failure.
+                del self._sources[name]  # looked for again at the next discovery
                 logger.info(
                     "Model has no such alias; not served",
                     extra={"model": name, "alias": source.alias},
@@ -183,18 +184,12 @@ class ModelRegistry:
     def _run(self) -> None:
         delay = FIRST_RETRY_SECONDS
         while not self._stop.is_set():
-            if self.refresh() or self.is_ready():
-                interval = self.settings.model_refresh_seconds
-                if interval <= 0:
-                    if self.refresh_complete():
-                        return
-                    interval = delay
-                delay = FIRST_RETRY_SECONDS
-                self._stop.wait(interval)
+            complete = self.refresh()
+            if complete and self.settings.model_refresh_seconds <= 0:
+                return  # hot reload is off: nothing more to do once every model is loaded
+            if complete:
+                delay, pause = FIRST_RETRY_SECONDS, self.settings.model_refresh_seconds
             else:
                 logger.warning("Models not all loaded; retrying", extra={"retry_in_s": delay})
-                self._stop.wait(delay)
-                delay = min(delay * 2, self.settings.model_load_retry_max_seconds)
-
-    def refresh_complete(self) -> bool:
-        return all(name in self._models for name in self._sources)
+                pause, delay = delay, min(delay * 2, self.settings.model_load_retry_max_seconds)
+            self._stop.wait(pause)
