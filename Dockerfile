@@ -1,9 +1,9 @@
 # Inferno MLaaS image: uvicorn + FastAPI on ECS Fargate; the same image runs as a Lambda
 # container image (the entrypoint hands over to awslambdaric when AWS_LAMBDA_RUNTIME_API is set).
 
-# python:3.11-slim-bookworm (official image), pinned by digest. Refresh with
+# python:3.11-slim-bookworm (official image), pinned by a published index digest. Refresh with
 #   docker buildx imagetools inspect python:3.11-slim-bookworm --format '{{json .Manifest.Digest}}'
-FROM python:3.11-slim-bookworm@sha256:0000000000000000000000000000000000000000000000000000000000000000 AS base
+FROM python:3.11-slim-bookworm@sha256:a36c24f9cbdf4fd0f52d67f0823eeac19c2028c637cecc392d97f980d4fec56b AS base
 
 FROM base AS build
 ENV PIP_NO_CACHE_DIR=1 \
