@@ -1,0 +1,1 @@
+"""The original Inferno service design, kept as the benchmark's yardstick."""

@@ -1,0 +1,297 @@
+"""`make bench`: our service against the original Inferno design, under wrk, in one run.
+
+Exits non-zero only when the benchmark could not run; a missed target is printed as MISSED.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from tests.performance import report
+from tests.performance.loadgen import BenchError, LoadResult, ensure_wrk, run_wrk
+from tests.performance.processes import Server, start_server
+from tests.support.servers import ROOT, stop_process
+
+RESULTS_DIR = Path(__file__).with_name("results")
+MODEL_CACHE = RESULTS_DIR / "model"  # the real default model, trained once and reused
+BATCH_PATH = "/models/sentiment/predict/batch"
+TEXTS = [
+    "The new dashboard is fantastic, setup took two minutes!",
+    "Support never answered my ticket and the app keeps crashing on login.",
+    "The package arrived on Tuesday.",
+    "Honestly the best customer service I've had in years, thank you so much.",
+    "I waited forty minutes on hold just to be told to call back tomorrow. Unacceptable.",
+    "It works as described, nothing more, nothing less.",
+    "Battery life is great but the screen scratches far too easily, a bit disappointed.",
+    "Flight delayed again, lost my connection, and nobody at the gate could help.",
+]
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=int, default=10, help="length of each measured run")
+    parser.add_argument("--warmup", type=int, default=2, help="warm-up per server before measuring")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="uvicorn worker processes, the same for both"
+    )
+    parser.add_argument("--connections", type=int, nargs="+", default=[1, 16, 64])
+    parser.add_argument("--batch-sizes", type=int, nargs="+", default=[1, 16, 64, 256])
+    parser.add_argument("--batch-connections", type=int, default=16)
+    return parser.parse_args(argv)
+
+
+def trained_model() -> Path:
+    """Train into a scratch name and rename, so an interrupted run never leaves half a cache."""
+    if _loads_today(MODEL_CACHE):
+        print(f"model: reusing {MODEL_CACHE}", flush=True)
+        return MODEL_CACHE
+    shutil.rmtree(MODEL_CACHE, ignore_errors=True)
+    partial = MODEL_CACHE.with_name("model.partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    print("model: training the default sentiment model once (about a minute)", flush=True)
+    _inferno("train", "--output", str(partial))
+    partial.rename(MODEL_CACHE)
+    return MODEL_CACHE
+
+
+def _loads_today(model_dir: Path) -> bool:
+    """A cache made by older code may not pass today's loader (manifest or trust rules changed)."""
+    if not (model_dir / "manifest.json").exists():
+        return False
+    from shared.manifest import ModelManifest
+    from shared.model import load_verified
+
+    try:
+        manifest = ModelManifest.model_validate_json((model_dir / "manifest.json").read_text())
+        load_verified(manifest, (model_dir / manifest.artifact).read_bytes())
+    except Exception as exc:  # any refusal means: train afresh
+        print(f"model: the cached model no longer loads ({exc}); retraining", flush=True)
+        return False
+    return True
+
+
+def _inferno(*args: str) -> None:
+    # `python -m handlers.cli` is the `inferno` console script, without needing it installed.
+    subprocess.run([sys.executable, "-m", "handlers.cli", *args], cwd=ROOT, check=True)
+
+
+def baseline_artifact(model_dir: Path, target: Path) -> None:
+    """The same fitted pipeline, re-saved the way the original service loads it (joblib)."""
+    import joblib
+    import skops.io as sio
+
+    data = (model_dir / "model.skops").read_bytes()
+    joblib.dump(sio.loads(data, trusted=sio.get_untrusted_types(data=data)), target)
+
+
+def write_bodies(directory: Path, batch_sizes: list[int]) -> dict[str, Path]:
+    """One JSON body per line for post.lua; batches rotate through the texts too."""
+    bodies = {"single": [json.dumps({"text": text}) for text in TEXTS]}
+    for size in batch_sizes:
+        bodies[f"batch{size}"] = [
+            json.dumps({"items": [{"text": TEXTS[(start + i) % len(TEXTS)]} for i in range(size)]})
+            for start in range(len(TEXTS))
+        ]
+    paths = {}
+    for name, lines in bodies.items():
+        paths[name] = directory / f"{name}.jsonl"
+        paths[name].write_text("\n".join(lines) + "\n")
+    return paths
+
+
+def check_same_answers(ours: Server, baseline: Server) -> None:
+    """Both must serve the same model, or the comparison means nothing."""
+    with httpx.Client(timeout=10) as client:
+        for text in TEXTS:
+            mine = client.post(ours.url + "/predict", json={"text": text}).raise_for_status().json()
+            theirs = (
+                client.post(baseline.url + "/predict", json={"text": text})
+                .raise_for_status()
+                .json()
+            )
+            if (mine["text"], mine["sentiment"]) != (theirs["text"], theirs["sentiment"]):
+                raise BenchError(f"ours and the baseline disagree on {text!r}: {mine} vs {theirs}")
+        batch = client.post(ours.url + BATCH_PATH, json={"items": [{"text": t} for t in TEXTS]})
+        if batch.raise_for_status().json()["results"][0]["prediction"] is None:
+            raise BenchError(f"the batch route did not predict: {batch.text}")
+
+
+def run(args: argparse.Namespace, scratch: Path) -> dict[str, Any]:
+    wrk = ensure_wrk()
+    load_before = os.getloadavg()[0]
+    model_dir = trained_model()
+    manifest = json.loads((model_dir / "manifest.json").read_text())
+    store, joblib_path = scratch / "store", scratch / "baseline.joblib"
+    _inferno("publish", str(model_dir), "--store", str(store))
+    baseline_artifact(model_dir, joblib_path)
+    bodies = write_bodies(scratch, args.batch_sizes)
+    first = json.dumps({"text": TEXTS[0]}).encode()
+    servers: list[Server] = []
+    try:
+        # Started one after the other so neither cold start competes for the CPU.
+        servers.append(
+            start_server(
+                "ours",
+                "handlers.app:app",
+                {"MODEL_DIR": str(store), "METRICS_FLUSH_SECONDS": "60"},
+                args.workers,
+                scratch,
+                ("GET", "/ready", None),
+            )
+        )
+        servers.append(
+            start_server(
+                "baseline",
+                "tests.performance.baseline.app:app",
+                {"INFERNO_BASELINE_MODEL": str(joblib_path)},
+                args.workers,
+                scratch,
+                ("POST", "/predict", first),
+            )
+        )
+        ours, baseline = servers
+        check_same_answers(ours, baseline)
+        for server in servers:
+            print(f"{server.name}: ready in {server.cold_start_s:.2f} s; warming up", flush=True)
+            run_wrk(wrk, server.url + "/predict", bodies["single"], 16, args.warmup)
+        single: dict[str, dict[int, LoadResult]] = {"ours": {}, "baseline": {}}
+        for connections in args.connections:
+            for server in servers:  # alternate, so drift on the machine hits both alike
+                result = run_wrk(
+                    wrk, server.url + "/predict", bodies["single"], connections, args.seconds
+                )
+                single[server.name][connections] = result
+                _progress(f"{server.name} /predict c={connections}", result)
+        batch: dict[int, LoadResult] = {}
+        for size in args.batch_sizes:
+            url = ours.url + BATCH_PATH
+            batch[size] = run_wrk(
+                wrk, url, bodies[f"batch{size}"], args.batch_connections, args.seconds
+            )
+            _progress(f"ours batch={size} c={args.batch_connections}", batch[size])
+        reference = single["ours"].get(args.batch_connections) or run_wrk(
+            wrk, ours.url + "/predict", bodies["single"], args.batch_connections, args.seconds
+        )
+        process = {
+            s.name: {"cold_start_s": s.cold_start_s, "peak_rss_mb": s.peak_rss_mb()}
+            for s in servers
+        }
+    finally:
+        for server in servers:
+            stop_process(server.process)
+    # Other work on the machine skews both servers; the load average shows how much there was.
+    load = (round(load_before, 2), round(os.getloadavg()[0], 2))
+    return assemble(args, manifest, single, batch, reference, process, load)
+
+
+def _progress(label: str, result: LoadResult) -> None:
+    print(
+        f"  {label:32} {result.requests_per_s:9.1f} req/s  p50 {result.p50_ms:7.2f} ms  "
+        f"p99 {result.p99_ms:7.2f} ms  errors {result.errors}",
+        flush=True,
+    )
+
+
+def assemble(
+    args: argparse.Namespace,
+    manifest: dict[str, Any],
+    single: dict[str, dict[int, LoadResult]],
+    batch: dict[int, LoadResult],
+    reference: LoadResult,
+    process: dict[str, dict[str, float]],
+    load: tuple[float, float],
+) -> dict[str, Any]:
+    batch_rows = {
+        size: {
+            **r.as_dict(),
+            "items_per_s": round(r.requests_per_s * size, 1),
+            "ratio_vs_single": report.ratio(r.requests_per_s * size, reference.requests_per_s),
+        }
+        for size, r in batch.items()
+    }
+    # Only ours counts: the baseline timing out under overload is its failing, not a bench failure.
+    errors = sum(r.errors for r in single["ours"].values()) + sum(r.errors for r in batch.values())
+    found = report.targets(
+        single, {s: row["ratio_vs_single"] for s, row in batch_rows.items()}, errors
+    )
+    return {
+        "meta": {
+            "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "commit": _commit(),
+            "cpus": os.cpu_count(),
+            "seconds": args.seconds,
+            "warmup_seconds": args.warmup,
+            "workers": args.workers,
+            "model": f"{manifest['name']}/{manifest['version']}",
+            "load_average_1m": {"before": load[0], "after": load[1]},
+        },
+        "single": {
+            c: {
+                "ours": single["ours"][c].as_dict(),
+                "baseline": single["baseline"][c].as_dict(),
+                "ratios": report.single_ratios(single["ours"][c], single["baseline"][c]),
+            }
+            for c in args.connections
+        },
+        "process": process,
+        "batch": {
+            "connections": args.batch_connections,
+            "single_items_per_s": reference.requests_per_s,
+            "sizes": batch_rows,
+        },
+        "targets": [{**asdict(t), "met": t.met, "line": t.line()} for t in found],
+    }
+
+
+def _commit() -> str:
+    done = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    )
+    return done.stdout.strip() or "unknown"
+
+
+def save(results: dict[str, Any]) -> Path:
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    table = report.markdown(results)
+    for name in (f"bench-{stamp}", "latest"):
+        (RESULTS_DIR / f"{name}.json").write_text(json.dumps(results, indent=2) + "\n")
+        (RESULTS_DIR / f"{name}.md").write_text(table)
+    return RESULTS_DIR / f"bench-{stamp}.md"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    started = time.monotonic()
+    try:
+        with tempfile.TemporaryDirectory(prefix="inferno-bench-") as scratch:
+            results = run(args, Path(scratch))
+    except (BenchError, subprocess.CalledProcessError, httpx.HTTPError, OSError) as exc:
+        print(f"bench: could not run: {exc}", file=sys.stderr)
+        return 1
+    saved = save(results)
+    print("\n" + report.markdown(results))
+    missed = [t for t in results["targets"] if not t["met"]]
+    load, cpus = results["meta"]["load_average_1m"], results["meta"]["cpus"] or 1
+    if max(load.values()) > cpus / 2:
+        print(f"WARNING: the machine was busy (load average {load} on {cpus} CPUs): noisy numbers")
+    print(f"{len(missed)} target(s) MISSED" if missed else "all targets met", end="")
+    print(
+        f"; written to {saved} (and latest.md / latest.json) in {time.monotonic() - started:.0f} s"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

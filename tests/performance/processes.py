@@ -1,0 +1,110 @@
+"""The servers under test: started on free loopback ports, timed to ready, measured for memory."""
+
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from tests.performance.loadgen import BenchError
+from tests.support.servers import ROOT, free_port, stop_process
+
+# Finer than the integration tests' 0.2 s poll: this interval bounds the cold-start error.
+POLL_SECONDS = 0.02
+READY_TIMEOUT_SECONDS = 120.0
+
+
+@dataclass
+class Server:
+    name: str
+    url: str
+    process: subprocess.Popen[str]
+    log_path: Path
+    cold_start_s: float = 0.0
+
+    def peak_rss_mb(self) -> float:
+        """VmHWM (the kernel's peak resident set) summed over the server and its workers."""
+        total_kb = 0
+        for pid in [self.process.pid, *_children(self.process.pid)]:
+            status = Path(f"/proc/{pid}/status").read_text()
+            total_kb += next(
+                int(ln.split()[1]) for ln in status.splitlines() if ln.startswith("VmHWM:")
+            )
+        return round(total_kb / 1024, 1)
+
+
+def start_server(
+    name: str,
+    app: str,
+    env: dict[str, str],
+    workers: int,
+    log_dir: Path,
+    ready: tuple[str, str, bytes | None],
+) -> Server:
+    """Start uvicorn and time it from spawn to the first 200 on `ready` (method, path, body)."""
+    port = free_port()
+    argv = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        app,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--no-access-log",
+        "--workers",
+        str(workers),
+    ]
+    log_path = log_dir / f"{name}.log"
+    # A minimal environment: the servers see only what the bench means them to see.
+    base = {key: os.environ[key] for key in ("PATH", "HOME", "LANG", "TMPDIR") if key in os.environ}
+    with log_path.open("w") as log:
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            argv, cwd=ROOT, env={**base, **env}, stdout=log, stderr=subprocess.STDOUT, text=True
+        )
+    server = Server(name, f"http://127.0.0.1:{port}", process, log_path)
+    try:
+        server.cold_start_s = round(_first_200(server, *ready) - started, 3)
+    except BaseException:
+        stop_process(process)
+        raise
+    return server
+
+
+def _first_200(server: Server, method: str, path: str, body: bytes | None) -> float:
+    deadline = time.perf_counter() + READY_TIMEOUT_SECONDS
+    headers = {"Content-Type": "application/json"}
+    with httpx.Client(base_url=server.url, timeout=2) as client:
+        while time.perf_counter() < deadline:
+            if server.process.poll() is not None:
+                raise BenchError(
+                    f"{server.name} exited with {server.process.returncode}:\n{_tail(server)}"
+                )
+            try:
+                if client.request(method, path, content=body, headers=headers).status_code == 200:
+                    return time.perf_counter()
+            except httpx.TransportError:
+                pass  # not listening yet
+            time.sleep(POLL_SECONDS)
+    raise BenchError(
+        f"{server.name}: no 200 on {path} within {READY_TIMEOUT_SECONDS} s:\n{_tail(server)}"
+    )
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            found += [int(child), *_children(int(child))]
+    return found
+
+
+def _tail(server: Server, lines: int = 15, width: int = 400) -> str:
+    # Lines cut short: a metrics flush at shutdown writes EMF documents of many kilobytes.
+    tail = server.log_path.read_text(errors="replace").splitlines()[-lines:]
+    return "\n".join(line[:width] for line in tail)
