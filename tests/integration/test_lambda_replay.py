@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,9 +16,10 @@ from typing import Any
 
 import pytest
 
-from handlers.replay import RIE_PATH, compare, load_events, response_headers
+from handlers.replay import RIE_PATH, Emulator, compare, load_events, response_headers
 from model_build.publish import publish
 from shared.metric_names import ALL_METRICS
+from shared.registry import FIRST_RETRY_SECONDS
 from shared.store.local import LocalStore
 from tests.support.emf import declared_metrics, emf_documents, log_records, spec_violations, totals
 
@@ -145,3 +147,25 @@ def test_invoke_exits_1_and_says_why_when_a_response_is_not_as_expected(
 
 def _values(docs: list[dict[str, Any]], metric: str) -> list[list[float]]:
     return [doc[metric] for doc in docs if metric in doc]
+
+
+def test_a_failed_init_load_is_retried_by_a_later_invocation(
+    tmp_path: Path, sentiment_model_dir: Path
+) -> None:
+    # GIVEN an execution environment whose store is empty at init
+    store = tmp_path / "store"
+    store.mkdir()
+    ready = {**CASES["apigw-v2-ready"].event}
+    output = tmp_path / "rie.log"
+    with output.open("w") as log, Emulator(env={"MODEL_DIR": str(store)}, output=log) as emulator:
+        # WHEN it is invoked before and after the model is published
+        before = emulator.invoke(ready)
+        publish(sentiment_model_dir, LocalStore(store), alias="production")
+        time.sleep(FIRST_RETRY_SECONDS + 0.2)  # the back-off after the failed init load
+        after = emulator.invoke(ready)
+        again = emulator.invoke(ready)
+    # THEN it answers 503 until a later invocation has loaded the model, then 200 without reloading
+    assert [before["statusCode"], after["statusCode"], again["statusCode"]] == [503, 200, 200]
+    docs = emf_documents(output.read_text())
+    assert sum(len(v) for v in _values(docs, "ModelLoadTime")) == 1
+    assert sum(totals(docs, "ModelLoadFailure", "model").values()) >= 1
