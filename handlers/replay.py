@@ -83,7 +83,9 @@ class Emulator:
         env: Mapping[str, str] | None = None,
         output: IO[str] | None = None,
     ) -> None:
-        self.rie = rie if rie.is_absolute() or rie.exists() else ROOT / rie
+        # Relative to the working directory when it is there, else to the project; made absolute
+        # because the emulator runs with the project as its working directory.
+        self.rie = (rie if rie.exists() else ROOT / rie).resolve()
         self.env = {**os.environ, **(env or {})}
         self.output = output if output is not None else sys.stderr
         self.process: subprocess.Popen[bytes] | None = None
