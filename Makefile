@@ -8,6 +8,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 RIE := $(TOOLS)/rie/aws-lambda-rie
 export POETRY_VIRTUALENVS_IN_PROJECT := true
+# Poetry verifies TLS with certifi's bundle; where the system keeps its own (it may hold a
+# proxy's CA), use that one, as pip and curl do.
+SYSTEM_CA_BUNDLE := /etc/ssl/certs/ca-certificates.crt
+ifneq ($(wildcard $(SYSTEM_CA_BUNDLE)),)
+export REQUESTS_CA_BUNDLE ?= $(SYSTEM_CA_BUNDLE)
+endif
 export POETRY_NO_INTERACTION := 1
 
 .PHONY: install serve train test unit integration lint format check-infra rie bench clean

@@ -59,6 +59,8 @@ def reset_observability() -> Iterator[None]:
     """Metrics and log keys are process-wide: start and end every test clean."""
     metrics.drain()
     logger.thread_safe_clear_keys()
+    logger.set_correlation_id(None)
     yield
     metrics.drain()
     logger.thread_safe_clear_keys()
+    logger.set_correlation_id(None)
