@@ -1,4 +1,8 @@
-"""Dependencies injected into routes, as named Annotated aliases."""
+"""Dependencies injected into routes, as named Annotated aliases.
+
+They are `async def` because FastAPI runs plain `def` dependencies on its thread pool: two
+thread hops per request for a dictionary lookup.
+"""
 
 from typing import Annotated
 
@@ -9,17 +13,17 @@ from shared.registry import ModelRegistry
 from shared.settings import Settings
 
 
-def _registry(request: Request) -> ModelRegistry:
+async def _registry(request: Request) -> ModelRegistry:
     registry: ModelRegistry = request.app.state.registry
     return registry
 
 
-def _batcher(request: Request) -> PredictionBatcher:
+async def _batcher(request: Request) -> PredictionBatcher:
     batcher: PredictionBatcher = request.app.state.batcher
     return batcher
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
