@@ -17,7 +17,8 @@ def publish(directory: Path, store: ModelStore, alias: str | None = "production"
     if sha256_hex(artifact) != manifest.sha256:
         raise IntegrityError(f"{directory}: artifact does not match its manifest's sha256")
     for extra in sorted(directory.iterdir()):
-        if extra.is_file() and extra.name not in (manifest.artifact, "manifest.json"):
+        skipped = (manifest.artifact, "manifest.json")
+        if extra.is_file() and extra.name not in skipped and not extra.name.startswith("."):
             store.write(
                 version_key(manifest.name, manifest.version, extra.name), extra.read_bytes()
             )

@@ -4,6 +4,7 @@ Exits non-zero only when the benchmark could not run; a missed target is printed
 """
 
 import argparse
+import hashlib
 import json
 import os
 import shutil
@@ -51,9 +52,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+TRAINING_STAMP = ".training-source"
+
+
 def trained_model() -> Path:
     """Train into a scratch name and rename, so an interrupted run never leaves half a cache."""
-    if _loads_today(MODEL_CACHE):
+    stamp = MODEL_CACHE / TRAINING_STAMP
+    fresh = stamp.exists() and stamp.read_text() == _training_source_hash()
+    if fresh and _loads_today(MODEL_CACHE):
         print(f"model: reusing {MODEL_CACHE}", flush=True)
         return MODEL_CACHE
     shutil.rmtree(MODEL_CACHE, ignore_errors=True)
@@ -61,8 +67,17 @@ def trained_model() -> Path:
     shutil.rmtree(partial, ignore_errors=True)
     print("model: training the default sentiment model once (about a minute)", flush=True)
     _inferno("train", "--output", str(partial))
+    (partial / TRAINING_STAMP).write_text(_training_source_hash())
     partial.rename(MODEL_CACHE)
     return MODEL_CACHE
+
+
+def _training_source_hash() -> str:
+    """The cache is only as good as the training code that made it."""
+    digest = hashlib.sha256()
+    for source in sorted((ROOT / "model_build").glob("*.py")):
+        digest.update(source.read_bytes())
+    return digest.hexdigest()
 
 
 def _loads_today(model_dir: Path) -> bool:
