@@ -75,8 +75,12 @@ async def predict_one(
 
 
 @tracer.capture_method
-def predict_batch(
-    name: str, request: BatchRequest, registry: ModelRegistry, settings: Settings
+async def predict_batch(
+    name: str,
+    request: BatchRequest,
+    registry: ModelRegistry,
+    batcher: PredictionBatcher,
+    settings: Settings,
 ) -> BatchResponse:
     """Valid items go to the model in one call; an invalid one is answered by its index."""
     if len(request.items) > settings.max_batch_size:
@@ -93,7 +97,8 @@ def predict_batch(
             )
         except InvalidInput as exc:
             results.append(BatchItemResult(index=index, error=exc.args[0]))
-    predictions = model.predict([value for _, value in valid])
+    # One model call for the batch (shared with whatever else is queued at that moment).
+    predictions = await batcher.predict_many(model, [value for _, value in valid])
     results += [
         BatchItemResult(index=index, prediction=_as_output(prediction))
         for (index, _), prediction in zip(valid, predictions, strict=True)
@@ -127,6 +132,6 @@ async def predict_model_route(
 
 @router.post("/{name}/predict/batch", responses=_ERRORS)
 async def predict_batch_route(
-    name: str, body: BatchRequest, registry: RegistryDep, settings: SettingsDep
+    name: str, body: BatchRequest, registry: RegistryDep, batcher: BatcherDep, settings: SettingsDep
 ) -> BatchResponse:
-    return predict_batch(name, body, registry, settings)
+    return await predict_batch(name, body, registry, batcher, settings)

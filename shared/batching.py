@@ -1,51 +1,80 @@
-"""Gather concurrent single predictions into one model call.
+"""Gather concurrent predictions into one model call.
 
 Requests that arrive while the event loop is busy are queued; one callback, scheduled with
-`call_soon`, predicts them all at once. Nothing waits for a batch to fill, so a lone request
-pays no extra latency, while under load the per-call overhead of the model is shared.
+`call_soon`, predicts them together. Nothing waits for a batch to fill, so a lone request pays
+no extra latency, while under load the per-call overhead of the model is shared. A request's
+items always go to the model in the same call, with the model reference the request took.
 """
 
 import asyncio
+from dataclasses import dataclass, field
 from typing import Any
 
 from shared.model import LoadedModel, Prediction
 
 
+@dataclass
+class _Request:
+    model: LoadedModel
+    items: list[Any]
+    future: asyncio.Future[list[Prediction]] = field(repr=False)
+
+
 class PredictionBatcher:
     def __init__(self, max_batch_size: int) -> None:
         self.max_batch_size = max_batch_size
-        self._pending: list[tuple[LoadedModel, Any, asyncio.Future[Prediction]]] = []
+        self._pending: list[_Request] = []
         self._scheduled = False
 
     async def predict(self, model: LoadedModel, item: Any) -> Prediction:
+        [prediction] = await self.predict_many(model, [item])
+        return prediction
+
+    async def predict_many(self, model: LoadedModel, items: list[Any]) -> list[Prediction]:
+        if not items:
+            return []
         loop = asyncio.get_running_loop()
-        future: asyncio.Future[Prediction] = loop.create_future()
-        self._pending.append((model, item, future))
+        request = _Request(model, items, loop.create_future())
+        self._pending.append(request)
         if not self._scheduled:
             self._scheduled = True
             loop.call_soon(self._run)
-        return await future
+        return await request.future
 
     def _run(self) -> None:
         self._scheduled = False
         pending, self._pending = self._pending, []
-        by_model: dict[int, list[tuple[LoadedModel, Any, asyncio.Future[Prediction]]]] = {}
-        for entry in pending:
-            by_model.setdefault(id(entry[0]), []).append(entry)
-        for group in by_model.values():
-            for start in range(0, len(group), self.max_batch_size):
-                self._predict_group(group[start : start + self.max_batch_size])
+        by_model: dict[int, list[_Request]] = {}
+        for request in pending:
+            by_model.setdefault(id(request.model), []).append(request)
+        for requests in by_model.values():
+            for chunk in self._pack(requests):
+                self._predict_chunk(chunk)
+
+    def _pack(self, requests: list[_Request]) -> list[list[_Request]]:
+        """Whole requests, in arrival order, into calls of at most max_batch_size items."""
+        chunks: list[list[_Request]] = []
+        size = 0
+        for request in requests:
+            if not chunks or size + len(request.items) > self.max_batch_size:
+                chunks.append([])
+                size = 0
+            chunks[-1].append(request)
+            size += len(request.items)
+        return chunks
 
     @staticmethod
-    def _predict_group(group: list[tuple[LoadedModel, Any, asyncio.Future[Prediction]]]) -> None:
-        model = group[0][0]
+    def _predict_chunk(chunk: list[_Request]) -> None:
         try:
-            predictions = model.predict([item for _, item, _ in group])
+            predictions = chunk[0].model.predict([item for r in chunk for item in r.items])
         except Exception as exc:  # handed to every waiting request, never lost
-            for _, _, future in group:
-                if not future.done():
-                    future.set_exception(exc)
+            for request in chunk:
+                if not request.future.done():
+                    request.future.set_exception(exc)
             return
-        for (_, _, future), prediction in zip(group, predictions, strict=True):
-            if not future.done():
-                future.set_result(prediction)
+        start = 0
+        for request in chunk:
+            end = start + len(request.items)
+            if not request.future.done():
+                request.future.set_result(predictions[start:end])
+            start = end

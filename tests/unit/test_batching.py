@@ -39,7 +39,10 @@ def test_the_batch_route_calls_the_model_once(sentiment_model_dir: Path, tmp_pat
     registry = ModelRegistry(LocalStore(tmp_path), Settings(model_dir=tmp_path))
     registry._models = {"sentiment": model}  # a registry already holding the model
     items: list[Any] = [{"text": f"text number {i}"} for i in range(64)] + [{"text": ""}]
-    response = predict_batch("sentiment", BatchRequest(items=items), registry, Settings())
+    batcher = PredictionBatcher(max_batch_size=256)
+    response = asyncio.run(
+        predict_batch("sentiment", BatchRequest(items=items), registry, batcher, Settings())
+    )
     assert counter.calls == [64]
     assert len(response.results) == 65 and response.results[64].error
 
@@ -69,3 +72,19 @@ def test_batches_are_split_at_the_size_limit(sentiment_model_dir: Path) -> None:
 
     asyncio.run(many())
     assert counter.calls == [16, 16, 8]
+
+
+def test_concurrent_batches_share_calls_without_splitting_a_request(
+    sentiment_model_dir: Path,
+) -> None:
+    model, counter = counting_model(sentiment_model_dir)
+    batcher = PredictionBatcher(max_batch_size=100)
+
+    async def many() -> list[list[str]]:
+        batches = [[f"text {b}-{i}" for i in range(40)] for b in range(5)]
+        results = await asyncio.gather(*(batcher.predict_many(model, batch) for batch in batches))
+        return [[p.label for p in result] for result in results]
+
+    labels = asyncio.run(many())
+    assert counter.calls == [80, 80, 40]  # two whole requests per call, never one split in two
+    assert [len(batch) for batch in labels] == [40] * 5
