@@ -41,4 +41,5 @@ HEALTHCHECK --interval=15s --timeout=5s --start-period=90s --retries=3 \
 ENTRYPOINT ["/bin/sh", "-c", "if [ -n \"${AWS_LAMBDA_RUNTIME_API:-}\" ]; then exec python -m awslambdaric handlers.lambda_function.handler; fi; exec \"$@\"", "inferno-entrypoint"]
 # Keep-alive (75 s) outlives the ALB idle timeout (60 s); graceful shutdown (20 s) ends before
 # ECS stopTimeout (30 s). Any forwarding address is trusted: only the ALB reaches the task.
-CMD ["uvicorn", "handlers.app:app", "--host", "0.0.0.0", "--port", "8000", "--proxy-headers", "--forwarded-allow-ips", "*", "--timeout-keep-alive", "75", "--timeout-graceful-shutdown", "20"]
+# The app writes its own JSON access line per request, so uvicorn's plain-text one is off.
+CMD ["uvicorn", "handlers.app:app", "--host", "0.0.0.0", "--port", "8000", "--proxy-headers", "--forwarded-allow-ips", "*", "--timeout-keep-alive", "75", "--timeout-graceful-shutdown", "20", "--no-access-log"]
