@@ -48,12 +48,15 @@ async def validation_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": detail}, status_code=422)
 
 
+def body_too_large(limit: int) -> str:
+    return f"Request body is larger than the {limit}-byte limit"
+
+
 async def http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
     detail: Any = exc.detail
     if exc.status_code == 413:
-        limit = request.app.state.settings.max_body_bytes
-        detail = f"Request body is larger than the {limit}-byte limit"
+        detail = body_too_large(request.app.state.settings.max_body_bytes)
     elif exc.status_code == 400 and detail == "There was an error parsing the body":
         detail = "Request body could not be parsed: it must be UTF-8 encoded JSON"
     return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)

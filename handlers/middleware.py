@@ -11,6 +11,7 @@ import uuid
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from handlers.errors import body_too_large
 from shared import metric_names
 from shared.observability import logger, metrics
 
@@ -42,7 +43,7 @@ def correlation_id(headers: list[tuple[bytes, bytes]]) -> str:
 class ContentLengthGuard:
     """Refuse a declared oversize body before reading any of it (JSON 413, like every error).
 
-    Bodies without a Content-Length are counted as they stream by FastAPI's `max_body_size`.
+    Bodies without a Content-Length are counted as they stream by Starlette's body limiter.
     """
 
     def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
@@ -51,8 +52,8 @@ class ContentLengthGuard:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and self._declared_length(scope) > self.max_body_bytes:
-            detail = f"Request body is larger than the {self.max_body_bytes}-byte limit"
-            await JSONResponse({"detail": detail}, status_code=413)(scope, receive, send)
+            body = {"detail": body_too_large(self.max_body_bytes)}
+            await JSONResponse(body, status_code=413)(scope, receive, send)
             return
         await self.app(scope, receive, send)
 

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 from shared import metric_names
 from shared.errors import InfernoError, ModelNotLoaded, StoreKeyNotFound, UnknownModel
-from shared.manifest import ARTIFACT_FILENAME
 from shared.model import LoadedModel, load_verified
 from shared.observability import logger, metrics
 from shared.settings import Settings
@@ -144,9 +143,7 @@ class ModelRegistry:
             raise InfernoError(
                 f"manifest at {name}/{version} names {manifest.name}/{manifest.version}"
             )
-        artifact = self.store.read(
-            version_key(name, version, manifest.artifact or ARTIFACT_FILENAME)
-        )
+        artifact = self.store.read(version_key(name, version, manifest.artifact))
         model = load_verified(manifest, artifact)
         with self._swap_lock:
             previous = self._models.get(name)

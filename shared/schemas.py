@@ -5,6 +5,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator
 
 from shared.settings import get_settings
+from shared.validation import text_problem
 
 EXAMPLE_TEXT = "The new dashboard is fantastic, setup took two minutes!"
 
@@ -23,11 +24,9 @@ class PredictRequest(BaseModel):
     @field_validator("text")
     @classmethod
     def text_is_meaningful(cls, text: str) -> str:
-        if not text.strip():
-            raise ValueError("text must not be empty or whitespace only")
-        limit = get_settings().max_text_length
-        if len(text) > limit:
-            raise ValueError(f"text is {len(text)} characters long; the limit is {limit}")
+        problem = text_problem(text, get_settings().max_text_length)
+        if problem:
+            raise ValueError(problem)
         return text
 
 

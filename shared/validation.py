@@ -24,15 +24,20 @@ def _validate_text(schema: TextInputSchema, item: dict[str, Any], max_text_lengt
         errors.append(_error([schema.field], "field required"))
     elif not isinstance(text, str):
         errors.append(_error([schema.field], f"expected a string, got {type(text).__name__}"))
-    elif not text.strip():
-        errors.append(_error([schema.field], "text must not be empty or whitespace only"))
-    elif len(text) > limit:
-        errors.append(
-            _error([schema.field], f"text is {len(text)} characters long; the limit is {limit}")
-        )
+    elif problem := text_problem(text, limit):
+        errors.append(_error([schema.field], problem))
     if errors:
         raise InvalidInput(errors)
     return str(text)
+
+
+def text_problem(text: str, limit: int) -> str | None:
+    """Why a text cannot be classified, or None; shared by /predict and the per-model routes."""
+    if not text.strip():
+        return "text must not be empty or whitespace only"
+    if len(text) > limit:
+        return f"text is {len(text)} characters long; the limit is {limit}"
+    return None
 
 
 def _validate_tabular(schema: TabularInputSchema, item: dict[str, Any]) -> dict[str, float]:
