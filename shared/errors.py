@@ -53,3 +53,19 @@ class InvalidInput(InfernoError):
     """The input does not fit the model's input schema."""
 
     status_code = 422
+
+
+class Overloaded(InfernoError):
+    """Queued work is at its bound; the client should retry after `retry_after_seconds`."""
+
+    status_code = 503
+
+    def __init__(self, message: str, retry_after_seconds: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds
+
+
+class RequestTimedOut(InfernoError):
+    """The request was not answered within REQUEST_TIMEOUT_SECONDS."""
+
+    status_code = 504

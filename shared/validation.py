@@ -1,10 +1,14 @@
 """Check one input item against a model's declared input schema, naming the offending field."""
 
 import math
+import sys
 from typing import Any
 
 from shared.errors import InvalidInput
 from shared.manifest import FeatureSpec, InputSchema, TabularInputSchema, TextInputSchema
+
+# Integers beyond this overflow float(); JSON allows them (4,300 digits in Python).
+_LARGEST_FLOAT = int(sys.float_info.max)
 
 
 def validate_item(schema: InputSchema, item: Any, max_text_length: int) -> Any:
@@ -37,6 +41,17 @@ def text_problem(text: str, limit: int) -> str | None:
         return "text must not be empty or whitespace only"
     if len(text) > limit:
         return f"text is {len(text)} characters long; the limit is {limit}"
+    if not text.isascii() and (position := _lone_surrogate(text)) is not None:
+        # Valid JSON (\ud800) but not Unicode text: the model's UTF-8 encoding step would raise.
+        return f"text holds a lone surrogate at character {position}; it must be valid Unicode"
+    return None
+
+
+def _lone_surrogate(text: str) -> int | None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return exc.start
     return None
 
 
@@ -61,6 +76,8 @@ def _feature_problem(feature: FeatureSpec, item: dict[str, Any]) -> str | None:
     value = item[feature.name]
     if isinstance(value, bool) or not isinstance(value, int | float):
         return f"expected a number, got {type(value).__name__}"
+    if isinstance(value, int) and abs(value) > _LARGEST_FLOAT:
+        return "number is too large to be represented as a float"
     if not math.isfinite(value):
         return "must be a finite number"
     if feature.type == "int" and not float(value).is_integer():

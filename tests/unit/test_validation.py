@@ -68,3 +68,23 @@ def test_bad_tabular_items_name_the_feature(item: dict[str, Any], field: str, me
 def test_a_non_object_item_is_refused() -> None:
     with pytest.raises(InvalidInput, match="expected a JSON object"):
         validate_item(TABULAR, [1, 2], 5000)
+
+
+def test_a_lone_surrogate_is_refused_naming_the_field() -> None:
+    with pytest.raises(InvalidInput) as caught:
+        validate_item(TextInputSchema(), {"text": "fine \ud800 text"}, 5000)
+    [error] = caught.value.args[0]
+    assert error["loc"] == ["body", "text"]
+    assert "lone surrogate at character 5" in error["msg"]
+
+
+def test_a_surrogate_pair_written_as_one_character_is_accepted() -> None:
+    assert validate_item(TextInputSchema(), {"text": "ok \U0001f600"}, 5000) == "ok \U0001f600"
+
+
+def test_an_integer_that_overflows_a_float_is_refused() -> None:
+    with pytest.raises(InvalidInput) as caught:
+        validate_item(TABULAR, {"amount": 10**400, "items": 3}, 5000)
+    [error] = caught.value.args[0]
+    assert error["loc"] == ["body", "amount"]
+    assert "too large" in error["msg"]
