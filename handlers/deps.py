@@ -4,11 +4,12 @@ They are `async def` because FastAPI runs plain `def` dependencies on its thread
 thread hops per request for a dictionary lookup.
 """
 
+from functools import partial
 from typing import Annotated
 
 from fastapi import Depends, Request
 
-from shared.batching import PredictionBatcher
+from shared.batching import ClientGone, PredictionBatcher, wait_for_disconnect
 from shared.registry import ModelRegistry
 from shared.settings import Settings
 
@@ -28,6 +29,12 @@ async def _settings(request: Request) -> Settings:
     return settings
 
 
+async def _client_gone(request: Request) -> ClientGone:
+    # Awaited only after the body is read: then the next ASGI message is the disconnect.
+    return partial(wait_for_disconnect, request.receive)
+
+
 RegistryDep = Annotated[ModelRegistry, Depends(_registry)]
 BatcherDep = Annotated[PredictionBatcher, Depends(_batcher)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
+ClientGoneDep = Annotated[ClientGone, Depends(_client_gone)]

@@ -1,80 +1,231 @@
-"""Gather concurrent predictions into one model call.
+"""Gather concurrent predictions into model calls that run off the event loop.
 
-Requests that arrive while the event loop is busy are queued; one callback, scheduled with
-`call_soon`, predicts them together. Nothing waits for a batch to fill, so a lone request pays
-no extra latency, while under load the per-call overhead of the model is shared. A request's
-items always go to the model in the same call, with the model reference the request took.
+The event loop only queues and answers; one inference thread per process runs the model. While a
+call runs, what arrives is queued, and the next call takes what is queued (whole requests, in
+arrival order, up to `max_batch_size` items): a lone request pays no wait, and under load the
+per-call overhead of the model is shared. That gathering is where the service's throughput comes
+from.
+
+Queued work is bounded by what it costs (characters of text plus a per-item share), so nothing
+queues without limit: past the bound a request is shed at once (`Overloaded`). A request that
+outlives its deadline or loses its client is dropped before it reaches the model. A packed call
+that raises is re-run request by request, so only the request that caused it fails.
 """
 
 import asyncio
+import contextlib
+from collections import deque
+from collections.abc import Awaitable, Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from shared import metric_names
+from shared.errors import ClientDisconnected, Overloaded, RequestTimedOut
 from shared.model import LoadedModel, Prediction
+from shared.observability import logger, metrics
+from shared.settings import Settings
+
+# What an item costs beyond its characters: the model's per-item work (about the cost of 50
+# characters of text for the reference pipeline). Tabular items cost only this.
+ITEM_COST = 50
+
+Outcome = list[Prediction] | BaseException
+# Completes when the client has gone; called once the request body has been read.
+ClientGone = Callable[[], Awaitable[object]]
 
 
-@dataclass
-class _Request:
+def cost_of(items: list[Any]) -> int:
+    return sum(ITEM_COST + (len(item) if isinstance(item, str) else 0) for item in items)
+
+
+@dataclass(eq=False)
+class _Job:
     model: LoadedModel
     items: list[Any]
+    cost: int
     future: asyncio.Future[list[Prediction]] = field(repr=False)
+    queued: bool = True
 
 
 class PredictionBatcher:
-    def __init__(self, max_batch_size: int) -> None:
+    def __init__(
+        self,
+        max_batch_size: int,
+        max_queued_cost: int = 2_000_000,
+        timeout_seconds: float = 10.0,
+        on_drop: Callable[[LoadedModel, str], None] | None = None,
+    ) -> None:
         self.max_batch_size = max_batch_size
-        self._pending: list[_Request] = []
-        self._scheduled = False
+        self.max_queued_cost = max_queued_cost
+        self.timeout_seconds = timeout_seconds
+        self._on_drop = on_drop or (lambda model, reason: None)
+        self._queue: deque[_Job] = deque()
+        self._queued_cost = 0
+        self._busy = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._executor: ThreadPoolExecutor | None = None
 
-    async def predict(self, model: LoadedModel, item: Any) -> Prediction:
-        [prediction] = await self.predict_many(model, [item])
+    @property
+    def queued_cost(self) -> int:
+        return self._queued_cost
+
+    async def predict(
+        self, model: LoadedModel, item: Any, client_gone: ClientGone | None = None
+    ) -> Prediction:
+        [prediction] = await self.predict_many(model, [item], client_gone)
         return prediction
 
-    async def predict_many(self, model: LoadedModel, items: list[Any]) -> list[Prediction]:
+    async def predict_many(
+        self, model: LoadedModel, items: list[Any], client_gone: ClientGone | None = None
+    ) -> list[Prediction]:
+        """The items' predictions from one model call; `client_gone()` completing abandons them."""
         if not items:
             return []
-        loop = asyncio.get_running_loop()
-        request = _Request(model, items, loop.create_future())
-        self._pending.append(request)
-        if not self._scheduled:
-            self._scheduled = True
-            loop.call_soon(self._run)
-        return await request.future
-
-    def _run(self) -> None:
-        self._scheduled = False
-        pending, self._pending = self._pending, []
-        by_model: dict[int, list[_Request]] = {}
-        for request in pending:
-            by_model.setdefault(id(request.model), []).append(request)
-        for requests in by_model.values():
-            for chunk in self._pack(requests):
-                self._predict_chunk(chunk)
-
-    def _pack(self, requests: list[_Request]) -> list[list[_Request]]:
-        """Whole requests, in arrival order, into calls of at most max_batch_size items."""
-        chunks: list[list[_Request]] = []
-        size = 0
-        for request in requests:
-            if not chunks or size + len(request.items) > self.max_batch_size:
-                chunks.append([])
-                size = 0
-            chunks[-1].append(request)
-            size += len(request.items)
-        return chunks
-
-    @staticmethod
-    def _predict_chunk(chunk: list[_Request]) -> None:
+        job = self._admit(model, items)
+        waiters: set[asyncio.Future[Any]] = {job.future}
+        watcher = asyncio.ensure_future(client_gone()) if client_gone is not None else None
+        if watcher is not None:
+            waiters.add(watcher)
         try:
-            predictions = chunk[0].model.predict([item for r in chunk for item in r.items])
-        except Exception as exc:  # handed to every waiting request, never lost
-            for request in chunk:
-                if not request.future.done():
-                    request.future.set_exception(exc)
+            await asyncio.wait(waiters, timeout=self.timeout_seconds, return_when="FIRST_COMPLETED")
+        finally:
+            if watcher is not None:
+                watcher.cancel()
+            if not job.future.done():
+                job.future.cancel()  # it never reaches the model, or its answer is discarded
+                self._release(job)
+        if job.future.cancelled():
+            gone = watcher is not None and watcher.done() and not watcher.cancelled()
+            self._on_drop(model, "client_gone" if gone else "timeout")
+            if gone:
+                raise ClientDisconnected("The client disconnected before the prediction")
+            raise RequestTimedOut(
+                f"Prediction not answered within {self.timeout_seconds:g} s; retry later"
+            )
+        return job.future.result()
+
+    def _admit(self, model: LoadedModel, items: list[Any]) -> _Job:
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:
+            self._adopt(loop)
+        cost = cost_of(items)
+        # An empty queue always admits, so the largest valid request is never refused outright.
+        if self._queued_cost and self._queued_cost + cost > self.max_queued_cost:
+            self._on_drop(model, "shed")
+            raise Overloaded("Too much work is queued; retry later", retry_after_seconds=1)
+        job = _Job(model, items, cost, loop.create_future())
+        self._queue.append(job)
+        self._queued_cost += cost
+        if not self._busy:
+            self._busy = True
+            # After the current callbacks: requests arriving in the same loop turn share a call.
+            loop.call_soon(self._dispatch)
+        return job
+
+    def _adopt(self, loop: asyncio.AbstractEventLoop) -> None:
+        """A new event loop (another Lambda invocation's, a test's) starts with a clean state."""
+        for job in self._queue:
+            job.queued = False
+        self._queue.clear()
+        self._queued_cost = 0
+        self._busy = False
+        self._loop = loop
+
+    def _release(self, job: _Job) -> None:
+        """Abandoned while queued: its cost stops counting at once; the next call skips it."""
+        if job.queued:
+            job.queued = False
+            self._queued_cost -= job.cost
+
+    def _dispatch(self) -> None:
+        """Start the next model call with what is queued, or go idle."""
+        model, jobs = self._next_call()
+        if not jobs:
+            self._busy = False
             return
-        start = 0
-        for request in chunk:
-            end = start + len(request.items)
-            if not request.future.done():
-                request.future.set_result(predictions[start:end])
-            start = end
+        assert self._loop is not None and model is not None
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inference")
+        call = self._loop.run_in_executor(self._executor, _compute, model, jobs)
+        call.add_done_callback(lambda done: self._deliver(jobs, done))
+
+    def _next_call(self) -> tuple[LoadedModel | None, list[_Job]]:
+        """Whole live requests for the first queued model, first-fit up to max_batch_size."""
+        while self._queue and not self._queue[0].queued:
+            self._queue.popleft()
+        if not self._queue:
+            return None, []
+        model = self._queue[0].model
+        taken: list[_Job] = []
+        size = 0
+        for job in self._queue:
+            fits = size + len(job.items) <= self.max_batch_size or not taken
+            if job.queued and job.model is model and fits:
+                taken.append(job)
+                size += len(job.items)
+        for job in taken:
+            job.queued = False
+            self._queued_cost -= job.cost
+        self._queue = deque(job for job in self._queue if job.queued)
+        return model, taken
+
+    def _deliver(self, jobs: list[_Job], call: asyncio.Future[list[Outcome]]) -> None:
+        for job, outcome in zip(jobs, call.result(), strict=True):
+            if job.future.done():  # its client left or its deadline passed meanwhile
+                continue
+            if isinstance(outcome, BaseException):
+                job.future.set_exception(outcome)
+            else:
+                job.future.set_result(outcome)
+        self._dispatch()
+
+    def shutdown(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None
+
+
+def _compute(model: LoadedModel, jobs: list[_Job]) -> list[Outcome]:
+    """On the inference thread: one call for every job; if it raises, one call per job."""
+    try:
+        predictions = model.predict([item for job in jobs for item in job.items])
+    except Exception as exc:
+        if len(jobs) == 1:
+            return [exc]
+        return [_isolated(model, job) for job in jobs]
+    outcomes: list[Outcome] = []
+    start = 0
+    for job in jobs:
+        outcomes.append(predictions[start : start + len(job.items)])
+        start += len(job.items)
+    return outcomes
+
+
+def _isolated(model: LoadedModel, job: _Job) -> Outcome:
+    try:
+        return model.predict(job.items)
+    except Exception as exc:
+        return exc
+
+
+async def wait_for_disconnect(receive: Callable[[], Awaitable[Mapping[str, Any]]]) -> None:
+    """Completes when the ASGI server reports the client gone (call once the body is read)."""
+    with contextlib.suppress(Exception):
+        while (await receive())["type"] != "http.disconnect":
+            pass
+
+
+def batcher_from_settings(settings: Settings) -> PredictionBatcher:
+    """The process's batcher, with its bounds from settings and its drops counted."""
+    return PredictionBatcher(
+        settings.max_batch_size,
+        max_queued_cost=settings.max_queued_cost,
+        timeout_seconds=settings.request_timeout_seconds,
+        on_drop=_count_drop,
+    )
+
+
+def _count_drop(model: LoadedModel, reason: str) -> None:
+    metrics.add(metric_names.DROPPED_COUNT, 1, model=model.name, reason=reason)
+    logger.thread_safe_append_keys(model=model.name, dropped=reason)

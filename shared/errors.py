@@ -69,3 +69,9 @@ class RequestTimedOut(InfernoError):
     """The request was not answered within REQUEST_TIMEOUT_SECONDS."""
 
     status_code = 504
+
+
+class ClientDisconnected(InfernoError):
+    """The client left before its answer was ready; nothing reaches it (logged as 499)."""
+
+    status_code = 499

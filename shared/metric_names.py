@@ -30,7 +30,17 @@ MODEL_LOAD_TIME = MetricSpec(
     "ModelLoadTime", "Milliseconds", ("model",), "every successful model load or hot swap"
 )
 MODEL_LOAD_FAILURE = MetricSpec(
-    "ModelLoadFailure", "Count", ("model",), "every failed load, start-up retry or refresh"
+    "ModelLoadFailure",
+    "Count",
+    ("model",),
+    "every failed load or start-up retry; a refused version counts once",
+)
+DROPPED_COUNT = MetricSpec(
+    "DroppedCount",
+    "Count",
+    ("model", "reason"),
+    "every request not predicted: shed at admission (503), past its deadline (504) or "
+    "left by its client",
 )
 COLD_START = MetricSpec(
     "ColdStart", "Count", ("function_name",), "first invocation of a Lambda execution environment"
@@ -43,5 +53,6 @@ ALL_METRICS = (
     PREDICTION_COUNT,
     MODEL_LOAD_TIME,
     MODEL_LOAD_FAILURE,
+    DROPPED_COUNT,
     COLD_START,
 )

@@ -36,11 +36,28 @@ class Settings(BaseSettings):
     model_load_retry_max_seconds: float = Field(
         default=30.0, gt=0, description="Ceiling of the back-off between failed start-up loads."
     )
+    model_refused_retry_seconds: float = Field(
+        default=3600.0,
+        gt=0,
+        description="A version refused by verification is tried again only when its alias "
+        "moves, or after this long.",
+    )
 
     # Input limits: anything beyond them is refused with a 4xx.
     max_text_length: int = Field(default=5000, gt=0, description="Longest accepted text.")
     max_body_bytes: int = Field(default=1_048_576, gt=0, description="Largest accepted body.")
     max_batch_size: int = Field(default=256, gt=0, description="Most items in one batch request.")
+
+    # Admission control: what one process queues for its model, and how long a request may wait.
+    max_queued_cost: int = Field(
+        default=2_000_000,
+        gt=0,
+        description="Bound on queued work per process, in characters of text plus 50 per item "
+        "(about 4 s of the reference model); past it requests get 503 with Retry-After.",
+    )
+    request_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="A prediction not answered in this time gets 504."
+    )
 
     # Process and observability.
     host: str = Field(default="127.0.0.1", description="Interface uvicorn binds to.")
@@ -48,6 +65,12 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO", description="Log level of the service's logger.")
     metrics_flush_seconds: float = Field(
         default=60.0, gt=0, description="Interval of EMF metric flushes in the container."
+    )
+    access_log_sample_rate: float = Field(
+        default=1.0, ge=0, le=1, description="Share of fast successful requests logged."
+    )
+    slow_request_ms: float = Field(
+        default=500.0, gt=0, description="Requests at least this slow are always logged."
     )
 
     def served_model_names(self) -> list[str]:
