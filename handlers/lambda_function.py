@@ -5,7 +5,6 @@ multi-value headers), API Gateway REST (v1) and HTTP API (v2) events with the sa
 statuses and bodies as the container, because it is the same app.
 """
 
-import time
 import uuid
 from typing import Any, cast
 
@@ -20,7 +19,7 @@ from handlers.app import app
 from handlers.middleware import correlation_id_or_none
 from shared.observability import logger, metrics, tracer
 from shared.observability.setup import metrics_namespace, service_name
-from shared.registry import FIRST_RETRY_SECONDS, ModelRegistry
+from shared.registry import ModelRegistry
 
 LambdaEvent = dict[str, Any]
 
@@ -45,32 +44,11 @@ cold_start_metrics = Metrics(
 asgi_handler = Mangum(app, lifespan="off")
 
 
-class InitLoader:
-    """Loads the models once per execution environment, at init. If that fails (a store outage),
-    later invocations retry with a doubling back-off; Lambda has no place for a retry thread."""
-
-    def __init__(self, registry: ModelRegistry, max_delay_seconds: float) -> None:
-        self.registry = registry
-        self.max_delay_seconds = max_delay_seconds
-        self._delay = FIRST_RETRY_SECONDS
-        self._next_attempt = 0.0
-
-    def ensure_loaded(self) -> bool:
-        if self.registry.is_ready():
-            return True
-        now = time.monotonic()
-        if now < self._next_attempt:
-            return False
-        if self.registry.refresh():
-            return True
-        self._next_attempt = now + self._delay
-        self._delay = min(self._delay * 2, self.max_delay_seconds)
-        return self.registry.is_ready()
-
-
-loader = InitLoader(app.state.registry, app.state.settings.model_load_retry_max_seconds)
-# At init, outside any invocation: every later invocation of this environment reuses the model.
-loader.ensure_loaded()
+registry: ModelRegistry = app.state.registry
+# At init, outside any invocation: every later invocation of this environment reuses the models.
+# A model that failed (a store outage) is retried by later invocations, with the registry's
+# back-off; Lambda has no place for a retry thread.
+registry.load_if_due()
 
 
 def event_headers(event: LambdaEvent) -> list[tuple[bytes, bytes]]:
@@ -97,7 +75,7 @@ def respond(event: LambdaEvent, context: LambdaContext) -> dict[str, Any]:
     # middleware falls back to this id when no header names one (API Gateway's request id).
     logger.set_correlation_id(event_correlation_id(event))
     try:
-        loader.ensure_loaded()
+        registry.load_if_due()
         # Powertools and Mangum type the same runtime context object with different protocols.
         return asgi_handler(event, cast(Any, context))
     finally:

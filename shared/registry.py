@@ -10,7 +10,13 @@ import time
 from dataclasses import dataclass
 
 from shared import metric_names
-from shared.errors import InfernoError, ModelNotLoaded, StoreKeyNotFound, UnknownModel
+from shared.errors import (
+    InfernoError,
+    ModelNotLoaded,
+    StoreError,
+    StoreKeyNotFound,
+    UnknownModel,
+)
 from shared.model import LoadedModel, load_verified
 from shared.observability import logger, metrics
 from shared.settings import Settings
@@ -27,6 +33,24 @@ class _Source:
     alias: str | None
     pinned_version: str | None = None
     token: str | None = None
+    # Set when verification refused the version this source names: until then (or until the
+    # alias moves) it is not downloaded again.
+    refused_until: float | None = None
+
+
+class Backoff:
+    """Doubling delays between failed attempts, back to the first one after a success."""
+
+    def __init__(self, ceiling_seconds: float) -> None:
+        self.ceiling_seconds = ceiling_seconds
+        self._delay = FIRST_RETRY_SECONDS
+
+    def next_delay(self) -> float:
+        delay, self._delay = self._delay, min(self._delay * 2, self.ceiling_seconds)
+        return delay
+
+    def reset(self) -> None:
+        self._delay = FIRST_RETRY_SECONDS
 
 
 class ModelRegistry:
@@ -39,6 +63,8 @@ class ModelRegistry:
         self._swap_lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._backoff = Backoff(settings.model_load_retry_max_seconds)
+        self._next_attempt = 0.0
 
     # Reading: cheap, lock-free lookups of the current reference.
 
@@ -62,6 +88,10 @@ class ModelRegistry:
     def is_ready(self) -> bool:
         return self.default_name in self._models
 
+    def is_complete(self) -> bool:
+        """Every model this process should serve is loaded."""
+        return bool(self._sources) and all(name in self._models for name in self._sources)
+
     # Loading and refreshing.
 
     def refresh(self) -> bool:
@@ -75,7 +105,21 @@ class ModelRegistry:
             )
         for name, source in list(self._sources.items()):
             self._refresh_one(name, source)
-        return bool(self._sources) and all(name in self._models for name in self._sources)
+        return self.is_complete()
+
+    def load_if_due(self) -> bool:
+        """For runtimes with no background thread (Lambda): a refresh pass when some model is
+        missing and the back-off allows one; True when every model is loaded."""
+        if self.is_complete():
+            return True
+        now = time.monotonic()
+        if now < self._next_attempt:
+            return False
+        if self.refresh():
+            self._backoff.reset()
+            return True
+        self._next_attempt = now + self._backoff.next_delay()
+        return False
 
     def _discover(self) -> None:
         names = self.settings.served_model_names() or self.store.model_names()
@@ -88,12 +132,18 @@ class ModelRegistry:
             )
 
     def _refresh_one(self, name: str, source: _Source) -> None:
+        if source.refused_until is not None:
+            if time.monotonic() < source.refused_until and source.pinned_version:
+                return
+            if time.monotonic() >= source.refused_until:
+                source.refused_until, source.token = None, None  # long back-off over: try again
         try:
             version = self._wanted_version(name, source)
             current = self._models.get(name)
             if version is None or (current is not None and current.version == version):
                 return
             self._load_and_swap(name, version)
+            source.refused_until = None
         except StoreKeyNotFound as exc:
             if name != self.default_name and name not in self._models:
                 # Listed in the store but never given this alias: not served, not a failure.
@@ -116,9 +166,15 @@ class ModelRegistry:
                 "model": name,
                 "serving_version": serving.version if serving else None,
                 "error": f"{type(exc).__name__}: {exc}",
+                "transient": isinstance(exc, StoreError),
             },
         )
-        source.token = None  # read the alias again next time, even if it did not move
+        if isinstance(exc, StoreError):
+            source.token = None  # the store may be back next time: read the alias again
+        else:
+            # The version itself was refused; the alias token is kept, so an unchanged pointer
+            # is not followed again before the long back-off.
+            source.refused_until = time.monotonic() + self.settings.model_refused_retry_seconds
 
     def _wanted_version(self, name: str, source: _Source) -> str | None:
         """The version to serve, or None when the alias pointer has not changed."""
@@ -179,14 +235,14 @@ class ModelRegistry:
             self._thread = None
 
     def _run(self) -> None:
-        delay = FIRST_RETRY_SECONDS
         while not self._stop.is_set():
             complete = self.refresh()
             if complete and self.settings.model_refresh_seconds <= 0:
                 return  # hot reload is off: nothing more to do once every model is loaded
             if complete:
-                delay, pause = FIRST_RETRY_SECONDS, self.settings.model_refresh_seconds
+                self._backoff.reset()
+                pause = self.settings.model_refresh_seconds
             else:
-                logger.warning("Models not all loaded; retrying", extra={"retry_in_s": delay})
-                pause, delay = delay, min(delay * 2, self.settings.model_load_retry_max_seconds)
+                pause = self._backoff.next_delay()
+                logger.warning("Models not all loaded; retrying", extra={"retry_in_s": pause})
             self._stop.wait(pause)

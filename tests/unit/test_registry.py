@@ -3,13 +3,15 @@
 import gc
 import json
 import shutil
+import time
 import weakref
 from pathlib import Path
 
 from model_build.publish import publish
 from shared import metric_names
 from shared.observability import metrics
-from shared.registry import ModelRegistry
+from shared.errors import StoreError
+from shared.registry import FIRST_RETRY_SECONDS, ModelRegistry
 from shared.settings import Settings
 from shared.store.local import LocalStore
 
@@ -81,4 +83,94 @@ def test_every_model_with_the_alias_is_served(local_store: LocalStore, tmp_path:
     publish(tmp_path / "risk", local_store, alias="production")
     registry = registry_for(local_store)
     assert registry.refresh()
+    assert registry.served_names() == ["risk", "sentiment"]
+
+
+class CountingStore(LocalStore):
+    """A local store that counts reads by key and fails reads under `failing` prefixes."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(root)
+        self.reads: list[str] = []
+        self.failing: set[str] = set()
+
+    def read(self, key: str) -> bytes:
+        self.reads.append(key)
+        if any(key.startswith(prefix) for prefix in self.failing):
+            raise StoreError(f"{key}: the store is unreachable")
+        return super().read(key)
+
+
+def tampered_version(store: LocalStore, model_dir: Path, scratch: Path) -> str:
+    """Publish a copy of `model_dir` whose artifact no longer matches its manifest."""
+    shutil.copytree(model_dir, scratch)
+    manifest = json.loads((scratch / "manifest.json").read_text())
+    manifest["version"] = "tampered-1"
+    (scratch / "manifest.json").write_text(json.dumps(manifest))
+    publish(scratch, store, alias=None)
+    store.write("sentiment/tampered-1/model.skops", (scratch / "model.skops").read_bytes() + b"x")
+    return "tampered-1"
+
+
+def test_a_refused_version_is_not_downloaded_again_until_its_alias_moves(
+    tmp_path: Path, sentiment_model_dir: Path, sentiment_model_dir_v2: Path
+) -> None:
+    # GIVEN a registry serving v1, and the alias moved to a tampered version
+    store = CountingStore(tmp_path / "store")
+    publish(sentiment_model_dir, store, alias="production")
+    registry = registry_for(store)
+    registry.refresh()
+    serving = registry.default().version
+    bad = tampered_version(store, sentiment_model_dir, tmp_path / "bad")
+    store.set_alias("sentiment", "production", bad)
+    metrics.drain()
+    # WHEN the registry refreshes again and again
+    for _ in range(4):
+        registry.refresh()
+    # THEN the bad artifact was read once, refused once, and the old version keeps serving
+    assert store.reads.count(f"sentiment/{bad}/model.skops") == 1
+    assert failures_recorded() == 1
+    assert registry.default().version == serving
+    # WHEN the alias moves to a good version, it is served at the next refresh
+    good = publish(sentiment_model_dir_v2, store, alias="production")
+    registry.refresh()
+    assert registry.default().version == good.version
+
+
+def test_a_refused_version_is_tried_again_after_the_long_back_off(
+    tmp_path: Path, sentiment_model_dir: Path
+) -> None:
+    store = CountingStore(tmp_path / "store")
+    publish(sentiment_model_dir, store, alias="production")
+    registry = ModelRegistry(store, Settings(model_dir=store.root, model_refused_retry_seconds=0.2))
+    registry.refresh()
+    bad = tampered_version(store, sentiment_model_dir, tmp_path / "bad")
+    store.set_alias("sentiment", "production", bad)
+    registry.refresh()
+    registry.refresh()
+    time.sleep(0.3)
+    registry.refresh()
+    assert store.reads.count(f"sentiment/{bad}/model.skops") == 2
+
+
+def test_load_if_due_retries_every_model_that_failed_not_only_the_default(
+    tmp_path: Path, sentiment_model_dir: Path
+) -> None:
+    from model_build.train_risk import train_risk
+
+    # GIVEN a store whose risk model cannot be read at first (an outage)
+    store = CountingStore(tmp_path / "store")
+    publish(sentiment_model_dir, store, alias="production")
+    train_risk(tmp_path / "risk")
+    publish(tmp_path / "risk", store, alias="production")
+    store.failing = {"risk/"}
+    registry = ModelRegistry(store, Settings(model_dir=store.root, model_refresh_seconds=0))
+    # WHEN the first load runs (Lambda's init): the default is ready, risk is not
+    assert not registry.load_if_due()
+    assert registry.is_ready() and registry.served_names() == ["sentiment"]
+    # THEN within the back-off nothing is tried; after it, risk is loaded too
+    store.failing = set()
+    assert not registry.load_if_due()
+    time.sleep(FIRST_RETRY_SECONDS + 0.1)
+    assert registry.load_if_due()
     assert registry.served_names() == ["risk", "sentiment"]
