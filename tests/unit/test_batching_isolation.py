@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from shared.batching import ITEM_COST, PredictionBatcher
+from shared.batching import EXPRESS_MAX_COST, ITEM_COST, PredictionBatcher
 from shared.errors import ClientDisconnected, Overloaded, RequestTimedOut
 from shared.manifest import ModelManifest, SampleCheck, TextInputSchema
 from shared.model import LoadedModel
@@ -86,11 +86,36 @@ def test_the_event_loop_runs_while_the_model_computes() -> None:
     assert asyncio.run(scenario()) < 0.05
 
 
+def test_a_small_request_is_answered_while_a_bulk_call_computes() -> None:
+    model, estimator = fake_model()
+    bulk_gate = threading.Event()
+    bulk = "b" * EXPRESS_MAX_COST
+
+    def predict_proba(texts: list[str]) -> Any:
+        if bulk in texts:
+            bulk_gate.wait(10)
+        return np.array([[0.2, 0.8]] * len(texts))
+
+    estimator.predict_proba = predict_proba  # type: ignore[method-assign]
+    batcher = PredictionBatcher(max_batch_size=256)
+
+    async def scenario() -> None:
+        computing = asyncio.ensure_future(batcher.predict(model, bulk))
+        await asyncio.sleep(0.05)
+        assert (await asyncio.wait_for(batcher.predict(model, "small"), 2)).label == "positive"
+        assert not computing.done()
+        bulk_gate.set()
+        await computing
+
+    asyncio.run(scenario())
+
+
 def test_work_queued_past_the_bound_is_shed_with_a_retry_hint() -> None:
     model, estimator = fake_model()
     estimator.gate.clear()
     text = "x" * 1000
-    batcher = PredictionBatcher(max_batch_size=256, max_queued_cost=2 * (1000 + ITEM_COST))
+    # Small requests get a quarter of the bound: room for two of these.
+    batcher = PredictionBatcher(max_batch_size=256, max_queued_cost=4 * 2 * (1000 + ITEM_COST))
 
     async def scenario() -> list[Any]:
         running = asyncio.ensure_future(batcher.predict(model, "running"))

@@ -1,0 +1,146 @@
+"""One client cannot hurt another: tried against the real app under uvicorn, as an adversarial
+client would. The model runs off the event loop, so /health stays up through a flood of the
+largest batches; queued work is bounded, so the flood is shed with 503 + Retry-After rather than
+queued without limit; a text the model cannot take fails only its sender; a client that gives up
+has its work dropped."""
+
+import asyncio
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from model_build.publish import publish
+from shared.store.local import LocalStore
+from tests.support.emf import emf_documents, log_records, totals
+from tests.support.servers import RunningServer, uvicorn_server
+
+pytestmark = pytest.mark.integration
+
+BATCH_PATH = "/models/sentiment/predict/batch"
+# The largest batch a client can send: 209 texts of 5,000 characters fill the 1 MiB body limit.
+MAX_BATCH = json.dumps({"items": [{"text": ("great value " * 417)[:5000]}] * 209}).encode()
+# ECS's container check gives /health 4 s; a slower answer counts as a failed check.
+HEALTH_CHECK_TIMEOUT = 4.0
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory, sentiment_model_dir: Path) -> Path:
+    root = tmp_path_factory.mktemp("isolation") / "store"
+    publish(sentiment_model_dir, LocalStore(root))
+    return root
+
+
+@pytest.fixture
+def server(store: Path, tmp_path: Path) -> Iterator[RunningServer]:
+    env = {
+        "MODEL_DIR": str(store),
+        "MAX_TEXT_LENGTH": "5000",
+        # Room for about one queued maximum batch beside the one computing.
+        "MAX_QUEUED_COST": "1200000",
+        "REQUEST_TIMEOUT_SECONDS": "120",
+    }
+    with uvicorn_server(env, tmp_path / "server.log") as running:
+        yield running
+
+
+def test_the_largest_batch_fits_the_body_limit() -> None:
+    assert len(MAX_BATCH) <= 1_048_576
+
+
+def test_a_lone_surrogate_fails_only_its_sender(server: RunningServer) -> None:
+    async def one_round() -> list[httpx.Response]:
+        bodies = [json.dumps({"text": f"ordinary feedback {i}"}) for i in range(20)]
+        bodies.insert(7, '{"text": "\\ud800"}')  # valid JSON, not valid Unicode text
+        async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
+            return await asyncio.gather(
+                *(client.post("/predict", content=body, headers=JSON_HEADERS) for body in bodies)
+            )
+
+    responses = asyncio.run(one_round())
+    assert [r.status_code for r in responses] == [200] * 7 + [422] + [200] * 13
+    [error] = responses[7].json()["detail"]
+    assert error["loc"][-1] == "text" and "surrogate" in error["msg"]
+
+
+def test_a_flood_of_the_largest_batches_is_shed_and_never_stalls_health(
+    server: RunningServer,
+) -> None:
+    async def flood() -> tuple[list[httpx.Response], list[httpx.Response], list[Any]]:
+        limits = httpx.Limits(max_connections=64)
+        async with httpx.AsyncClient(base_url=server.url, timeout=120, limits=limits) as client:
+            stop = asyncio.Event()
+
+            async def flooder() -> list[httpx.Response]:
+                answers = [await _post(client, BATCH_PATH, MAX_BATCH) for _ in range(2)]
+                return answers
+
+            async def prober() -> list[Any]:
+                probes: list[Any] = []
+                while not stop.is_set():
+                    try:
+                        probes.append(await client.get("/health", timeout=HEALTH_CHECK_TIMEOUT))
+                    except httpx.TimeoutException as exc:
+                        probes.append(exc)
+                    await asyncio.sleep(0.1)
+                return probes
+
+            async def single_client() -> list[httpx.Response]:
+                body = json.dumps({"text": "quick question about my order"}).encode()
+                answers = []
+                while not stop.is_set():
+                    answers.append(await _post(client, "/predict", body))
+                return answers
+
+            probing = asyncio.ensure_future(prober())
+            singles = asyncio.ensure_future(single_client())
+            batches = await asyncio.gather(*(flooder() for _ in range(6)))
+            stop.set()
+            return [r for pair in batches for r in pair], await singles, await probing
+
+    batches, singles, probes = asyncio.run(flood())
+    # Every health probe answered in time, whatever the model was doing.
+    assert probes and all(getattr(p, "status_code", None) == 200 for p in probes), probes
+    # Nothing failed but by shedding, and shedding says when to come back.
+    for response in [*batches, *singles]:
+        assert response.status_code in (200, 503), response.text[:300]
+        if response.status_code == 503:
+            assert int(response.headers["retry-after"]) >= 1
+            assert "retry" in response.json()["detail"].lower()
+    assert any(r.status_code == 503 for r in batches), "the bound never shed anything"
+    assert any(r.status_code == 200 for r in batches)
+
+
+def test_a_client_that_gives_up_has_its_batch_dropped(server: RunningServer) -> None:
+    async def scenario() -> None:
+        async with httpx.AsyncClient(base_url=server.url, timeout=120) as client:
+            running = asyncio.ensure_future(_post(client, BATCH_PATH, MAX_BATCH))
+            await asyncio.sleep(0.5)  # the first batch is now computing; the next one queues
+            with pytest.raises(httpx.ReadTimeout):
+                await client.post(BATCH_PATH, content=MAX_BATCH, headers=JSON_HEADERS, timeout=1)
+            assert (await running).status_code == 200
+
+    asyncio.run(scenario())
+    log = _stopped_log(server)
+    dropped = totals(emf_documents(log), "DroppedCount", "reason")
+    assert dropped[("client_gone",)] == 1
+    records = [r for r in log_records(log) if r.get("message") == "request"]
+    assert [r["status"] for r in records if r.get("dropped") == "client_gone"] == [499]
+
+
+JSON_HEADERS = {"content-type": "application/json"}
+
+
+async def _post(client: httpx.AsyncClient, path: str, body: bytes) -> httpx.Response:
+    return await client.post(path, content=body, headers=JSON_HEADERS)
+
+
+def _stopped_log(server: RunningServer) -> str:
+    """The server's output after a graceful stop, which flushes its buffered metrics."""
+    from tests.support.servers import stop_process
+
+    stop_process(server.process)
+    return server.log()
