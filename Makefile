@@ -16,7 +16,7 @@ export REQUESTS_CA_BUNDLE ?= $(SYSTEM_CA_BUNDLE)
 endif
 export POETRY_NO_INTERACTION := 1
 
-.PHONY: install serve train test unit integration lint format check-infra rie bench clean
+.PHONY: install serve train test unit integration fuzz lint format check-infra rie bench clean
 
 install: $(VENV)/.installed
 
@@ -60,6 +60,12 @@ unit: install
 
 integration: install rie
 	$(BIN)/pytest tests/integration
+
+# The deep API contract run (a short one is part of `make test`): schemathesis, every check, at
+# least 2,000 cases against a real uvicorn, with a fresh seed each time (printed to reproduce).
+fuzz: install
+	FUZZ_MAX_EXAMPLES=400 FUZZ_MIN_CASES=2000 FUZZ_SEED= $(BIN)/pytest --timeout 1800 -rP \
+		tests/integration/test_api_contract.py::test_schemathesis_finds_no_failure
 
 bench: install
 	$(BIN)/python -m tests.performance.bench

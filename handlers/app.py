@@ -3,12 +3,14 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 
 from handlers import health, models, predict
-from handlers.errors import install_error_handlers
+from handlers.errors import UNEXPECTED, install_error_handlers
+from handlers.media_type import require_json
 from handlers.middleware import ContentLengthGuard, RequestContextMiddleware
+from handlers.openapi import install_openapi
 from shared.batching import PredictionBatcher
 from shared.observability import metrics
 from shared.registry import ModelRegistry
@@ -41,18 +43,29 @@ def create_app(settings: Settings | None = None, store: ModelStore | None = None
         version="1.0.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        # A body without a Content-Type is read as JSON (curl, Lambda events without the header).
+        # FastAPI's strict default protects cookie-authenticated browser apps from cross-site
+        # posts; no browser credentials reach this API.
+        strict_content_type=False,
     )
     app.state.settings = settings
     app.state.registry = ModelRegistry(store or store_from_settings(settings), settings)
     app.state.batcher = PredictionBatcher(settings.max_batch_size)
     for module in (health, predict, models):
-        app.include_router(module.router)
+        app.include_router(
+            module.router, dependencies=[Depends(require_json)], responses=UNEXPECTED
+        )
     install_error_handlers(app)
+    install_openapi(app)
     # Added last = outermost. Streaming bodies are counted by Starlette's limiter (its 413 is
     # raised inside the route and becomes JSON); declared oversize ones never get that far.
     app.add_middleware(RequestBodyLimitMiddleware, max_body_size=settings.max_body_bytes)
     app.add_middleware(ContentLengthGuard, max_body_bytes=settings.max_body_bytes)
-    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(
+        RequestContextMiddleware,
+        access_log_sample_rate=settings.access_log_sample_rate,
+        slow_request_ms=settings.slow_request_ms,
+    )
     return app
 
 

@@ -7,30 +7,36 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from shared.errors import InfernoError, InvalidInput, ModelNotLoaded, UnknownModel
+from shared.errors import InfernoError, InvalidInput, ModelNotLoaded, Overloaded, UnknownModel
 from shared.observability import logger
+from shared.schemas import ErrorResponse
 
 MODEL_NOT_LOADED = "Model is not loaded or failed to load. Check server logs."
 
 
 async def inferno_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, InfernoError)
-    body: dict[str, Any]
+    headers = None
+    if isinstance(exc, Overloaded):
+        headers = {"Retry-After": str(exc.retry_after_seconds)}
+    return JSONResponse(_inferno_body(request, exc), status_code=exc.status_code, headers=headers)
+
+
+def _inferno_body(request: Request, exc: InfernoError) -> dict[str, Any]:
     if isinstance(exc, ModelNotLoaded):
-        body = {"detail": MODEL_NOT_LOADED}
-    elif isinstance(exc, UnknownModel):
+        return {"detail": MODEL_NOT_LOADED}
+    if isinstance(exc, UnknownModel):
         served = request.app.state.registry.served_names()
         listed = ", ".join(served) or "none"
-        body = {
+        return {
             "detail": f"Unknown model {exc.args[0]!r}. Served models: {listed}",
             "served_models": served,
         }
-    elif isinstance(exc, InvalidInput):
-        body = {"detail": exc.args[0]}
-    else:
-        logger.error("Request failed", extra={"error": f"{type(exc).__name__}: {exc}"})
-        body = {"detail": str(exc)}
-    return JSONResponse(body, status_code=exc.status_code)
+    if isinstance(exc, InvalidInput):
+        return {"detail": exc.args[0]}
+    # The request's access line (always written for an error) carries the reason: one line.
+    logger.thread_safe_append_keys(error=f"{type(exc).__name__}: {exc}")
+    return {"detail": str(exc)}
 
 
 async def validation_error(request: Request, exc: Exception) -> JSONResponse:
@@ -62,13 +68,37 @@ async def http_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
 
 
-async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
-    logger.exception("Unhandled error")
-    return JSONResponse({"detail": "Internal server error"}, status_code=500)
-
-
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(InfernoError, inferno_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(HTTPException, http_error)
-    app.add_exception_handler(Exception, unexpected_error)
+    # No handler for Exception: RequestContextMiddleware answers those (see there why).
+
+
+# What the OpenAPI document says each route may answer, beside its success.
+Responses = dict[int | str, dict[str, Any]]
+
+
+def _doc(description: str, **extra: Any) -> dict[str, Any]:
+    return {"model": ErrorResponse, "description": description, **extra}
+
+
+RETRY_AFTER = {
+    "Retry-After": {"description": "Seconds to wait before retrying", "schema": {"type": "integer"}}
+}
+UNEXPECTED: Responses = {500: _doc("Unexpected failure, logged with the request id")}
+UNKNOWN_MODEL: Responses = {404: _doc("Unknown model; lists the served ones")}
+NOT_LOADED: Responses = {503: _doc("No model loaded yet")}
+BODY_ERRORS: Responses = {
+    400: _doc("Malformed JSON, or a body that is not UTF-8"),
+    413: _doc("Body over MAX_BODY_BYTES"),
+    415: _doc("Body of a media type other than application/json"),
+    422: _doc("Input that does not fit the request schema or the model's input schema"),
+}
+PREDICTION_ERRORS: Responses = {
+    503: _doc(
+        "No model loaded yet, or queued work at its bound (then Retry-After says when to retry)",
+        headers=RETRY_AFTER,
+    ),
+    504: _doc("Not answered within REQUEST_TIMEOUT_SECONDS"),
+}

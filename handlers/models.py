@@ -5,6 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body
 
 from handlers.deps import BatcherDep, RegistryDep, SettingsDep
+from handlers.errors import BODY_ERRORS, NOT_LOADED, PREDICTION_ERRORS, UNKNOWN_MODEL
 from shared import metric_names
 from shared.batching import PredictionBatcher
 from shared.errors import InvalidInput
@@ -15,7 +16,6 @@ from shared.schemas import (
     BatchItemResult,
     BatchRequest,
     BatchResponse,
-    ErrorResponse,
     ModelInfo,
     ModelPrediction,
     ModelPredictResponse,
@@ -24,11 +24,7 @@ from shared.settings import Settings
 from shared.validation import validate_item
 
 router = APIRouter(prefix="/models", tags=["models"])
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    404: {"model": ErrorResponse, "description": "Unknown model; lists the served ones"},
-    422: {"model": ErrorResponse, "description": "Input does not fit the model's schema"},
-    503: {"model": ErrorResponse, "description": "Model not loaded yet"},
-}
+_PREDICT_ERRORS = {**UNKNOWN_MODEL, **BODY_ERRORS, **PREDICTION_ERRORS}
 
 
 def describe(model: LoadedModel) -> ModelInfo:
@@ -114,15 +110,16 @@ async def list_models_route(registry: RegistryDep) -> list[ModelInfo]:
     return [describe(model) for model in registry.served()]
 
 
-@router.get("/{name}", responses=_ERRORS)
+@router.get("/{name}", responses={**UNKNOWN_MODEL, **NOT_LOADED})
 async def get_model_route(name: str, registry: RegistryDep) -> ModelInfo:
     return describe(registry.get(name))
 
 
-@router.post("/{name}/predict", responses=_ERRORS)
+@router.post("/{name}/predict", responses=_PREDICT_ERRORS)
 async def predict_model_route(
     name: str,
-    item: Annotated[Any, Body(examples=[{"text": "Great support!"}])],
+    # Documented per served model by handlers/openapi.py; any object until one is loaded.
+    item: Annotated[Any, Body(json_schema_extra={"type": "object"})],
     registry: RegistryDep,
     batcher: BatcherDep,
     settings: SettingsDep,
@@ -130,7 +127,7 @@ async def predict_model_route(
     return await predict_one(name, item, registry, batcher, settings)
 
 
-@router.post("/{name}/predict/batch", responses=_ERRORS)
+@router.post("/{name}/predict/batch", responses=_PREDICT_ERRORS)
 async def predict_batch_route(
     name: str, body: BatchRequest, registry: RegistryDep, batcher: BatcherDep, settings: SettingsDep
 ) -> BatchResponse:

@@ -3,11 +3,12 @@
 from fastapi import APIRouter
 
 from handlers.deps import BatcherDep, RegistryDep
+from handlers.errors import BODY_ERRORS, PREDICTION_ERRORS
 from shared import metric_names
 from shared.batching import PredictionBatcher
 from shared.observability import logger, metrics, tracer
 from shared.registry import ModelRegistry
-from shared.schemas import ErrorResponse, PredictRequest, PredictResponse
+from shared.schemas import PredictRequest, PredictResponse
 
 router = APIRouter(tags=["predict"])
 
@@ -32,11 +33,7 @@ async def predict_sentiment(
 
 @router.post(
     "/predict",
-    responses={
-        413: {"model": ErrorResponse, "description": "Body over the size limit"},
-        422: {"model": ErrorResponse, "description": "Invalid input"},
-        503: {"model": ErrorResponse, "description": "No model loaded"},
-    },
+    responses={**BODY_ERRORS, **PREDICTION_ERRORS},
 )
 async def predict_route(
     body: PredictRequest, registry: RegistryDep, batcher: BatcherDep

@@ -4,10 +4,16 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator
 
+from shared.manifest import FeatureSpec, InputSchema, TabularInputSchema
 from shared.settings import get_settings
 from shared.validation import text_problem
 
 EXAMPLE_TEXT = "The new dashboard is fantastic, setup took two minutes!"
+# "Holds something besides whitespace" as text_problem means it (str.isspace), as a JSON Schema
+# pattern. Spelled out because patterns follow ECMA-262, whose \s differs from Python's
+# (\x1c-\x1f, \x85, \ufeff). Every whitespace character is in the Basic Multilingual Plane.
+_WHITESPACE = "".join(f"\\u{code:04x}" for code in range(0x10000) if chr(code).isspace())
+NOT_BLANK = f"[^{_WHITESPACE}]"
 
 
 class PredictRequest(BaseModel):
@@ -18,7 +24,8 @@ class PredictRequest(BaseModel):
     )
 
     text: StrictStr = Field(
-        description="The text to classify (at most MAX_TEXT_LENGTH characters)."
+        description="The text to classify (at most MAX_TEXT_LENGTH characters).",
+        json_schema_extra={"pattern": NOT_BLANK},
     )
 
     @field_validator("text")
@@ -109,3 +116,36 @@ class BatchResponse(BaseModel):
     model: str
     version: str
     results: list[BatchItemResult]
+
+
+def item_json_schema(schema: InputSchema, max_text_length: int) -> dict[str, Any]:
+    """The JSON Schema of exactly the items `validate_item` accepts for this input schema."""
+    if isinstance(schema, TabularInputSchema):
+        return {
+            "type": "object",
+            "properties": {feature.name: _feature_schema(feature) for feature in schema.features},
+            "required": [feature.name for feature in schema.features],
+            "additionalProperties": False,
+        }
+    text = {
+        "type": "string",
+        "pattern": NOT_BLANK,
+        "maxLength": min(schema.max_length, max_text_length),
+    }
+    return {
+        "type": "object",
+        "properties": {schema.field: text},
+        "required": [schema.field],
+        "additionalProperties": False,
+    }
+
+
+def _feature_schema(feature: FeatureSpec) -> dict[str, Any]:
+    found: dict[str, Any] = {"type": "integer" if feature.type == "int" else "number"}
+    if feature.minimum is not None:
+        found["minimum"] = feature.minimum
+    if feature.maximum is not None:
+        found["maximum"] = feature.maximum
+    if feature.description:
+        found["description"] = feature.description
+    return found

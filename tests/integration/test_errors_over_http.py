@@ -1,0 +1,47 @@
+"""An unexpected exception under a real uvicorn: one JSON answer, one log line, no plain text."""
+
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from model_build.publish import publish
+from shared.store.local import LocalStore
+from tests.support.emf import emf_documents, log_records, totals
+from tests.support.faulty_app import BUG
+from tests.support.servers import uvicorn_server
+
+pytestmark = pytest.mark.integration
+
+FAULTY_APP = [
+    sys.executable, "-m", "uvicorn", "--factory", "tests.support.faulty_app:faulty_app",
+    "--host", "127.0.0.1", "--port", "{port}", "--no-access-log",
+]  # fmt: skip
+
+
+def test_a_bug_is_one_json_500_and_one_log_line(tmp_path: Path, sentiment_model_dir: Path) -> None:
+    # GIVEN the real app, plus a route with a bug, under uvicorn
+    publish(sentiment_model_dir, LocalStore(tmp_path / "store"))
+    env = {"MODEL_DIR": str(tmp_path / "store")}
+    with uvicorn_server(env, tmp_path / "server.log", command=FAULTY_APP) as server:
+        # WHEN the route is called, and the server then asked whether it still serves
+        response = httpx.get(f"{server.url}/boom", headers={"X-Request-Id": "bug-over-http"})
+        assert httpx.get(f"{server.url}/health").status_code == 200
+    output = server.log()  # the whole of stdout and stderr, metrics flushed at shutdown
+    # THEN the client gets a JSON 500 carrying its request id
+    assert response.status_code == 500
+    assert response.json() == {"detail": "Internal server error"}
+    assert response.headers["x-request-id"] == "bug-over-http"
+    # AND the log holds exactly one ERROR line: the request's, with the traceback as a field
+    [error] = [r for r in log_records(output) if r["level"] == "ERROR"]
+    assert error["correlation_id"] == "bug-over-http" and error["status"] == 500
+    assert error["exception"].startswith("Traceback") and BUG in error["exception"]
+    # AND nothing else was printed about it: no plain-text traceback from uvicorn
+    plain = [line for line in output.splitlines() if not line.lstrip().startswith("{")]
+    assert not [line for line in plain if "Traceback" in line or "Exception in ASGI" in line]
+    assert len([line for line in output.splitlines() if BUG in line]) == 1
+    # AND the 500 is counted as a request and as an error
+    docs = emf_documents(output)
+    assert totals(docs, "RequestCount", "route")[("/boom",)] == 1
+    assert totals(docs, "ErrorCount", "route", "status_class")[("/boom", "5xx")] == 1
