@@ -7,11 +7,12 @@ from fastapi import Depends, FastAPI
 from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 
 from handlers import health, models, predict
+from handlers.admission import EarlyShed
 from handlers.errors import UNEXPECTED, install_error_handlers
 from handlers.media_type import require_json
 from handlers.middleware import ContentLengthGuard, RequestContextMiddleware
 from handlers.openapi import install_openapi
-from shared.batching import PredictionBatcher
+from shared.batching import batcher_from_settings
 from shared.observability import metrics
 from shared.registry import ModelRegistry
 from shared.settings import Settings, get_settings
@@ -33,6 +34,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
     finally:
         registry.stop()
+        app.state.batcher.shutdown()
         metrics.stop_periodic_flush()
 
 
@@ -50,7 +52,7 @@ def create_app(settings: Settings | None = None, store: ModelStore | None = None
     )
     app.state.settings = settings
     app.state.registry = ModelRegistry(store or store_from_settings(settings), settings)
-    app.state.batcher = PredictionBatcher(settings.max_batch_size)
+    app.state.batcher = batcher_from_settings(settings)
     for module in (health, predict, models):
         app.include_router(
             module.router, dependencies=[Depends(require_json)], responses=UNEXPECTED
@@ -60,6 +62,7 @@ def create_app(settings: Settings | None = None, store: ModelStore | None = None
     # Added last = outermost. Streaming bodies are counted by Starlette's limiter (its 413 is
     # raised inside the route and becomes JSON); declared oversize ones never get that far.
     app.add_middleware(RequestBodyLimitMiddleware, max_body_size=settings.max_body_bytes)
+    app.add_middleware(EarlyShed, batcher=app.state.batcher, registry=app.state.registry)
     app.add_middleware(ContentLengthGuard, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(
         RequestContextMiddleware,

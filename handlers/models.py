@@ -4,10 +4,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body
 
-from handlers.deps import BatcherDep, RegistryDep, SettingsDep
+from handlers.deps import BatcherDep, ClientGoneDep, RegistryDep, SettingsDep
 from handlers.errors import BODY_ERRORS, NOT_LOADED, PREDICTION_ERRORS, UNKNOWN_MODEL
 from shared import metric_names
-from shared.batching import PredictionBatcher
+from shared.batching import ClientGone, PredictionBatcher
 from shared.errors import InvalidInput
 from shared.model import LoadedModel, Prediction
 from shared.observability import logger, metrics, tracer
@@ -59,11 +59,16 @@ def _as_output(prediction: Prediction) -> ModelPrediction:
 
 @tracer.capture_method
 async def predict_one(
-    name: str, item: Any, registry: ModelRegistry, batcher: PredictionBatcher, settings: Settings
+    name: str,
+    item: Any,
+    registry: ModelRegistry,
+    batcher: PredictionBatcher,
+    settings: Settings,
+    client_gone: ClientGone | None = None,
 ) -> ModelPredictResponse:
     model = registry.get(name)
     value = validate_item(model.manifest.input_schema, item, settings.max_text_length)
-    prediction = await batcher.predict(model, value)
+    prediction = await batcher.predict(model, value, client_gone)
     _record(model, [prediction])
     return ModelPredictResponse(
         model=model.name, version=model.version, **_as_output(prediction).model_dump()
@@ -77,6 +82,7 @@ async def predict_batch(
     registry: ModelRegistry,
     batcher: PredictionBatcher,
     settings: Settings,
+    client_gone: ClientGone | None = None,
 ) -> BatchResponse:
     """Valid items go to the model in one call; an invalid one is answered by its index."""
     if len(request.items) > settings.max_batch_size:
@@ -94,7 +100,7 @@ async def predict_batch(
         except InvalidInput as exc:
             results.append(BatchItemResult(index=index, error=exc.args[0]))
     # One model call for the batch (shared with whatever else is queued at that moment).
-    predictions = await batcher.predict_many(model, [value for _, value in valid])
+    predictions = await batcher.predict_many(model, [value for _, value in valid], client_gone)
     results += [
         BatchItemResult(index=index, prediction=_as_output(prediction))
         for (index, _), prediction in zip(valid, predictions, strict=True)
@@ -123,12 +129,18 @@ async def predict_model_route(
     registry: RegistryDep,
     batcher: BatcherDep,
     settings: SettingsDep,
+    client_gone: ClientGoneDep,
 ) -> ModelPredictResponse:
-    return await predict_one(name, item, registry, batcher, settings)
+    return await predict_one(name, item, registry, batcher, settings, client_gone)
 
 
 @router.post("/{name}/predict/batch", responses=_PREDICT_ERRORS)
 async def predict_batch_route(
-    name: str, body: BatchRequest, registry: RegistryDep, batcher: BatcherDep, settings: SettingsDep
+    name: str,
+    body: BatchRequest,
+    registry: RegistryDep,
+    batcher: BatcherDep,
+    settings: SettingsDep,
+    client_gone: ClientGoneDep,
 ) -> BatchResponse:
-    return await predict_batch(name, body, registry, batcher, settings)
+    return await predict_batch(name, body, registry, batcher, settings, client_gone)

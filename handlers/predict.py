@@ -2,10 +2,10 @@
 
 from fastapi import APIRouter
 
-from handlers.deps import BatcherDep, RegistryDep
+from handlers.deps import BatcherDep, ClientGoneDep, RegistryDep
 from handlers.errors import BODY_ERRORS, PREDICTION_ERRORS
 from shared import metric_names
-from shared.batching import PredictionBatcher
+from shared.batching import ClientGone, PredictionBatcher
 from shared.observability import logger, metrics, tracer
 from shared.registry import ModelRegistry
 from shared.schemas import PredictRequest, PredictResponse
@@ -15,10 +15,13 @@ router = APIRouter(tags=["predict"])
 
 @tracer.capture_method
 async def predict_sentiment(
-    request: PredictRequest, registry: ModelRegistry, batcher: PredictionBatcher
+    request: PredictRequest,
+    registry: ModelRegistry,
+    batcher: PredictionBatcher,
+    client_gone: ClientGone | None = None,
 ) -> PredictResponse:
     model = registry.default()  # one reference: the whole request is served by this version
-    prediction = await batcher.predict(model, request.text)
+    prediction = await batcher.predict(model, request.text, client_gone)
     metrics.add(metric_names.PREDICTION_COUNT, 1, model=model.name, label=prediction.label)
     logger.thread_safe_append_keys(
         model=model.name, model_version=model.version, label=prediction.label
@@ -36,6 +39,6 @@ async def predict_sentiment(
     responses={**BODY_ERRORS, **PREDICTION_ERRORS},
 )
 async def predict_route(
-    body: PredictRequest, registry: RegistryDep, batcher: BatcherDep
+    body: PredictRequest, registry: RegistryDep, batcher: BatcherDep, client_gone: ClientGoneDep
 ) -> PredictResponse:
-    return await predict_sentiment(body, registry, batcher)
+    return await predict_sentiment(body, registry, batcher, client_gone)

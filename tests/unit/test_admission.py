@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+from collections.abc import MutableMapping
 from typing import Any
 
 from handlers.admission import EarlyShed
@@ -29,8 +30,8 @@ def test_a_large_body_is_shed_unread_when_its_lane_is_full(tmp_path: Any) -> Non
     async def receive() -> dict[str, Any]:
         raise AssertionError("the body was read")
 
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
+    async def send(message: MutableMapping[str, Any]) -> None:
+        sent.append(dict(message))
 
     async def scenario() -> None:
         # GIVEN one bulk call computing and one queued, which fill the bulk lane's bound

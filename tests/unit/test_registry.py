@@ -9,8 +9,8 @@ from pathlib import Path
 
 from model_build.publish import publish
 from shared import metric_names
-from shared.observability import metrics
 from shared.errors import StoreError
+from shared.observability import metrics
 from shared.registry import FIRST_RETRY_SECONDS, ModelRegistry
 from shared.settings import Settings
 from shared.store.local import LocalStore
