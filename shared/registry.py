@@ -4,10 +4,13 @@ Readers take one LoadedModel reference per request, so a request is served entir
 version; a swap replaces the reference and the old model is freed once no request holds it.
 """
 
+import functools
 import gc
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from shared import metric_names
 from shared.errors import (
@@ -24,6 +27,7 @@ from shared.store import ModelStore, NotModified
 from shared.store.base import alias_key, parse_alias, version_key
 
 FIRST_RETRY_SECONDS = 0.5
+Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 
 @dataclass
@@ -106,6 +110,17 @@ class ModelRegistry:
         for name, source in list(self._sources.items()):
             self._refresh_one(name, source)
         return self.is_complete()
+
+    def retrying_failed_loads(self, handler: Handler) -> Handler:
+        """For runtimes with no background thread (Lambda): each call first retries any model
+        that is not loaded yet, within the back-off."""
+
+        @functools.wraps(handler)
+        def after_loading(event: dict[str, Any], context: Any) -> dict[str, Any]:
+            self.load_if_due()
+            return handler(event, context)
+
+        return after_loading
 
     def load_if_due(self) -> bool:
         """For runtimes with no background thread (Lambda): a refresh pass when some model is

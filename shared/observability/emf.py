@@ -5,6 +5,7 @@ concurrent requests with different dimensions would mix. Here each (metric, dime
 has its own slot behind a lock; Powertools' EMF provider still serialises every document.
 """
 
+import functools
 import json
 import sys
 import threading
@@ -17,13 +18,14 @@ from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import (
     AmazonCloudWatchEMFProvider,
 )
 
-from shared.metric_names import MetricSpec
+from shared.metric_names import COLD_START, MetricSpec
 
 # CloudWatch EMF limits for one document.
 MAX_METRICS_PER_DOCUMENT = 100
 MAX_VALUES_PER_METRIC = 100
 
 Dimensions = tuple[tuple[str, str], ...]
+LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 
 class MetricsBuffer:
@@ -37,6 +39,7 @@ class MetricsBuffer:
         self._units: dict[str, str] = {}
         self._flusher: threading.Thread | None = None
         self._stop = threading.Event()
+        self._cold = True
 
     def add(self, spec: MetricSpec, value: float, **dimensions: str) -> None:
         key = tuple(sorted({"service": self.service, **dimensions}.items()))
@@ -82,6 +85,22 @@ class MetricsBuffer:
         for document in documents:
             out(json.dumps(document, separators=(",", ":")))
         return len(documents)
+
+    def log_metrics(self, handler: LambdaHandler) -> LambdaHandler:
+        """The per-invocation policy for Lambda: the first call of an execution environment
+        counts ColdStart, and every call flushes what it recorded, whatever happens."""
+
+        @functools.wraps(handler)
+        def flushed(event: dict[str, Any], context: Any) -> dict[str, Any]:
+            if self._cold:
+                self._cold = False
+                self.add(COLD_START, 1, function_name=str(context.function_name))
+            try:
+                return handler(event, context)
+            finally:
+                self.flush()
+
+        return flushed
 
     def start_periodic_flush(self, interval_seconds: float) -> None:
         if self._flusher is not None:
