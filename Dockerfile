@@ -39,7 +39,9 @@ HEALTHCHECK --interval=15s --timeout=5s --start-period=90s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/ready', timeout=4)"]
 # Lambda (container image) sets AWS_LAMBDA_RUNTIME_API: serve invocations instead of HTTP.
 ENTRYPOINT ["/bin/sh", "-c", "if [ -n \"${AWS_LAMBDA_RUNTIME_API:-}\" ]; then exec python -m awslambdaric handlers.lambda_function.handler; fi; exec \"$@\"", "inferno-entrypoint"]
+# uvicorn with one worker process per CPU of the task (TASK_CPU_UNITS from Terraform, else the
+# cgroup quota, else the CPUs we may run on; WEB_CONCURRENCY overrides): handlers/server.py.
 # Keep-alive (75 s) outlives the ALB idle timeout (60 s); graceful shutdown (20 s) ends before
 # ECS stopTimeout (30 s). Any forwarding address is trusted: only the ALB reaches the task.
 # The app writes its own JSON access line per request, so uvicorn's plain-text one is off.
-CMD ["uvicorn", "handlers.app:app", "--host", "0.0.0.0", "--port", "8000", "--proxy-headers", "--forwarded-allow-ips", "*", "--timeout-keep-alive", "75", "--timeout-graceful-shutdown", "20", "--no-access-log"]
+CMD ["python", "-m", "handlers.server", "handlers.app:app", "--host", "0.0.0.0", "--port", "8000", "--proxy-headers", "--forwarded-allow-ips", "*", "--timeout-keep-alive", "75", "--timeout-graceful-shutdown", "20", "--no-access-log"]

@@ -16,7 +16,7 @@ export REQUESTS_CA_BUNDLE ?= $(SYSTEM_CA_BUNDLE)
 endif
 export POETRY_NO_INTERACTION := 1
 
-.PHONY: install serve train test unit integration fuzz lint format check-infra rie bench clean
+.PHONY: install serve train test unit integration fuzz lint format check-infra rie bench bench-smoke clean
 
 install: $(VENV)/.installed
 
@@ -67,8 +67,17 @@ fuzz: install
 	FUZZ_MAX_EXAMPLES=400 FUZZ_MIN_CASES=2000 FUZZ_SEED= $(BIN)/pytest --timeout 1800 -rP \
 		tests/integration/test_api_contract.py::test_schemathesis_finds_no_failure
 
+# `make bench SCENARIOS="overload"` runs one scenario (compare, overload, workers, logs);
+# BENCH_ARGS passes anything else, e.g. BENCH_ARGS="--seconds 3 --overload-seconds 10".
+SCENARIOS ?= compare overload workers logs
+BENCH_ARGS ?=
 bench: install
-	$(BIN)/python -m tests.performance.bench
+	$(BIN)/python -m tests.performance.bench --scenarios $(SCENARIOS) $(BENCH_ARGS)
+
+# A few seconds per run: checks the benchmark itself works, not what it measures.
+bench-smoke: install
+	$(BIN)/python -m tests.performance.bench --scenarios $(SCENARIOS) --seconds 2 --warmup 1 \
+		--starts 1 --overload-seconds 5 --connections 64 --batch-sizes 64
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .mypy_cache .pytest_cache .ruff_cache

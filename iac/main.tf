@@ -30,6 +30,7 @@ locals {
     PredictionCount  = { unit = "Count", stat = "Sum", dimensions = ["service", "model", "label"] }
     ModelLoadTime    = { unit = "Milliseconds", stat = "Maximum", dimensions = ["service", "model"] }
     ModelLoadFailure = { unit = "Count", stat = "Sum", dimensions = ["service", "model"] }
+    DroppedCount     = { unit = "Count", stat = "Sum", dimensions = ["service", "model", "reason"] }
   }
 
   # Environment of the container: Settings fields (upper-cased) plus Powertools' own variables.
@@ -41,6 +42,11 @@ locals {
     { name = "MODEL_DIR", value = "/tmp/model_store" },
     { name = "LOG_LEVEL", value = var.log_level },
     { name = "METRICS_FLUSH_SECONDS", value = "60" },
+    # One uvicorn worker per vCPU the task pays for: Fargate's VM shows more CPUs than that and
+    # keeps the quota out of the container's sight (handlers/cpu_budget.py reads this).
+    { name = "TASK_CPU_UNITS", value = tostring(var.task_cpu) },
+    # Errors and slow requests are always logged; this share of the rest (log cost at scale).
+    { name = "ACCESS_LOG_SAMPLE_RATE", value = tostring(var.access_log_sample_rate) },
     { name = "MODEL_REFRESH_SECONDS", value = "30" },
     { name = "POWERTOOLS_SERVICE_NAME", value = local.service_name },
     { name = "POWERTOOLS_METRICS_NAMESPACE", value = local.metrics_namespace },

@@ -7,8 +7,6 @@ import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
 from shared.errors import IntegrityError, SampleCheckError, UntrustedArtifactError
 from shared.manifest import ModelManifest, TabularInputSchema
 
@@ -48,7 +46,7 @@ class LoadedModel:
         if not inputs:
             return []
         probabilities = self.estimator.predict_proba(self._to_matrix(inputs))
-        winners = np.argmax(probabilities, axis=1)
+        winners = probabilities.argmax(axis=1)  # an ndarray: numpy loads with the model
         return [
             Prediction(
                 label=self._classes[winner],
@@ -63,6 +61,8 @@ class LoadedModel:
     def _to_matrix(self, inputs: list[Any]) -> Any:
         schema = self.manifest.input_schema
         if isinstance(schema, TabularInputSchema):
+            import numpy as np  # not at module import: it would delay /health by ~0.15 s
+
             names = [feature.name for feature in schema.features]
             return np.array([[float(item[name]) for name in names] for item in inputs])
         return list(inputs)
@@ -86,9 +86,11 @@ def load_verified(manifest: ModelManifest, artifact: bytes) -> LoadedModel:
             f"{manifest.name}/{manifest.version}: artifact sha256 {actual} does not match the "
             f"manifest's {manifest.sha256}"
         )
-    # Imported here: skops enumerates all of scikit-learn on import (seconds), which
-    # belongs in the background load, not in the time before the process answers /health.
-    import skops.io as sio
+    # Imported here: skops (and scikit-learn under it) belongs in the background load, not in
+    # the time before the process answers /health.
+    from shared.skops_import import skops_io
+
+    sio = skops_io()
 
     types = artifact_types(artifact)
     refused = [

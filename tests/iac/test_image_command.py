@@ -4,16 +4,20 @@ No Docker engine is needed: the image's entrypoint and uvicorn flags are what is
 started exactly as written with only the bind address and port swapped for a free loopback port.
 """
 
+import contextlib
 import os
 import signal
 import socket
 import subprocess
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
+
+from handlers.cpu_budget import TASK_CPU_UNITS, WEB_CONCURRENCY, worker_count
 
 from .infra import ROOT, load_dockerfile
 
@@ -21,6 +25,9 @@ VENV_BIN = ROOT / ".venv" / "bin"
 READY_TIMEOUT_SECONDS = 90
 # ECS stopTimeout (iac/main.tf): uvicorn must exit by then after SIGTERM.
 STOP_TIMEOUT_SECONDS = 30
+# uvicorn logs one per worker process; each worker logs its own model load.
+WORKER_STARTED = "Started server process"
+MODEL_LOADED = '"message":"Model loaded"'
 
 
 def free_port() -> int:
@@ -35,12 +42,14 @@ def with_option(command: list[str], flag: str, value: str) -> list[str]:
     return [*command[: index + 1], value, *command[index + 2 :]]
 
 
-def child_env(model_dir: Path) -> dict[str, str]:
+def child_env(model_dir: Path, **extra: str) -> dict[str, str]:
+    unset = {"AWS_LAMBDA_RUNTIME_API", "MODEL_BUCKET_NAME", "MODEL_VERSION"}
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"AWS_LAMBDA_RUNTIME_API", "MODEL_BUCKET_NAME", "MODEL_VERSION"}
+        if key not in unset | {WEB_CONCURRENCY, TASK_CPU_UNITS}
     }
+    env.update(extra)
     env["PATH"] = f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}"
     env["MODEL_DIR"] = str(model_dir)
     env["PYTHONUNBUFFERED"] = "1"
@@ -64,20 +73,27 @@ def model_store(tmp_path_factory: pytest.TempPathFactory, sentiment_model_dir: P
     return store
 
 
-@pytest.fixture
-def server(model_store: Path, tmp_path: Path) -> Iterator[str]:
+@dataclass
+class Served:
+    url: str
+    log: Path
+    workers: int  # what the launcher should have chosen in this environment
+
+
+@pytest.fixture(params=[{}], ids=["nothing-set"])
+def server(model_store: Path, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Served]:
+    """The image's command; `request.param` holds extra environment (indirect parametrize)."""
     port = free_port()
     command = with_option(load_dockerfile().command, "--host", "127.0.0.1")
     command = with_option(command, "--port", str(port))
     log = tmp_path / "server.log"
+    env = child_env(model_store, **request.param)
     with log.open("wb") as output:
-        process = subprocess.Popen(
-            command, cwd=ROOT, env=child_env(model_store), stdout=output, stderr=output
-        )
-    base_url = f"http://127.0.0.1:{port}"
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=output)
+    served = Served(f"http://127.0.0.1:{port}", log, worker_count(env))
     try:
-        wait_until_ready(base_url, process, log)
-        yield base_url
+        wait_until_ready(served, process)
+        yield served
     finally:
         process.terminate()
         try:
@@ -90,26 +106,31 @@ def server(model_store: Path, tmp_path: Path) -> Iterator[str]:
     assert code in {0, -signal.SIGTERM}, log.read_text()
 
 
-def wait_until_ready(base_url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+def wait_until_ready(served: Served, process: subprocess.Popen[bytes]) -> None:
+    """/ready from one worker, then every worker's model load in the log (each has its own)."""
     deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+    ready = False
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            pytest.fail(f"the image command exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            if httpx.get(f"{base_url}/ready", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
+            pytest.fail(f"the image command exited with {process.returncode}:\n{_text(served)}")
+        with contextlib.suppress(httpx.TransportError):
+            ready = ready or httpx.get(f"{served.url}/ready", timeout=2).status_code == 200
+        if ready and _text(served).count(MODEL_LOADED) >= served.workers:
+            return
         time.sleep(0.5)
-    pytest.fail(f"/ready not 200 within {READY_TIMEOUT_SECONDS}s:\n{log.read_text()}")
+    pytest.fail(f"not ready within {READY_TIMEOUT_SECONDS}s:\n{_text(served)}")
+
+
+def _text(served: Served) -> str:
+    return served.log.read_text(errors="replace")
 
 
 @pytest.mark.integration
-def test_image_command_serves_ready_and_predict(server: str) -> None:
+def test_image_command_serves_ready_and_predict(server: Served) -> None:
     # GIVEN the Dockerfile's command serving a freshly trained store (fixture)
     # WHEN a client checks readiness and asks for a prediction
-    ready = httpx.get(f"{server}/ready", timeout=5)
-    predicted = httpx.post(f"{server}/predict", json={"text": "I love it"}, timeout=5)
+    ready = httpx.get(f"{server.url}/ready", timeout=5)
+    predicted = httpx.post(f"{server.url}/predict", json={"text": "I love it"}, timeout=5)
     # THEN both answer as the ALB and the smoke tests expect
     assert ready.status_code == 200
     assert predicted.status_code == 200, predicted.text
@@ -118,9 +139,33 @@ def test_image_command_serves_ready_and_predict(server: str) -> None:
     assert body["sentiment"] in {"positive", "negative", "neutral"}
 
 
+@pytest.mark.integration
+@pytest.mark.parametrize(
+    "server",
+    [{}, {TASK_CPU_UNITS: "1024"}, {TASK_CPU_UNITS: "1024", WEB_CONCURRENCY: "2"}],
+    ids=["cpus-of-this-machine", "a-1-vcpu-task", "web-concurrency-wins"],
+    indirect=True,
+)
+def test_image_command_runs_a_worker_per_cpu_of_the_task(server: Served) -> None:
+    # GIVEN the image's command in an environment (fixture), and what the launcher should pick:
+    # WEB_CONCURRENCY, else the task size, else the cgroup quota, else the CPUs we may use
+    log = _text(server)
+    # THEN uvicorn started that many worker processes, each loading its own model
+    assert log.count(WORKER_STARTED) == server.workers, log
+    assert log.count(MODEL_LOADED) == server.workers, log
+    # AND a supervisor process only when there is more than one (clean exit: the fixture)
+    assert ("Started parent process" in log) == (server.workers > 1)
+
+
 def test_image_command_is_exec_form_with_the_lambda_switch() -> None:
     dockerfile = load_dockerfile()
-    assert dockerfile.cmd[:2] == ["uvicorn", "handlers.app:app"]
+    assert dockerfile.cmd[:4] == ["python", "-m", "handlers.server", "handlers.app:app"]
+    # uvicorn's flags pass through the launcher unchanged
+    assert {"--proxy-headers", "--no-access-log"} <= set(dockerfile.cmd)
+    assert dockerfile.option("--forwarded-allow-ips") == "*"
+    assert dockerfile.option("--timeout-keep-alive") == "75"
+    assert dockerfile.option("--timeout-graceful-shutdown") == "20"
+    assert "--workers" not in dockerfile.cmd  # the launcher picks the count
     assert dockerfile.option("--host") == "0.0.0.0"
     entrypoint = " ".join(dockerfile.entrypoint)
     assert "AWS_LAMBDA_RUNTIME_API" in entrypoint

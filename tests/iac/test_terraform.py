@@ -4,12 +4,15 @@ from typing import Any
 
 import pytest
 
+from handlers import cpu_budget
 from shared import metric_names
 from shared.settings import Settings
 
 from .infra import Terraform, load_dockerfile, load_terraform
 
 CONTAINER_ENV_PREFIXES_NOT_IN_SETTINGS = ("POWERTOOLS_", "AWS_")
+# Read by the server's supervisor before the app (and pydantic) is imported.
+LAUNCHER_ENV = {cpu_budget.TASK_CPU_UNITS, cpu_budget.WEB_CONCURRENCY}
 
 
 @pytest.fixture(scope="module")
@@ -65,11 +68,28 @@ def test_task_environment_holds_only_settings_fields(tf: Terraform) -> None:
     unknown = [
         name
         for name in names
-        if name not in settings_vars and not name.startswith(CONTAINER_ENV_PREFIXES_NOT_IN_SETTINGS)
+        if name not in settings_vars | LAUNCHER_ENV
+        and not name.startswith(CONTAINER_ENV_PREFIXES_NOT_IN_SETTINGS)
     ]
     assert unknown == []
     assert len(names) == len(set(names))
     assert {"MODEL_BUCKET_NAME", "MODEL_PREFIX", "POWERTOOLS_METRICS_NAMESPACE"} <= set(names)
+
+
+def test_task_size_sets_the_worker_count_and_the_log_share_is_small(tf: Terraform) -> None:
+    # GIVEN the container environment and the task size
+    env = {item["name"]: item["value"] for item in container(tf)["environment"]}
+    task_cpu = tf.resource("aws_ecs_task_definition", "this")["cpu"]
+    # THEN the server runs a worker per vCPU the task pays for (Fargate hides the quota)
+    assert task_cpu == "${var.task_cpu}"
+    assert env[cpu_budget.TASK_CPU_UNITS] == "${tostring(var.task_cpu)}"
+    assert cpu_budget.task_cpus({cpu_budget.TASK_CPU_UNITS: "512"}) == 1
+    assert cpu_budget.task_cpus({cpu_budget.TASK_CPU_UNITS: "4096"}) == 4
+    # AND nothing pins the count behind the task size's back
+    assert cpu_budget.WEB_CONCURRENCY not in env
+    # AND a small share of successful requests is logged (errors and slow ones always are)
+    assert env["ACCESS_LOG_SAMPLE_RATE"] == "${tostring(var.access_log_sample_rate)}"
+    assert 0 < tf.variables["access_log_sample_rate"]["default"] <= 0.05
 
 
 def test_task_role_reads_the_model_prefix_and_nothing_else(tf: Terraform) -> None:

@@ -1,11 +1,13 @@
 """Hundreds of concurrent requests to the served app never mix metrics or log keys.
 
 The server flushes metrics only at shutdown here (METRICS_FLUSH_SECONDS is an hour), so the EMF it
-writes on SIGTERM must add up to exactly what was sent, per route, status class and label.
+writes on SIGTERM must add up to exactly what was sent, per route, status class and label. With
+two workers each process gathers its own batches and flushes its own buffer: the sums still add up.
 """
 
 import asyncio
 import itertools
+import sys
 import time
 import uuid
 from collections import Counter
@@ -100,21 +102,51 @@ async def send_all(base_url: str, requests: list[Sent]) -> list[Answer]:
         return await asyncio.gather(*(one(sent) for sent in requests))
 
 
-@pytest.fixture(scope="module")
+# The image's launcher (handlers/server.py), with the worker count pinned.
+LAUNCHER = [sys.executable, "-m", "handlers.server", "handlers.app:app", "--host", "127.0.0.1"]
+MODEL_LOADED = '"message":"Model loaded"'
+
+
+@pytest.fixture(scope="module", params=[1, 2], ids=["1-worker", "2-workers"])
 def served(
-    tmp_path_factory: pytest.TempPathFactory, sentiment_model_dir: Path
+    tmp_path_factory: pytest.TempPathFactory,
+    sentiment_model_dir: Path,
+    request: pytest.FixtureRequest,
 ) -> tuple[list[Answer], str, float]:
     """400 concurrent requests to a real uvicorn, then SIGTERM; the answers and its whole output."""
+    workers: int = request.param
     root = tmp_path_factory.mktemp("concurrency")
     publish(sentiment_model_dir, LocalStore(root / "store"), alias="production")
     log_path = root / "server.log"
-    env = {"MODEL_DIR": str(root / "store"), "METRICS_FLUSH_SECONDS": "3600"}
-    with uvicorn_server(env, log_path) as server:
+    env = {
+        "MODEL_DIR": str(root / "store"),
+        "METRICS_FLUSH_SECONDS": "3600",
+        "WEB_CONCURRENCY": str(workers),
+    }
+    command = [*LAUNCHER, "--port", "{port}", "--no-access-log"]
+    with uvicorn_server(env, log_path, command=command) as server:
+        _wait_for_every_worker(server.log_path, workers)
         started = time.perf_counter()
         answers = asyncio.run(send_all(server.url, plan(400)))
         elapsed = time.perf_counter() - started
     # The context manager has sent SIGTERM and waited: the shutdown flush is in the log.
-    return answers, log_path.read_text(), elapsed
+    output = log_path.read_text()
+    # Each worker flushed its own buffer; all of them took part (else 2 workers proves nothing).
+    predict_counts = [
+        doc
+        for doc in emf_documents(output)
+        if doc.get("route") == "/predict" and "RequestCount" in doc
+    ]
+    assert len(predict_counts) == workers, f"{len(predict_counts)} flushes counted /predict"
+    return answers, output, elapsed
+
+
+def _wait_for_every_worker(log_path: Path, workers: int, timeout: float = 90) -> None:
+    """One worker's /ready says nothing of the others': each logs its own model load."""
+    deadline = time.monotonic() + timeout
+    while log_path.read_text().count(MODEL_LOADED) < workers:
+        assert time.monotonic() < deadline, f"not every worker loaded:\n{log_path.read_text()}"
+        time.sleep(0.1)
 
 
 def test_requests_were_answered_with_their_own_ids(served: tuple[list[Answer], str, float]) -> None:

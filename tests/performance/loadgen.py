@@ -4,11 +4,13 @@ import json
 import os
 import shutil
 import subprocess
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 LUA_SCRIPT = Path(__file__).with_name("post.lua")
+# Counts responses by status (and 503s with Retry-After): slower, used where statuses matter.
+STATUS_SCRIPT = Path(__file__).with_name("statuses.lua")
 MARKER = "WRK_JSON "
 
 
@@ -28,6 +30,7 @@ class LoadResult:
     max_ms: float
     errors: int  # responses >= 400 plus socket errors (connect, read, write, timeout)
     error_detail: dict[str, int]
+    statuses: dict[str, int] = field(default_factory=dict)  # with STATUS_SCRIPT only
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -51,7 +54,15 @@ def ensure_wrk() -> str:
     return found
 
 
-def run_wrk(wrk: str, url: str, bodies: Path, connections: int, seconds: int) -> LoadResult:
+def run_wrk(
+    wrk: str,
+    url: str,
+    bodies: Path,
+    connections: int,
+    seconds: int,
+    script: Path = LUA_SCRIPT,
+    timeout_s: int = 5,
+) -> LoadResult:
     """One thread: on two cores the client gets one and the server the other."""
     argv = [
         wrk,
@@ -59,14 +70,16 @@ def run_wrk(wrk: str, url: str, bodies: Path, connections: int, seconds: int) ->
         f"-c{connections}",
         f"-d{seconds}s",  # wrk takes whole seconds
         "--timeout",
-        "5s",
+        f"{timeout_s}s",
         "-s",
-        str(LUA_SCRIPT),
+        str(script),
         url,
         "--",
         str(bodies),
     ]
-    done = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 60, check=False)
+    done = subprocess.run(
+        argv, capture_output=True, text=True, timeout=seconds + timeout_s + 60, check=False
+    )
     line = next((ln for ln in done.stdout.splitlines() if ln.startswith(MARKER)), None)
     if done.returncode != 0 or line is None:
         raise BenchError(
@@ -90,4 +103,5 @@ def _parse(raw: dict[str, Any], connections: int) -> LoadResult:
         max_ms=latency["max"] / 1000,
         errors=sum(errors.values()),
         error_detail=errors,
+        statuses=raw.get("statuses", {}),
     )

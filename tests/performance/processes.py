@@ -9,12 +9,15 @@ from pathlib import Path
 
 import httpx
 
+from tests.iac.infra import load_dockerfile
 from tests.performance.loadgen import BenchError
 from tests.support.servers import ROOT, free_port, stop_process
 
 # Finer than the integration tests' 0.2 s poll: this interval bounds the cold-start error.
 POLL_SECONDS = 0.02
 READY_TIMEOUT_SECONDS = 120.0
+PORT = "{port}"  # placeholder in a command, replaced by the free port picked at start
+LOADED_LINE = '"message":"Model loaded"'
 
 
 @dataclass
@@ -24,29 +27,35 @@ class Server:
     process: subprocess.Popen[str]
     log_path: Path
     cold_start_s: float = 0.0
+    alive_s: float | None = None  # spawn to the first 200 on the liveness route, when asked
 
     def peak_rss_mb(self) -> float:
         """VmHWM (the kernel's peak resident set) summed over the server and its workers."""
+        return self._memory_mb("VmHWM:")
+
+    def rss_mb(self) -> float:
+        """The resident set now, summed over the server and its workers."""
+        return self._memory_mb("VmRSS:")
+
+    def log_bytes(self) -> int:
+        """What the server has written to stdout and stderr so far."""
+        return self.log_path.stat().st_size
+
+    def _memory_mb(self, field: str) -> float:
         total_kb = 0
         for pid in [self.process.pid, *_children(self.process.pid)]:
-            status = Path(f"/proc/{pid}/status").read_text()
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+            except FileNotFoundError:
+                continue  # a worker that just exited
             total_kb += next(
-                int(ln.split()[1]) for ln in status.splitlines() if ln.startswith("VmHWM:")
+                int(ln.split()[1]) for ln in status.splitlines() if ln.startswith(field)
             )
         return round(total_kb / 1024, 1)
 
 
-def start_server(
-    name: str,
-    app: str,
-    env: dict[str, str],
-    workers: int,
-    log_dir: Path,
-    ready: tuple[str, str, bytes | None],
-) -> Server:
-    """Start uvicorn and time it from spawn to the first 200 on `ready` (method, path, body)."""
-    port = free_port()
-    argv = [
+def uvicorn_command(app: str, workers: int) -> list[str]:
+    return [
         sys.executable,
         "-m",
         "uvicorn",
@@ -54,11 +63,37 @@ def start_server(
         "--host",
         "127.0.0.1",
         "--port",
-        str(port),
+        PORT,
         "--no-access-log",
         "--workers",
         str(workers),
     ]
+
+
+def image_command() -> list[str]:
+    """The Dockerfile's CMD as the image runs it, on loopback and a free port."""
+    command = list(load_dockerfile().cmd)
+    command[command.index("--host") + 1] = "127.0.0.1"
+    command[command.index("--port") + 1] = PORT
+    return [sys.executable if part == "python" else part for part in command]
+
+
+def start_server(
+    name: str,
+    command: list[str],
+    env: dict[str, str],
+    log_dir: Path,
+    ready: tuple[str, str, bytes | None],
+    alive: str | None = None,
+    workers: int = 1,
+) -> Server:
+    """Start a server; time spawn to the first 200 on `alive` (GET) and on `ready`.
+
+    `ready` is (method, path, body). With several workers, one worker's 200 says nothing of the
+    others: this also waits until each has logged its model load (not counted in the time).
+    """
+    port = free_port()
+    argv = [part.replace(PORT, str(port)) for part in command]
     log_path = log_dir / f"{name}.log"
     # A minimal environment: the servers see only what the bench means them to see.
     base = {key: os.environ[key] for key in ("PATH", "HOME", "LANG", "TMPDIR") if key in os.environ}
@@ -69,7 +104,11 @@ def start_server(
         )
     server = Server(name, f"http://127.0.0.1:{port}", process, log_path)
     try:
+        if alive is not None:
+            server.alive_s = round(_first_200(server, "GET", alive, None) - started, 3)
         server.cold_start_s = round(_first_200(server, *ready) - started, 3)
+        if workers > 1:
+            _wait_for_workers(server, workers)
     except BaseException:
         stop_process(process)
         raise
@@ -94,6 +133,14 @@ def _first_200(server: Server, method: str, path: str, body: bytes | None) -> fl
     raise BenchError(
         f"{server.name}: no 200 on {path} within {READY_TIMEOUT_SECONDS} s:\n{_tail(server)}"
     )
+
+
+def _wait_for_workers(server: Server, workers: int) -> None:
+    deadline = time.perf_counter() + READY_TIMEOUT_SECONDS
+    while server.log_path.read_text(errors="replace").count(LOADED_LINE) < workers:
+        if time.perf_counter() > deadline:
+            raise BenchError(f"{server.name}: not all {workers} workers loaded:\n{_tail(server)}")
+        time.sleep(POLL_SECONDS)
 
 
 def _children(pid: int) -> list[int]:

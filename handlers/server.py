@@ -1,0 +1,56 @@
+"""The server process: uvicorn with one worker per CPU the task has. The image's CMD.
+
+`python -m handlers.server APP [uvicorn options]` takes uvicorn's own command line and adds
+`--workers` from handlers.cpu_budget unless the command already names a count. Each worker is a
+process with its own event loop, inference thread, batches, metrics buffer and log lines.
+"""
+
+import importlib
+import sys
+
+import uvicorn.main
+
+from handlers.cpu_budget import worker_count
+from shared.gc_pause import cyclic_gc_paused
+
+WORKERS_FLAG = "--workers"
+# Imported before the app in every serving process, see preload().
+NUMERIC_CORE = "scipy.special"
+
+
+def with_workers(argv: list[str], workers: int) -> list[str]:
+    """uvicorn's arguments with a worker count, unless the caller gave one."""
+    if any(arg == WORKERS_FLAG or arg.startswith(WORKERS_FLAG + "=") for arg in argv):
+        return argv
+    return [*argv, WORKERS_FLAG, str(workers)]
+
+
+def preload(argv: list[str]) -> None:
+    """Import the model's numeric core, then the app, in the process that will serve.
+
+    The model load needs scipy anyway (~0.3 s, so /health answers that much later), but skops,
+    on import, looks up each scipy ufunc in every module loaded before scipy.special, in import
+    order: after the app's 500 modules that scan costs ~0.4 s of the time to /ready, before them
+    almost nothing. Only the order changes: if skops stops scanning, only the gain goes. The app
+    is imported here too (uvicorn then finds it loaded) so both run with cyclic GC paused.
+    """
+    with cyclic_gc_paused():
+        importlib.import_module(NUMERIC_CORE)
+        if argv and not argv[0].startswith("-"):  # APP, uvicorn's one positional argument
+            importlib.import_module(argv[0].partition(":")[0])
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    workers = worker_count()
+    if workers == 1:
+        preload(args)  # this process serves; with several, the supervisor only waits on them
+    uvicorn.main.main(args=with_workers(args, workers), prog_name="inferno-server")
+
+
+if __name__ == "__main__":
+    main()
+elif __name__ == "__mp_main__":
+    # uvicorn spawns each worker with this module as its main module and our argv (the spawn
+    # start method of multiprocessing), before the worker imports the app.
+    preload(sys.argv[1:])
