@@ -3,6 +3,7 @@
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -72,16 +73,21 @@ def cmd_models(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from handlers.cpu_budget import requested_workers
+
     settings = get_settings()
     if not settings.model_bucket_name and not args.no_train:
         from model_build.bootstrap import ensure_default_model
 
         ensure_default_model(settings)
+    # One worker on a laptop unless asked: a model copy per CPU there would only cost memory
+    # and start-up time, and one process keeps logs and debugging simple. The image scales.
     uvicorn.run(
         "handlers.app:app",
         host=args.host or settings.host,
         port=args.port or settings.port,
         access_log=False,
+        workers=requested_workers(os.environ) or 1,
     )
     return 0
 

@@ -235,6 +235,17 @@ variable "log_level" {
   }
 }
 
+variable "access_log_sample_rate" {
+  description = "Share of successful requests written to the access log (ACCESS_LOG_SAMPLE_RATE); failures are always logged."
+  type        = number
+  default     = 0.01
+
+  validation {
+    condition     = var.access_log_sample_rate >= 0 && var.access_log_sample_rate <= 1
+    error_message = "access_log_sample_rate must be between 0 and 1."
+  }
+}
+
 # --- Edge ----------------------------------------------------------------------------------
 
 variable "certificate_arn" {
