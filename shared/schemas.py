@@ -2,11 +2,9 @@
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
 from shared.manifest import FeatureSpec, InputSchema, TabularInputSchema
-from shared.settings import get_settings
-from shared.validation import text_problem
 
 EXAMPLE_TEXT = "The new dashboard is fantastic, setup took two minutes!"
 # "Holds something besides whitespace" as text_problem means it (str.isspace), as a JSON Schema
@@ -27,14 +25,6 @@ class PredictRequest(BaseModel):
         description="The text to classify (at most MAX_TEXT_LENGTH characters).",
         json_schema_extra={"pattern": NOT_BLANK},
     )
-
-    @field_validator("text")
-    @classmethod
-    def text_is_meaningful(cls, text: str) -> str:
-        problem = text_problem(text, get_settings().max_text_length)
-        if problem:
-            raise ValueError(problem)
-        return text
 
 
 class PredictResponse(BaseModel):

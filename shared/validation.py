@@ -14,20 +14,26 @@ _LARGEST_FLOAT = int(sys.float_info.max)
 def validate_item(schema: InputSchema, item: Any, max_text_length: int) -> Any:
     """The model-ready input (a text, or a feature dict); InvalidInput listing every problem."""
     if not isinstance(item, dict):
-        raise InvalidInput([_error([], f"expected a JSON object, got {type(item).__name__}")])
+        raise InvalidInput(
+            [_error([], f"expected a JSON object, got {type(item).__name__}", "dict_type")]
+        )
     if isinstance(schema, TabularInputSchema):
         return _validate_tabular(schema, item)
     return _validate_text(schema, item, max_text_length)
 
 
 def _validate_text(schema: TextInputSchema, item: dict[str, Any], max_text_length: int) -> str:
-    errors = [_error([key], "unknown field") for key in item if key != schema.field]
+    errors = [
+        _error([key], "unknown field", "extra_forbidden") for key in item if key != schema.field
+    ]
     text = item.get(schema.field)
     limit = min(schema.max_length, max_text_length)
     if schema.field not in item:
-        errors.append(_error([schema.field], "field required"))
+        errors.append(_error([schema.field], "field required", "missing"))
     elif not isinstance(text, str):
-        errors.append(_error([schema.field], f"expected a string, got {type(text).__name__}"))
+        errors.append(
+            _error([schema.field], f"expected a string, got {type(text).__name__}", "string_type")
+        )
     elif problem := text_problem(text, limit):
         errors.append(_error([schema.field], problem))
     if errors:
@@ -36,7 +42,7 @@ def _validate_text(schema: TextInputSchema, item: dict[str, Any], max_text_lengt
 
 
 def text_problem(text: str, limit: int) -> str | None:
-    """Why a text cannot be classified, or None; shared by /predict and the per-model routes."""
+    """Why a text cannot be classified, or None."""
     if not text.strip():
         return "text must not be empty or whitespace only"
     if len(text) > limit:
@@ -57,11 +63,12 @@ def _lone_surrogate(text: str) -> int | None:
 
 def _validate_tabular(schema: TabularInputSchema, item: dict[str, Any]) -> dict[str, float]:
     known = {feature.name for feature in schema.features}
-    errors = [_error([key], "unknown field") for key in item if key not in known]
+    errors = [_error([key], "unknown field", "extra_forbidden") for key in item if key not in known]
     values: dict[str, float] = {}
     for feature in schema.features:
-        problem = _feature_problem(feature, item)
-        if problem:
+        if feature.name not in item:
+            errors.append(_error([feature.name], "field required", "missing"))
+        elif problem := _feature_problem(feature, item[feature.name]):
             errors.append(_error([feature.name], problem))
         else:
             values[feature.name] = float(item[feature.name])
@@ -70,10 +77,7 @@ def _validate_tabular(schema: TabularInputSchema, item: dict[str, Any]) -> dict[
     return values
 
 
-def _feature_problem(feature: FeatureSpec, item: dict[str, Any]) -> str | None:
-    if feature.name not in item:
-        return "field required"
-    value = item[feature.name]
+def _feature_problem(feature: FeatureSpec, value: Any) -> str | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return f"expected a number, got {type(value).__name__}"
     if isinstance(value, int) and abs(value) > _LARGEST_FLOAT:
@@ -89,5 +93,6 @@ def _feature_problem(feature: FeatureSpec, item: dict[str, Any]) -> str | None:
     return None
 
 
-def _error(loc: list[str | int], msg: str) -> dict[str, Any]:
-    return {"loc": ["body", *loc], "msg": msg}
+def _error(loc: list[str | int], msg: str, kind: str = "value_error") -> dict[str, Any]:
+    """One problem in the shape of every 422 the API gives (FastAPI's own included)."""
+    return {"loc": ["body", *loc], "msg": msg, "type": kind}

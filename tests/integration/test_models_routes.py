@@ -88,7 +88,7 @@ def test_a_missing_feature_is_named(server: RunningServer, risk_model_dir: Path)
     response = httpx.post(server.url + "/models/risk/predict", json=item)
     assert response.status_code == 422
     assert response.json()["detail"] == [
-        {"loc": ["body", "mean_symmetry"], "msg": "field required"}
+        {"loc": ["body", "mean_symmetry"], "msg": "field required", "type": "missing"}
     ]
 
 
