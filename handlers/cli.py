@@ -152,6 +152,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--rie", action="store_true", help="through the AWS Lambda Runtime Interface Emulator"
     )
     invoke.set_defaults(func=cmd_invoke)
+    from handlers.jobs_cli import register as register_jobs  # bulk jobs: their own module
+
+    register_jobs(sub)
     return parser
 
 

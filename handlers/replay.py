@@ -8,6 +8,7 @@ the Lambda response as JSON on stdout (logs and metrics go to stderr) and exits 
 import argparse
 import base64
 import contextlib
+import importlib
 import json
 import logging
 import os
@@ -25,6 +26,9 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 RIE_PATH = Path(".tools/rie/aws-lambda-rie")
 HANDLER = "handlers.lambda_function.handler"
+# Bulk jobs: events named sfn-batch-* are Step Functions inputs for the batch entry point.
+BATCH_HANDLER = "handlers.batch_job.handler"
+BATCH_EVENT_PREFIX = "sfn-batch-"
 FUNCTION_NAME = "inferno-local"
 INVOKE_PATH = "/2015-03-31/functions/function/invocations"
 
@@ -59,10 +63,15 @@ def load_event(path: Path) -> EventCase:
     return EventCase(path.stem, data, None)
 
 
-def invoke_in_process(event: dict[str, Any]) -> dict[str, Any]:
-    # Imported on use: importing the entry point loads the model (once per process).
-    from handlers.lambda_function import handler
+def handler_for(case_name: str) -> str:
+    """The entry point an event file is replayed through, by its name."""
+    return BATCH_HANDLER if case_name.startswith(BATCH_EVENT_PREFIX) else HANDLER
 
+
+def invoke_in_process(event: dict[str, Any], handler_path: str = HANDLER) -> dict[str, Any]:
+    # Imported on use: importing the entry point loads the model (once per process).
+    module, _, name = handler_path.rpartition(".")
+    handler = getattr(importlib.import_module(module), name)
     response: dict[str, Any] = handler(event, LocalLambdaContext())
     return response
 
@@ -82,12 +91,14 @@ class Emulator:
         rie: Path = RIE_PATH,
         env: Mapping[str, str] | None = None,
         output: IO[str] | None = None,
+        handler: str = HANDLER,
     ) -> None:
         # Relative to the working directory when it is there, else to the project; made absolute
         # because the emulator runs with the project as its working directory.
         self.rie = (rie if rie.exists() else ROOT / rie).resolve()
         self.env = {**os.environ, **(env or {})}
         self.output = output if output is not None else sys.stderr
+        self.handler = handler
         self.process: subprocess.Popen[bytes] | None = None
         self.url = ""
 
@@ -100,7 +111,7 @@ class Emulator:
             str(self.rie),
             "--runtime-interface-emulator-address", f"127.0.0.1:{port}",
             "--runtime-api-address", f"127.0.0.1:{_free_port()}",
-            sys.executable, "-m", "awslambdaric", HANDLER,
+            sys.executable, "-m", "awslambdaric", self.handler,
         ]  # fmt: skip
         env = {"AWS_LAMBDA_FUNCTION_NAME": FUNCTION_NAME, "PYTHONUNBUFFERED": "1", **self.env}
         self.process = subprocess.Popen(
@@ -217,6 +228,8 @@ def compare(response: Mapping[str, Any], expected: Mapping[str, Any]) -> list[st
         problems += matches(response_body(response), expected["body"])
     if "headers" in expected:
         problems += matches(response_headers(response), expected["headers"], "headers")
+    if "response" in expected:  # a non-HTTP entry point (bulk jobs): the whole return value
+        problems += matches(dict(response), expected["response"], "response")
     return problems
 
 
@@ -232,8 +245,13 @@ def load_events(path: Path) -> list[EventCase]:
 def replay(cases: list[EventCase], rie: bool) -> dict[str, dict[str, Any]]:
     """Each case's Lambda response, in order; one emulator (one cold start) for all of them."""
     if rie:
-        with Emulator() as emulator:
-            return {case.name: emulator.invoke(case.event) for case in cases}
+        responses: dict[str, dict[str, Any]] = {}
+        for handler in dict.fromkeys(handler_for(case.name) for case in cases):
+            with Emulator(handler=handler) as emulator:
+                for case in cases:
+                    if handler_for(case.name) == handler:
+                        responses[case.name] = emulator.invoke(case.event)
+        return {case.name: responses[case.name] for case in cases}
     # Logs and EMF go to stderr, so stdout holds only responses (pipe it to jq).
     from shared.observability import logger
 
@@ -241,7 +259,7 @@ def replay(cases: list[EventCase], rie: bool) -> dict[str, dict[str, Any]]:
     if isinstance(log_handler, logging.StreamHandler):
         log_handler.setStream(sys.stderr)
     with contextlib.redirect_stdout(sys.stderr):
-        return {case.name: invoke_in_process(case.event) for case in cases}
+        return {case.name: invoke_in_process(case.event, handler_for(case.name)) for case in cases}
 
 
 def invoke_command(args: argparse.Namespace) -> int:

@@ -62,3 +62,16 @@ output "dashboard_name" {
   description = "CloudWatch dashboard of the service."
   value       = aws_cloudwatch_dashboard.this.dashboard_name
 }
+
+output "jobs_state_machine_arn" {
+  description = "Batch-scoring state machine; set JOBS_STATE_MACHINE_ARN to it for `inferno jobs submit`."
+  value       = aws_sfn_state_machine.batch_scoring.arn
+}
+
+output "jobs_bucket_uris" {
+  description = "Where job inputs go and where their outputs are written."
+  value = {
+    input  = "s3://${aws_s3_bucket.jobs.id}/${var.jobs_input_prefix}/"
+    output = "s3://${aws_s3_bucket.jobs.id}/${var.jobs_output_prefix}/"
+  }
+}

@@ -296,3 +296,82 @@ variable "error_rate_threshold_percent" {
   type        = number
   default     = 1
 }
+
+# --- Bulk jobs (jobs.tf) -------------------------------------------------------------------
+
+variable "jobs_max_concurrency" {
+  description = "Most batch Lambdas a batch-scoring job runs at once (Distributed Map MaxConcurrency); below jobs_reserved_concurrency."
+  type        = number
+  default     = 100
+
+  validation {
+    condition     = var.jobs_max_concurrency >= 1 && var.jobs_max_concurrency <= 10000
+    error_message = "jobs_max_concurrency must be between 1 and 10000 (Distributed Map's limit)."
+  }
+}
+
+variable "jobs_reserved_concurrency" {
+  description = "Reserved concurrency of the batch Lambda: jobs never starve other functions, and MaxConcurrency stays below it."
+  type        = number
+  default     = 110
+
+  validation {
+    condition     = var.jobs_reserved_concurrency >= 2
+    error_message = "jobs_reserved_concurrency must be at least 2."
+  }
+}
+
+variable "jobs_function_memory_mb" {
+  description = "Memory of the batch Lambda (MiB); CPU grows with it (1,769 MiB is one vCPU)."
+  type        = number
+  default     = 2048
+
+  validation {
+    condition     = var.jobs_function_memory_mb >= 1024 && var.jobs_function_memory_mb <= 10240
+    error_message = "jobs_function_memory_mb must be between 1024 and 10240."
+  }
+}
+
+variable "jobs_function_timeout_seconds" {
+  description = "Timeout of one batch (the first one of an environment also loads the model)."
+  type        = number
+  default     = 300
+
+  validation {
+    condition     = var.jobs_function_timeout_seconds >= 60 && var.jobs_function_timeout_seconds <= 900
+    error_message = "jobs_function_timeout_seconds must be between 60 and 900."
+  }
+}
+
+variable "jobs_input_prefix" {
+  description = "Key prefix of job inputs in the jobs bucket; the state machine reads only this."
+  type        = string
+  default     = "input"
+
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9._-]*$", var.jobs_input_prefix))
+    error_message = "jobs_input_prefix must be one path segment without slashes."
+  }
+}
+
+variable "jobs_output_prefix" {
+  description = "Key prefix of job outputs in the jobs bucket; the only place jobs write."
+  type        = string
+  default     = "output"
+
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9._-]*$", var.jobs_output_prefix))
+    error_message = "jobs_output_prefix must be one path segment without slashes."
+  }
+}
+
+variable "jobs_retention_days" {
+  description = "Days job inputs and outputs are kept in the jobs bucket."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.jobs_retention_days >= 1
+    error_message = "jobs_retention_days must be at least 1."
+  }
+}

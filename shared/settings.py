@@ -73,6 +73,11 @@ class Settings(BaseSettings):
         default=500.0, gt=0, description="Requests at least this slow are always logged."
     )
 
+    # Bulk jobs on AWS: the state machine `inferno jobs submit` starts (Terraform output).
+    jobs_state_machine_arn: str | None = Field(
+        default=None, description="Batch-scoring state machine for `inferno jobs submit`."
+    )
+
     def served_model_names(self) -> list[str]:
         """The configured model names, or an empty list meaning every model in the store."""
         return [name.strip() for name in self.served_models.split(",") if name.strip()]

@@ -1,0 +1,102 @@
+"""Where records come from and where output goes: a local path or s3://bucket/key, one API.
+
+An input names one object, or a folder whose objects are read in key order (S3's listing
+order, which Distributed Map's reader follows too). Output goes through the model store's
+backends, which already write atomically (local) or in one PUT (S3).
+"""
+
+import codecs
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, cast
+
+from shared.errors import StoreKeyNotFound
+from shared.store import ModelStore, store_from_uri
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+
+@dataclass(frozen=True)
+class Location:
+    """A parsed `s3://bucket/key` (bucket set) or a local path (bucket None)."""
+
+    bucket: str | None
+    key: str
+
+    @classmethod
+    def parse(cls, uri: str) -> "Location":
+        if uri.startswith("s3://"):
+            bucket, _, key = uri.removeprefix("s3://").partition("/")
+            return cls(bucket, key)
+        return cls(None, uri.removeprefix("file://"))
+
+    def uri(self, key: str | None = None) -> str:
+        key = self.key if key is None else key
+        return f"s3://{self.bucket}/{key}" if self.bucket else key
+
+    def child(self, name: str) -> str:
+        """The URI of `name` below this location taken as a folder."""
+        base = self.key.rstrip("/")
+        return self.uri(f"{base}/{name}" if base else name)
+
+
+def s3_client() -> "S3Client":
+    import boto3  # only S3 jobs pay for boto3
+
+    from shared.store.s3 import _CLIENT_CONFIG
+
+    return boto3.client("s3", config=_CLIENT_CONFIG)
+
+
+def output_store(uri: str) -> ModelStore:
+    """A store rooted at the output location: parts and the summary are keys below it."""
+    return store_from_uri(uri)
+
+
+def input_objects(uri: str, client: "S3Client | None" = None) -> list[tuple[str, int]]:
+    """(URI, size) of each object the input names, in key order; an object names itself."""
+    where = Location.parse(uri)
+    if where.bucket is None:
+        path = Path(where.key)
+        if path.is_file():
+            return [(str(path), path.stat().st_size)]
+        files = [p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")]
+        ordered = sorted(files, key=lambda p: p.relative_to(path).as_posix())
+        return [(str(p), p.stat().st_size) for p in ordered]
+    s3 = client or s3_client()
+    key = s3_prefix(where, s3)
+    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=where.bucket, Prefix=key)
+    found = [(o["Key"], o["Size"]) for page in pages for o in page.get("Contents", [])]
+    return [(where.uri(k), size) for k, size in found if not k.endswith("/")]
+
+
+def s3_prefix(where: Location, client: "S3Client") -> str:
+    """The listing prefix for an S3 input: the key itself when it is an object, else a folder."""
+    from botocore.exceptions import ClientError
+
+    try:
+        client.head_object(Bucket=str(where.bucket), Key=where.key)
+        return where.key
+    except ClientError:
+        return f"{where.key.rstrip('/')}/" if where.key else ""
+
+
+@contextlib.contextmanager
+def open_text(uri: str, client: "S3Client | None" = None) -> Iterator[IO[str]]:
+    """The object as a stream of text lines, never read whole (inputs can be gigabytes)."""
+    where = Location.parse(uri)
+    if where.bucket is None:
+        try:
+            with Path(where.key).open(encoding="utf-8", errors="replace", newline="") as handle:
+                yield handle
+        except FileNotFoundError as exc:
+            raise StoreKeyNotFound(f"input {uri} not found") from exc
+        return
+    body: Any = (client or s3_client()).get_object(Bucket=where.bucket, Key=where.key)["Body"]
+    try:
+        yield cast(IO[str], codecs.getreader("utf-8")(body, "replace"))
+    finally:
+        body.close()
