@@ -7,36 +7,17 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from shared.errors import InfernoError, InvalidInput, ModelNotLoaded, Overloaded, UnknownModel
+from shared.errors import InfernoError
 from shared.observability import logger
 from shared.schemas import ErrorResponse
-
-MODEL_NOT_LOADED = "Model is not loaded or failed to load. Check server logs."
 
 
 async def inferno_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, InfernoError)
-    headers = None
-    if isinstance(exc, Overloaded):
-        headers = {"Retry-After": str(exc.retry_after_seconds)}
-    return JSONResponse(_inferno_body(request, exc), status_code=exc.status_code, headers=headers)
-
-
-def _inferno_body(request: Request, exc: InfernoError) -> dict[str, Any]:
-    if isinstance(exc, ModelNotLoaded):
-        return {"detail": MODEL_NOT_LOADED}
-    if isinstance(exc, UnknownModel):
-        served = request.app.state.registry.served_names()
-        listed = ", ".join(served) or "none"
-        return {
-            "detail": f"Unknown model {exc.args[0]!r}. Served models: {listed}",
-            "served_models": served,
-        }
-    if isinstance(exc, InvalidInput):
-        return {"detail": exc.args[0]}
-    # The request's access line (always written for an error) carries the reason: one line.
-    logger.thread_safe_append_keys(error=f"{type(exc).__name__}: {exc}")
-    return {"detail": str(exc)}
+    if exc.status_code >= 500:
+        # The request's access line (always written for an error) carries the reason: one line.
+        logger.thread_safe_append_keys(error=f"{type(exc).__name__}: {exc}")
+    return JSONResponse(exc.body(), status_code=exc.status_code, headers=exc.headers())
 
 
 async def validation_error(request: Request, exc: Exception) -> JSONResponse:

@@ -1,10 +1,22 @@
-"""Failures the platform names; each carries the HTTP status a client should see."""
+"""Failures the platform names; each carries the HTTP status, body and headers a client sees.
+
+The HTTP layer turns any of them into a response with `status_code`, `body()` and `headers()`,
+so what a client is told about a failure is decided here, once, beside the failure.
+"""
+
+from typing import Any
 
 
 class InfernoError(Exception):
     """Base of every platform error."""
 
     status_code = 500
+
+    def body(self) -> dict[str, Any]:
+        return {"detail": str(self)}
+
+    def headers(self) -> dict[str, str]:
+        return {}
 
 
 class StoreError(InfernoError):
@@ -41,6 +53,11 @@ class ModelNotLoaded(InfernoError):
     """No model is loaded for this route yet."""
 
     status_code = 503
+    # The original Inferno API's words, kept for its clients.
+    message = "Model is not loaded or failed to load. Check server logs."
+
+    def body(self) -> dict[str, Any]:
+        return {"detail": self.message}
 
 
 class UnknownModel(InfernoError):
@@ -48,11 +65,23 @@ class UnknownModel(InfernoError):
 
     status_code = 404
 
+    def __init__(self, name: str, served: list[str]) -> None:
+        super().__init__(name)
+        self.served = served
+
+    def body(self) -> dict[str, Any]:
+        listed = ", ".join(self.served) or "none"
+        detail = f"Unknown model {self.args[0]!r}. Served models: {listed}"
+        return {"detail": detail, "served_models": self.served}
+
 
 class InvalidInput(InfernoError):
-    """The input does not fit the model's input schema."""
+    """The input does not fit the model's input schema; `args[0]` lists each problem."""
 
     status_code = 422
+
+    def body(self) -> dict[str, Any]:
+        return {"detail": self.args[0]}
 
 
 class Overloaded(InfernoError):
@@ -63,6 +92,9 @@ class Overloaded(InfernoError):
     def __init__(self, message: str, retry_after_seconds: int = 1) -> None:
         super().__init__(message)
         self.retry_after_seconds = retry_after_seconds
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after_seconds)}
 
 
 class RequestTimedOut(InfernoError):

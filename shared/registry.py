@@ -78,7 +78,7 @@ class ModelRegistry:
             return model
         if name in self._sources or name == self.default_name:
             raise ModelNotLoaded(name)
-        raise UnknownModel(name)
+        raise UnknownModel(name, self.served_names())
 
     def default(self) -> LoadedModel:
         return self.get(self.default_name)
