@@ -34,18 +34,30 @@ serve: install
 train: install
 	$(BIN)/inferno train
 
-lint: install
+# lint and check-infra leave a stamp when they pass; they run again only when what they check
+# changed, so `make lint check-infra test` (CI) runs each check once.
+STAMPS := $(TOOLS)/stamps
+PY_SOURCES := $(shell find handlers shared model_build tests -name '*.py' -not -path '*/results/*')
+INFRA_SOURCES := $(shell find iac .github/workflows .ci -type f -not -path '*/.terraform/*') Dockerfile
+
+lint: $(STAMPS)/lint
+
+$(STAMPS)/lint: $(VENV)/.installed $(PY_SOURCES) pyproject.toml
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	@mkdir -p $(STAMPS) && touch $@
 
 format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
 # IaC, Dockerfile and workflow checkers live in their own environment (see .ci/checkers).
-check-infra:
+check-infra: $(STAMPS)/check-infra
+
+$(STAMPS)/check-infra: $(INFRA_SOURCES)
 	bash .ci/check-infra
+	@mkdir -p $(STAMPS) && touch $@
 
 rie: $(RIE)
 
