@@ -44,4 +44,4 @@ ENTRYPOINT ["/bin/sh", "-c", "if [ -n \"${AWS_LAMBDA_RUNTIME_API:-}\" ]; then ex
 # Keep-alive (75 s) outlives the ALB idle timeout (60 s); graceful shutdown (20 s) ends before
 # ECS stopTimeout (30 s). Any forwarding address is trusted: only the ALB reaches the task.
 # The app writes its own JSON access line per request, so uvicorn's plain-text one is off.
-CMD ["python", "-m", "handlers.server", "handlers.app:app", "--host", "0.0.0.0", "--port", "8000", "--proxy-headers", "--forwarded-allow-ips", "*", "--timeout-keep-alive", "75", "--timeout-graceful-shutdown", "20", "--no-access-log"]
+CMD ["python", "-m", "handlers.server", "handlers.http.app:app", "--host", "0.0.0.0", "--port", "8000", "--proxy-headers", "--forwarded-allow-ips", "*", "--timeout-keep-alive", "75", "--timeout-graceful-shutdown", "20", "--no-access-log"]

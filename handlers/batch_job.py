@@ -15,8 +15,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared import metric_names
-from shared.observability import logger, metrics, tracer
+from shared.observability import logger, metric_names, metrics, tracer
 from shared.settings import get_settings
 from shared.store import ModelStore, store_from_settings
 

@@ -11,9 +11,9 @@ from typing import Any, cast
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from mangum import Mangum
 
-from handlers.app import app
+from handlers.http.app import app
 from shared.observability import logger, metrics, tracer
-from shared.registry import ModelRegistry
+from shared.serving.registry import ModelRegistry
 
 # Lifespan off: Mangum would otherwise run startup and shutdown on every invocation
 # (Kludex/mangum#342), and a Lambda environment needs no background refresh thread.

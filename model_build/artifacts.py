@@ -17,7 +17,7 @@ from shared.manifest import (
     ModelManifest,
     SampleCheck,
 )
-from shared.model import TRUSTED_MODULE_PREFIXES, artifact_types, sha256_hex
+from shared.serving.loaded_model import TRUSTED_MODULE_PREFIXES, artifact_types, sha256_hex
 
 
 def new_version(artifact: bytes) -> str:

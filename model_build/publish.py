@@ -5,7 +5,7 @@ from pathlib import Path
 from model_build.artifacts import read_manifest
 from shared.errors import IntegrityError
 from shared.manifest import MANIFEST_FILENAME, ModelManifest
-from shared.model import sha256_hex
+from shared.serving.loaded_model import sha256_hex
 from shared.store import ModelStore
 from shared.store.base import version_key
 

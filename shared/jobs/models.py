@@ -3,7 +3,7 @@
 import threading
 
 from shared.jobs.spec import ModelRef
-from shared.model import LoadedModel, load_verified
+from shared.serving.loaded_model import LoadedModel, load_verified
 from shared.store import ModelStore
 from shared.store.base import version_key
 

@@ -12,8 +12,8 @@ from shared.errors import InvalidInput
 from shared.jobs.records import Item
 from shared.jobs.spec import JobSpec
 from shared.manifest import TabularInputSchema
-from shared.model import LoadedModel, Prediction
-from shared.validation import validate_item
+from shared.serving.loaded_model import LoadedModel, Prediction
+from shared.serving.validation import validate_item
 
 Line = dict[str, Any]
 

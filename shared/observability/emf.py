@@ -18,7 +18,7 @@ from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import (
     AmazonCloudWatchEMFProvider,
 )
 
-from shared.metric_names import COLD_START, MetricSpec
+from shared.observability.metric_names import COLD_START, MetricSpec
 
 # CloudWatch EMF limits for one document.
 MAX_METRICS_PER_DOCUMENT = 100

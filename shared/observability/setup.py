@@ -4,8 +4,8 @@ import os
 
 from aws_lambda_powertools import Logger, Tracer
 
-from shared.metric_names import DEFAULT_NAMESPACE, DEFAULT_SERVICE
 from shared.observability.emf import MetricsBuffer
+from shared.observability.metric_names import DEFAULT_NAMESPACE, DEFAULT_SERVICE
 from shared.observability.notrace import NoTracing
 from shared.settings import get_settings
 

@@ -159,7 +159,7 @@ def test_image_command_runs_a_worker_per_cpu_of_the_task(server: Served) -> None
 
 def test_image_command_is_exec_form_with_the_lambda_switch() -> None:
     dockerfile = load_dockerfile()
-    assert dockerfile.cmd[:4] == ["python", "-m", "handlers.server", "handlers.app:app"]
+    assert dockerfile.cmd[:4] == ["python", "-m", "handlers.server", "handlers.http.app:app"]
     # uvicorn's flags pass through the launcher unchanged
     assert {"--proxy-headers", "--no-access-log"} <= set(dockerfile.cmd)
     assert dockerfile.option("--forwarded-allow-ips") == "*"

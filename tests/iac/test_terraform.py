@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 
 from handlers import cpu_budget
-from shared import metric_names
+from shared.observability import metric_names
 from shared.settings import Settings
 
 from .infra import Terraform, load_dockerfile, load_terraform

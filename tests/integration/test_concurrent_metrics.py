@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from model_build.publish import publish
-from shared.metric_names import ALL_METRICS
+from shared.observability.metric_names import ALL_METRICS
 from shared.store.local import LocalStore
 from tests.support.emf import (
     declared_metrics,
@@ -103,7 +103,7 @@ async def send_all(base_url: str, requests: list[Sent]) -> list[Answer]:
 
 
 # The image's launcher (handlers/server.py), with the worker count pinned.
-LAUNCHER = [sys.executable, "-m", "handlers.server", "handlers.app:app", "--host", "127.0.0.1"]
+LAUNCHER = [sys.executable, "-m", "handlers.server", "handlers.http.app:app", "--host", "127.0.0.1"]
 MODEL_LOADED = '"message":"Model loaded"'
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import boto3
 import pytest
 
-from handlers.replay import RIE_PATH, compare, load_events
+from handlers.cli.replay import RIE_PATH, compare, load_events
 from model_build.publish import publish
 from shared.jobs.runner import run_job
 from shared.jobs.spec import JobSettings
@@ -173,7 +173,7 @@ def test_sample_batch_events_replay_as_expected(mode: str, local_store: LocalSto
     argv = [
         sys.executable,
         "-m",
-        "handlers.cli",
+        "handlers.cli.main",
         "invoke",
         str(BATCH_EVENTS),
         *(["--rie"] if mode == "rie" else []),

@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 
-from handlers.replay import RIE_PATH, Emulator, compare, load_events, response_headers
+from handlers.cli.replay import RIE_PATH, Emulator, compare, load_events, response_headers
 from model_build.publish import publish
-from shared.metric_names import ALL_METRICS
-from shared.registry import FIRST_RETRY_SECONDS
+from shared.observability.metric_names import ALL_METRICS
+from shared.serving.registry import FIRST_RETRY_SECONDS
 from shared.store.local import LocalStore
 from tests.support.emf import declared_metrics, emf_documents, log_records, spec_violations, totals
 
@@ -43,7 +43,7 @@ class Replay:
 
 
 def run_invoke(store: Path, target: Path, *flags: str) -> Replay:
-    argv = [sys.executable, "-m", "handlers.cli", "invoke", str(target), *flags]
+    argv = [sys.executable, "-m", "handlers.cli.main", "invoke", str(target), *flags]
     env = {**os.environ, "MODEL_DIR": str(store), "POWERTOOLS_SERVICE_NAME": "inferno-replay"}
     done = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
     return Replay(done.returncode, done.stdout, done.stderr)

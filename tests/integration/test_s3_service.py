@@ -20,7 +20,7 @@ def inferno(*args: str, env: dict[str, str]) -> str:
     import os
 
     result = subprocess.run(
-        [sys.executable, "-m", "handlers.cli", *args],
+        [sys.executable, "-m", "handlers.cli.main", *args],
         cwd=ROOT,
         env={**os.environ, **env},
         capture_output=True,

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.integration
 
 def smoke(url: str, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "handlers.smoke", url, *args],
+        [sys.executable, "-m", "handlers.cli.smoke", url, *args],
         cwd=ROOT,
         capture_output=True,
         text=True,

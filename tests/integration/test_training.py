@@ -18,7 +18,7 @@ QUALITY_TARGET = 0.73  # macro-F1 on the held-out split; plain TF-IDF + LR gets 
 def full_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     output = tmp_path_factory.mktemp("full") / "model"
     result = subprocess.run(
-        [sys.executable, "-m", "handlers.cli", "train", "--output", str(output)],
+        [sys.executable, "-m", "handlers.cli.main", "train", "--output", str(output)],
         cwd=ROOT,
         env=dict(os.environ),
         capture_output=True,

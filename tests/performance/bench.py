@@ -102,7 +102,7 @@ def _loads_today(model_dir: Path) -> bool:
     if not (model_dir / "manifest.json").exists():
         return False
     from shared.manifest import ModelManifest
-    from shared.model import load_verified
+    from shared.serving.loaded_model import load_verified
 
     try:
         manifest = ModelManifest.model_validate_json((model_dir / "manifest.json").read_text())
@@ -114,8 +114,8 @@ def _loads_today(model_dir: Path) -> bool:
 
 
 def _inferno(*args: str) -> None:
-    # `python -m handlers.cli` is the `inferno` console script, without needing it installed.
-    subprocess.run([sys.executable, "-m", "handlers.cli", *args], cwd=ROOT, check=True)
+    # `python -m handlers.cli.main` is the `inferno` console script, without needing it installed.
+    subprocess.run([sys.executable, "-m", "handlers.cli.main", *args], cwd=ROOT, check=True)
 
 
 def baseline_artifact(model_dir: Path, target: Path) -> None:

@@ -26,7 +26,7 @@ def run(
         name = f"logs-{rate:g}"
         server = start_server(
             name,
-            uvicorn_command("handlers.app:app", 1),
+            uvicorn_command("handlers.http.app:app", 1),
             {**env, "ACCESS_LOG_SAMPLE_RATE": str(rate)},
             scratch,
             ("GET", "/ready", None),

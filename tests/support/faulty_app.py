@@ -8,7 +8,7 @@ import asyncio
 
 from fastapi import FastAPI
 
-from handlers.app import create_app
+from handlers.http.app import create_app
 from shared.errors import Overloaded
 from shared.settings import Settings
 from shared.store import ModelStore

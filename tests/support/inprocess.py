@@ -14,7 +14,7 @@ from typing import Any
 
 from starlette.exceptions import StarletteDeprecationWarning
 
-from handlers.app import create_app
+from handlers.http.app import create_app
 from model_build.publish import publish
 from model_build.train_risk import train_risk
 from shared.settings import Settings

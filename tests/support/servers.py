@@ -67,7 +67,7 @@ def uvicorn_server(
         sys.executable,
         "-m",
         "uvicorn",
-        "handlers.app:app",
+        "handlers.http.app:app",
         "--host",
         "127.0.0.1",
         "--port",

@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 from model_build.artifacts import read_manifest
 from shared.errors import InvalidInput
 from shared.manifest import TabularInputSchema
-from shared.model import LoadedModel, load_verified
+from shared.serving.loaded_model import LoadedModel, load_verified
+from shared.serving.validation import validate_item
 from shared.store.local import LocalStore
-from shared.validation import validate_item
 from tests.support.inprocess import TestClient, serving, two_model_store
 
 MAX_TEXT_LENGTH = 5000

@@ -16,7 +16,7 @@ HEAVY = ("numpy", "sklearn", "skops", "scipy", "boto3", "botocore.session", "aws
 
 REPORT = """
 import json, sys
-import handlers.app
+import handlers.http.app
 from shared.observability import tracer
 print(json.dumps({
     "heavy": [m for m in sys.argv[1:] if m in sys.modules],
@@ -61,10 +61,10 @@ def test_lambda_keeps_the_x_ray_provider() -> None:
 PRELOAD = """
 import gc, json, sys
 from handlers.server import preload
-preload(["handlers.app:app", "--host", "127.0.0.1"])
+preload(["handlers.http.app:app", "--host", "127.0.0.1"])
 names = list(sys.modules)
 print(json.dumps({
-    "order": [names.index(m) for m in ("scipy.special", "fastapi", "handlers.app")],
+    "order": [names.index(m) for m in ("scipy.special", "fastapi", "handlers.http.app")],
     "gc": gc.isenabled(),
 }))
 """

@@ -1,0 +1,190 @@
+"""`inferno`: the one command line for people. Make targets call it."""
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from shared.settings import get_settings
+from shared.store import ModelStore, store_from_settings, store_from_uri
+
+Command = Callable[[argparse.Namespace], int]
+
+
+def _store(args: argparse.Namespace) -> ModelStore:
+    return store_from_uri(args.store) if args.store else store_from_settings(get_settings())
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    # Training lives in model_build; imported here only so serving never loads training code.
+    from model_build.training import train_model
+
+    manifest = train_model(args.model, args.output, max_rows=args.max_rows)
+    print(
+        json.dumps(
+            {
+                "name": manifest.name,
+                "version": manifest.version,
+                "output": str(args.output),
+                "metrics": {k: manifest.metrics.get(k) for k in ("macro_f1", "accuracy")},
+            }
+        )
+    )
+    if args.publish:
+        from model_build.publish import publish
+
+        store = _store(args)
+        publish(args.output, store, alias=args.alias)
+        where = f"{store.describe()} as {args.alias}"
+        print(f"published {manifest.name}/{manifest.version} to {where}")
+    return 0
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    from model_build.publish import publish
+
+    store = _store(args)
+    manifest = publish(args.directory, store, alias=None if args.no_alias else args.alias)
+    moved = "" if args.no_alias else f", alias {args.alias} -> {manifest.version}"
+    print(f"published {manifest.name}/{manifest.version} to {store.describe()}{moved}")
+    return 0
+
+
+def cmd_alias(args: argparse.Namespace) -> int:
+    store = _store(args)
+    store.set_alias(args.name, args.alias, args.version)
+    print(f"{args.name}: alias {args.alias} -> {args.version} in {store.describe()}")
+    return 0
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    store = _store(args)
+    listing = {
+        name: {"versions": store.versions(name), "aliases": store.aliases(name)}
+        for name in store.model_names()
+    }
+    print(json.dumps(listing, indent=2))
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from handlers.cpu_budget import requested_workers
+
+    settings = get_settings()
+    if not settings.model_bucket_name and not args.no_train:
+        from model_build.bootstrap import ensure_default_model
+
+        ensure_default_model(settings)
+    # One worker on a laptop unless asked: a model copy per CPU there would only cost memory
+    # and start-up time, and one process keeps logs and debugging simple. The image scales.
+    uvicorn.run(
+        "handlers.http.app:app",
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        access_log=False,
+        workers=requested_workers(os.environ) or 1,
+    )
+    return 0
+
+
+def cmd_smoke(args: argparse.Namespace) -> int:
+    from handlers.cli.smoke import main as smoke
+
+    return smoke([args.url, "--wait", str(args.wait)])
+
+
+def cmd_invoke(args: argparse.Namespace) -> int:
+    from handlers.cli.replay import invoke_command
+
+    return invoke_command(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="inferno", description="Inferno MLaaS: train, publish and serve models."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    store_help = "store to use: a directory or s3://bucket/prefix (default: from settings)"
+
+    train = sub.add_parser(
+        "train", help="train a model and write its directory with an evaluation report"
+    )
+    train.add_argument("--model", default="sentiment", choices=["sentiment", "risk"])
+    train.add_argument("--output", type=Path, default=Path("build/model"))
+    train.add_argument(
+        "--max-rows", type=int, default=None, help="train on a stratified subset (quick runs)"
+    )
+    train.add_argument("--publish", action="store_true", help="publish to the store when done")
+    train.add_argument("--alias", default="production")
+    train.add_argument("--store", help=store_help)
+    train.set_defaults(func=cmd_train)
+
+    publish = sub.add_parser(
+        "publish", help="copy a model directory into a store and move an alias"
+    )
+    publish.add_argument("directory", type=Path)
+    publish.add_argument("--alias", default="production")
+    publish.add_argument("--no-alias", action="store_true", help="publish without moving any alias")
+    publish.add_argument("--store", help=store_help)
+    publish.set_defaults(func=cmd_publish)
+
+    alias = sub.add_parser("alias", help="point an alias at a version (e.g. roll back)")
+    alias.add_argument("name")
+    alias.add_argument("alias")
+    alias.add_argument("version")
+    alias.add_argument("--store", help=store_help)
+    alias.set_defaults(func=cmd_alias)
+
+    models = sub.add_parser("models", help="list models, versions and aliases in a store")
+    models.add_argument("--store", help=store_help)
+    models.set_defaults(func=cmd_models)
+
+    serve = sub.add_parser(
+        "serve", help="serve the API with uvicorn (trains the default model on first use)"
+    )
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--no-train", action="store_true")
+    serve.set_defaults(func=cmd_serve)
+
+    invoke = sub.add_parser("invoke", help="replay a sample event through the Lambda handler")
+    invoke.add_argument("event", type=Path)
+    invoke.add_argument(
+        "--rie", action="store_true", help="through the AWS Lambda Runtime Interface Emulator"
+    )
+    invoke.set_defaults(func=cmd_invoke)
+
+    smoke = sub.add_parser("smoke", help="smoke-test a running service (what CI and CD run)")
+    smoke.add_argument("url", help="base URL, e.g. http://127.0.0.1:8000")
+    smoke.add_argument("--wait", type=float, default=120, help="seconds to wait for /ready")
+    smoke.set_defaults(func=cmd_smoke)
+    from handlers.cli.jobs import register as register_jobs  # bulk jobs: their own module
+
+    register_jobs(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.func(args)
+    except Exception as exc:  # a CLI prints one line, not a traceback, for expected failures
+        from shared.errors import InfernoError
+
+        if not isinstance(exc, InfernoError | FileNotFoundError):
+            raise
+        print(f"inferno {args.command}: {exc}", file=sys.stderr)
+        return 1
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

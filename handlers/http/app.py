@@ -1,0 +1,75 @@
+"""The FastAPI application: `handlers.http.app:app` for uvicorn, wrapped by Mangum for Lambda."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import Depends, FastAPI
+from starlette.middleware.body_limit import RequestBodyLimitMiddleware
+
+from handlers.http.admission import EarlyShed
+from handlers.http.errors import UNEXPECTED, install_error_handlers
+from handlers.http.media_type import require_json
+from handlers.http.openapi import install_openapi
+from handlers.http.request_context import ContentLengthGuard, RequestContextMiddleware
+from handlers.http.routes import health, models, predict
+from shared.observability import metrics
+from shared.serving.batching import batcher_from_settings
+from shared.serving.registry import ModelRegistry
+from shared.settings import Settings, get_settings
+from shared.store import ModelStore, store_from_settings
+
+DESCRIPTION = """Predictions from scikit-learn-style models kept in a model store.
+
+`POST /predict` answers with the default sentiment model, exactly as the original Inferno API did;
+`/models/...` serves every model in the store by name, one item or a batch at a time."""
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Start loading in the background so the process answers /health at once."""
+    registry: ModelRegistry = app.state.registry
+    registry.start()
+    metrics.start_periodic_flush(app.state.settings.metrics_flush_seconds)
+    try:
+        yield
+    finally:
+        registry.stop()
+        app.state.batcher.shutdown()
+        metrics.stop_periodic_flush()
+
+
+def create_app(settings: Settings | None = None, store: ModelStore | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="Inferno MLaaS",
+        version="1.0.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        # A body without a Content-Type is read as JSON (curl, Lambda events without the header).
+        # FastAPI's strict default protects cookie-authenticated browser apps from cross-site
+        # posts; no browser credentials reach this API.
+        strict_content_type=False,
+    )
+    app.state.settings = settings
+    app.state.registry = ModelRegistry(store or store_from_settings(settings), settings)
+    app.state.batcher = batcher_from_settings(settings)
+    for module in (health, predict, models):
+        app.include_router(
+            module.router, dependencies=[Depends(require_json)], responses=UNEXPECTED
+        )
+    install_error_handlers(app)
+    install_openapi(app)
+    # Added last = outermost. Streaming bodies are counted by Starlette's limiter (its 413 is
+    # raised inside the route and becomes JSON); declared oversize ones never get that far.
+    app.add_middleware(RequestBodyLimitMiddleware, max_body_size=settings.max_body_bytes)
+    app.add_middleware(EarlyShed, batcher=app.state.batcher, registry=app.state.registry)
+    app.add_middleware(ContentLengthGuard, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        RequestContextMiddleware,
+        access_log_sample_rate=settings.access_log_sample_rate,
+        slow_request_ms=settings.slow_request_ms,
+    )
+    return app
+
+
+app = create_app()

@@ -1,0 +1,68 @@
+"""The OpenAPI document: FastAPI's, with each served model's exact request body and the limits.
+
+No one schema states what `POST /models/{name}/predict` takes: that depends on the model named.
+So the document lists one path per served model, with that model's item schema, and a request
+that is valid against the document is one the service accepts. It is rebuilt when the served
+versions change (hot reload); before any model loads, the template path stays.
+"""
+
+import copy
+from typing import Any
+
+from fastapi import FastAPI
+
+from shared.schemas import item_json_schema
+from shared.serving.loaded_model import LoadedModel
+from shared.settings import Settings
+
+TEMPLATE = "/models/{name}/predict"
+Document = dict[str, Any]
+
+
+def install_openapi(app: FastAPI) -> None:
+    built: dict[tuple[tuple[str, str], ...], Document] = {}
+
+    def openapi() -> Document:
+        models = app.state.registry.served()
+        served = tuple((model.name, model.version) for model in models)
+        if served not in built:
+            built.clear()
+            built[served] = document(FastAPI.openapi(app), models, app.state.settings)
+        return built[served]
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def document(base: Document, models: list[LoadedModel], settings: Settings) -> Document:
+    doc = copy.deepcopy(base)
+    schemas = doc["components"]["schemas"]
+    schemas["PredictRequest"]["properties"]["text"]["maxLength"] = settings.max_text_length
+    schemas["BatchRequest"]["properties"]["items"]["maxItems"] = settings.max_batch_size
+    if models:
+        doc["paths"] = _per_model_paths(doc["paths"], models, settings.max_text_length)
+    return doc
+
+
+def _per_model_paths(paths: Document, models: list[LoadedModel], max_text_length: int) -> Document:
+    expanded: Document = {}
+    for path, item in paths.items():
+        if path != TEMPLATE:
+            expanded[path] = item
+            continue
+        for model in models:
+            operation = _model_operation(item["post"], model, max_text_length)
+            expanded[f"/models/{model.name}/predict"] = {"post": operation}
+    return expanded
+
+
+def _model_operation(template: Document, model: LoadedModel, max_text_length: int) -> Document:
+    operation = copy.deepcopy(template)
+    operation["operationId"] = f"{template['operationId']}_{model.name}"
+    operation["summary"] = f"Predict one item with {model.name}"
+    parameters = [p for p in operation.pop("parameters", []) if p.get("name") != "name"]
+    if parameters:
+        operation["parameters"] = parameters
+    schema = item_json_schema(model.manifest.input_schema, max_text_length)
+    schema["examples"] = [model.manifest.sample.input]
+    operation["requestBody"]["content"]["application/json"]["schema"] = schema
+    return operation

@@ -1,0 +1,53 @@
+"""/models: describe every served model, predict one item, predict a batch with one model call."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body
+
+from handlers.http.deps import BatcherDep, ClientGoneDep, RegistryDep, SettingsDep
+from handlers.http.errors import BODY_ERRORS, NOT_LOADED, PREDICTION_ERRORS, UNKNOWN_MODEL
+from shared.schemas import (
+    BatchRequest,
+    BatchResponse,
+    ModelInfo,
+    ModelPredictResponse,
+)
+from shared.serving.prediction import describe, predict_batch, predict_one
+
+router = APIRouter(prefix="/models", tags=["models"])
+_PREDICT_ERRORS = {**UNKNOWN_MODEL, **BODY_ERRORS, **PREDICTION_ERRORS}
+
+
+@router.get("", response_model=list[ModelInfo])
+async def list_models_route(registry: RegistryDep) -> list[ModelInfo]:
+    return [describe(model) for model in registry.served()]
+
+
+@router.get("/{name}", responses={**UNKNOWN_MODEL, **NOT_LOADED})
+async def get_model_route(name: str, registry: RegistryDep) -> ModelInfo:
+    return describe(registry.get(name))
+
+
+@router.post("/{name}/predict", responses=_PREDICT_ERRORS)
+async def predict_model_route(
+    name: str,
+    # Documented per served model by handlers/openapi.py; any object until one is loaded.
+    item: Annotated[Any, Body(json_schema_extra={"type": "object"})],
+    registry: RegistryDep,
+    batcher: BatcherDep,
+    settings: SettingsDep,
+    client_gone: ClientGoneDep,
+) -> ModelPredictResponse:
+    return await predict_one(name, item, registry, batcher, settings, client_gone)
+
+
+@router.post("/{name}/predict/batch", responses=_PREDICT_ERRORS)
+async def predict_batch_route(
+    name: str,
+    body: BatchRequest,
+    registry: RegistryDep,
+    batcher: BatcherDep,
+    settings: SettingsDep,
+    client_gone: ClientGoneDep,
+) -> BatchResponse:
+    return await predict_batch(name, body, registry, batcher, settings, client_gone)

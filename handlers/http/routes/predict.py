@@ -1,0 +1,32 @@
+"""POST /predict: the original Inferno request and response, a thin adapter over the default
+model's prediction path (the same one `/models/{name}/predict` takes)."""
+
+from fastapi import APIRouter
+
+from handlers.http.deps import BatcherDep, ClientGoneDep, RegistryDep, SettingsDep
+from handlers.http.errors import BODY_ERRORS, PREDICTION_ERRORS
+from shared.observability import logger
+from shared.schemas import PredictRequest, PredictResponse
+from shared.serving.prediction import predict_one
+
+router = APIRouter(tags=["predict"])
+
+
+@router.post("/predict", responses={**BODY_ERRORS, **PREDICTION_ERRORS})
+async def predict_route(
+    body: PredictRequest,
+    registry: RegistryDep,
+    batcher: BatcherDep,
+    settings: SettingsDep,
+    client_gone: ClientGoneDep,
+) -> PredictResponse:
+    answer = await predict_one(
+        registry.default_name, body.model_dump(), registry, batcher, settings, client_gone
+    )
+    logger.thread_safe_append_keys(label=answer.label)
+    return PredictResponse(
+        text=body.text,
+        sentiment=answer.label,
+        confidence=answer.confidence,
+        model_version=answer.version,
+    )

@@ -1,0 +1,270 @@
+"""Gather concurrent predictions into model calls that run off the event loop.
+
+The event loop only queues and answers; inference threads run the model. While a call runs, what
+arrives is queued, and the next call takes what is queued (whole requests, in arrival order, up
+to `max_batch_size` items): a lone request pays no wait, and under load the per-call overhead of
+the model is shared. That gathering is where the service's throughput comes from. Small requests
+and bulk ones queue in separate lanes, each with its own thread, so a single text never waits
+behind a 2-second batch.
+
+Queued work is bounded by what it costs (characters of text plus a per-item share), so nothing
+queues without limit: past the bound a request is shed at once (`Overloaded`). A request that
+outlives its deadline or loses its client is dropped before it reaches the model. A packed call
+that raises is re-run request by request, so only the request that caused it fails.
+"""
+
+import asyncio
+import contextlib
+from collections import deque
+from collections.abc import Awaitable, Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from shared.errors import ClientDisconnected, Overloaded, RequestTimedOut
+from shared.observability import logger, metric_names, metrics
+from shared.serving.loaded_model import LoadedModel, Prediction
+from shared.settings import Settings
+
+# What an item costs beyond its characters: the model's per-item work (about the cost of 50
+# characters of text for the reference pipeline). Tabular items cost only this.
+ITEM_COST = 50
+# Requests up to this cost (about 50 ms of the reference model) take the express lane.
+EXPRESS_MAX_COST = 25_000
+
+Outcome = list[Prediction] | BaseException
+# Completes when the client has gone; called once the request body has been read.
+ClientGone = Callable[[], Awaitable[object]]
+
+
+def cost_of(items: list[Any]) -> int:
+    return sum(ITEM_COST + (len(item) if isinstance(item, str) else 0) for item in items)
+
+
+@dataclass(eq=False)
+class _Job:
+    model: LoadedModel
+    items: list[Any]
+    cost: int
+    future: asyncio.Future[list[Prediction]] = field(repr=False)
+    lane: "_Lane" = field(repr=False)
+    queued: bool = True
+
+
+class _Lane:
+    """A queue with its own inference thread: one model call at a time, gathering what queued
+    while the previous call ran."""
+
+    def __init__(self, name: str, max_batch_size: int, max_queued_cost: int) -> None:
+        self.name = name
+        self.max_batch_size = max_batch_size
+        self.max_queued_cost = max_queued_cost
+        self.queued_cost = 0
+        self._queue: deque[_Job] = deque()
+        self._busy = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._executor: ThreadPoolExecutor | None = None
+
+    def admits(self, cost: int) -> bool:
+        # An empty queue always admits, so the largest valid request is never refused outright.
+        return not self.queued_cost or self.queued_cost + cost <= self.max_queued_cost
+
+    def enqueue(self, job: _Job, loop: asyncio.AbstractEventLoop) -> None:
+        if loop is not self._loop:
+            self._adopt(loop)
+        self._queue.append(job)
+        self.queued_cost += job.cost
+        if not self._busy:
+            self._busy = True
+            # After the current callbacks: requests arriving in the same loop turn share a call.
+            loop.call_soon(self._dispatch)
+
+    def release(self, job: _Job) -> None:
+        """Abandoned while queued: its cost stops counting at once; the next call skips it."""
+        if job.queued:
+            job.queued = False
+            self.queued_cost -= job.cost
+
+    def _adopt(self, loop: asyncio.AbstractEventLoop) -> None:
+        """A new event loop (another Lambda invocation's, a test's) starts with a clean state."""
+        for job in self._queue:
+            job.queued = False
+        self._queue.clear()
+        self.queued_cost = 0
+        self._busy = False
+        self._loop = loop
+
+    def _dispatch(self) -> None:
+        """Start the next model call with what is queued, or go idle."""
+        model, jobs = self._next_call()
+        if not jobs:
+            self._busy = False
+            return
+        assert self._loop is not None and model is not None
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(1, thread_name_prefix=f"inference-{self.name}")
+        call = self._loop.run_in_executor(self._executor, _compute, model, jobs)
+        call.add_done_callback(lambda done: self._deliver(jobs, done))
+
+    def _next_call(self) -> tuple[LoadedModel | None, list[_Job]]:
+        """Whole live requests for the first queued model, first-fit up to max_batch_size."""
+        while self._queue and not self._queue[0].queued:
+            self._queue.popleft()
+        if not self._queue:
+            return None, []
+        model = self._queue[0].model
+        taken: list[_Job] = []
+        size = 0
+        for job in self._queue:
+            fits = size + len(job.items) <= self.max_batch_size or not taken
+            if job.queued and job.model is model and fits:
+                taken.append(job)
+                size += len(job.items)
+        for job in taken:
+            job.queued = False
+            self.queued_cost -= job.cost
+        self._queue = deque(job for job in self._queue if job.queued)
+        return model, taken
+
+    def _deliver(self, jobs: list[_Job], call: asyncio.Future[list[Outcome]]) -> None:
+        for job, outcome in zip(jobs, call.result(), strict=True):
+            if job.future.done():  # its client left or its deadline passed meanwhile
+                continue
+            if isinstance(outcome, BaseException):
+                job.future.set_exception(outcome)
+            else:
+                job.future.set_result(outcome)
+        self._dispatch()
+
+    def shutdown(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None
+
+
+class PredictionBatcher:
+    """Routes each request to a lane by its cost, bounds what queues, and waits for the answer."""
+
+    def __init__(
+        self,
+        max_batch_size: int,
+        max_queued_cost: int = 2_000_000,
+        timeout_seconds: float = 10.0,
+        on_drop: Callable[[str, str], None] | None = None,
+    ) -> None:
+        self.max_batch_size = max_batch_size
+        self.timeout_seconds = timeout_seconds
+        self._on_drop = on_drop or (lambda model, reason: None)
+        # Small requests never wait behind a bulk call: they have a lane (and thread) of their
+        # own, with a quarter of the queue bound.
+        self._express = _Lane("express", max_batch_size, max_queued_cost // 4)
+        self._bulk = _Lane("bulk", max_batch_size, max_queued_cost - max_queued_cost // 4)
+
+    @property
+    def queued_cost(self) -> int:
+        return self._express.queued_cost + self._bulk.queued_cost
+
+    async def predict(
+        self, model: LoadedModel, item: Any, client_gone: ClientGone | None = None
+    ) -> Prediction:
+        [prediction] = await self.predict_many(model, [item], client_gone)
+        return prediction
+
+    async def predict_many(
+        self, model: LoadedModel, items: list[Any], client_gone: ClientGone | None = None
+    ) -> list[Prediction]:
+        """The items' predictions from one model call; `client_gone()` completing abandons them."""
+        if not items:
+            return []
+        job = self._admit(model, items)
+        waiters: set[asyncio.Future[Any]] = {job.future}
+        watcher = asyncio.ensure_future(client_gone()) if client_gone is not None else None
+        if watcher is not None:
+            waiters.add(watcher)
+        try:
+            await asyncio.wait(waiters, timeout=self.timeout_seconds, return_when="FIRST_COMPLETED")
+        finally:
+            if watcher is not None:
+                watcher.cancel()
+            if not job.future.done():
+                job.future.cancel()  # it never reaches the model, or its answer is discarded
+                job.lane.release(job)
+        if job.future.cancelled():
+            gone = watcher is not None and watcher.done() and not watcher.cancelled()
+            self._on_drop(model.name, "client_gone" if gone else "timeout")
+            if gone:
+                raise ClientDisconnected("The client disconnected before the prediction")
+            raise RequestTimedOut(
+                f"Prediction not answered within {self.timeout_seconds:g} s; retry later"
+            )
+        return job.future.result()
+
+    def would_admit(self, cost: int) -> bool:
+        return self._lane_for(cost).admits(cost)
+
+    def overloaded(self, model_name: str) -> Overloaded:
+        """The error that sheds a request, counted."""
+        self._on_drop(model_name, "shed")
+        return Overloaded("Too much work is queued; retry later", retry_after_seconds=1)
+
+    def _lane_for(self, cost: int) -> _Lane:
+        return self._express if cost <= EXPRESS_MAX_COST else self._bulk
+
+    def _admit(self, model: LoadedModel, items: list[Any]) -> _Job:
+        cost = cost_of(items)
+        lane = self._lane_for(cost)
+        if not lane.admits(cost):
+            raise self.overloaded(model.name)
+        loop = asyncio.get_running_loop()
+        job = _Job(model, items, cost, loop.create_future(), lane)
+        lane.enqueue(job, loop)
+        return job
+
+    def shutdown(self) -> None:
+        self._express.shutdown()
+        self._bulk.shutdown()
+
+
+def _compute(model: LoadedModel, jobs: list[_Job]) -> list[Outcome]:
+    """On the inference thread: one call for every job; if it raises, one call per job."""
+    try:
+        predictions = model.predict([item for job in jobs for item in job.items])
+    except Exception as exc:
+        if len(jobs) == 1:
+            return [exc]
+        return [_isolated(model, job) for job in jobs]
+    outcomes: list[Outcome] = []
+    start = 0
+    for job in jobs:
+        outcomes.append(predictions[start : start + len(job.items)])
+        start += len(job.items)
+    return outcomes
+
+
+def _isolated(model: LoadedModel, job: _Job) -> Outcome:
+    try:
+        return model.predict(job.items)
+    except Exception as exc:
+        return exc
+
+
+async def wait_for_disconnect(receive: Callable[[], Awaitable[Mapping[str, Any]]]) -> None:
+    """Completes when the ASGI server reports the client gone (call once the body is read)."""
+    with contextlib.suppress(Exception):
+        while (await receive())["type"] != "http.disconnect":
+            pass
+
+
+def batcher_from_settings(settings: Settings) -> PredictionBatcher:
+    """The process's batcher, with its bounds from settings and its drops counted."""
+    return PredictionBatcher(
+        settings.max_batch_size,
+        max_queued_cost=settings.max_queued_cost,
+        timeout_seconds=settings.request_timeout_seconds,
+        on_drop=_count_drop,
+    )
+
+
+def _count_drop(model_name: str, reason: str) -> None:
+    metrics.add(metric_names.DROPPED_COUNT, 1, model=model_name, reason=reason)
+    logger.thread_safe_append_keys(model=model_name, dropped=reason)

@@ -1,0 +1,106 @@
+"""The one prediction path every route and entry takes: look the model up, validate against its
+input schema, predict through the batcher (off the event loop, gathered with what else is
+queued), record what was answered. `POST /predict` is a thin adapter over `predict_one`.
+"""
+
+from typing import Any
+
+from shared.errors import InvalidInput
+from shared.observability import logger, metric_names, metrics, tracer
+from shared.schemas import (
+    BatchItemResult,
+    BatchRequest,
+    BatchResponse,
+    ModelInfo,
+    ModelPrediction,
+    ModelPredictResponse,
+)
+from shared.serving.batching import ClientGone, PredictionBatcher
+from shared.serving.loaded_model import LoadedModel, Prediction
+from shared.serving.registry import ModelRegistry
+from shared.serving.validation import validate_item
+from shared.settings import Settings
+
+
+def describe(model: LoadedModel) -> ModelInfo:
+    manifest = model.manifest
+    return ModelInfo(
+        name=manifest.name,
+        version=manifest.version,
+        task=manifest.task,
+        labels=manifest.labels,
+        input_schema=manifest.input_schema.model_dump(),
+        metrics=manifest.metrics,
+        created_at=manifest.created_at,
+        description=manifest.description,
+    )
+
+
+def _record(model: LoadedModel, predictions: list[Prediction]) -> None:
+    for prediction in predictions:
+        metrics.add(metric_names.PREDICTION_COUNT, 1, model=model.name, label=prediction.label)
+    logger.thread_safe_append_keys(
+        model=model.name, model_version=model.version, items=len(predictions)
+    )
+
+
+def _as_output(prediction: Prediction) -> ModelPrediction:
+    return ModelPrediction(
+        label=prediction.label,
+        confidence=prediction.confidence,
+        probabilities=prediction.probabilities,
+    )
+
+
+@tracer.capture_method
+async def predict_one(
+    name: str,
+    item: Any,
+    registry: ModelRegistry,
+    batcher: PredictionBatcher,
+    settings: Settings,
+    client_gone: ClientGone | None = None,
+) -> ModelPredictResponse:
+    model = registry.get(name)
+    value = validate_item(model.manifest.input_schema, item, settings.max_text_length)
+    prediction = await batcher.predict(model, value, client_gone)
+    _record(model, [prediction])
+    return ModelPredictResponse(
+        model=model.name, version=model.version, **_as_output(prediction).model_dump()
+    )
+
+
+@tracer.capture_method
+async def predict_batch(
+    name: str,
+    request: BatchRequest,
+    registry: ModelRegistry,
+    batcher: PredictionBatcher,
+    settings: Settings,
+    client_gone: ClientGone | None = None,
+) -> BatchResponse:
+    """Valid items go to the model in one call; an invalid one is answered by its index."""
+    if len(request.items) > settings.max_batch_size:
+        raise InvalidInput(
+            f"batch has {len(request.items)} items; the limit is {settings.max_batch_size}"
+        )
+    model = registry.get(name)
+    results: list[BatchItemResult] = []
+    valid: list[tuple[int, Any]] = []
+    for index, item in enumerate(request.items):
+        try:
+            valid.append(
+                (index, validate_item(model.manifest.input_schema, item, settings.max_text_length))
+            )
+        except InvalidInput as exc:
+            results.append(BatchItemResult(index=index, error=exc.args[0]))
+    # One model call for the batch (shared with whatever else is queued at that moment).
+    predictions = await batcher.predict_many(model, [value for _, value in valid], client_gone)
+    results += [
+        BatchItemResult(index=index, prediction=_as_output(prediction))
+        for (index, _), prediction in zip(valid, predictions, strict=True)
+    ]
+    _record(model, predictions)
+    return BatchResponse(
+        model=model.name, version=model.version, results=sorted(results, key=lambda r: r.index)
+    )

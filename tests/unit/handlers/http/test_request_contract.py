@@ -1,0 +1,141 @@
+"""What a request may look like: JSON media types, and an OpenAPI document that says exactly that.
+
+In-process, on the app factory serving the sentiment and risk models.
+"""
+
+import re
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import jsonschema  # type: ignore[import-untyped]  # schemathesis brings it, without stubs
+import pytest
+
+from shared.schemas import NOT_BLANK
+from shared.serving.validation import text_problem
+from shared.store.local import LocalStore
+from tests.support.inprocess import TestClient, serving, two_model_store
+
+TEXT = b'{"text": "I love this, it works perfectly!"}'
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory, sentiment_model_dir: Path) -> LocalStore:
+    return two_model_store(tmp_path_factory.mktemp("contract"), sentiment_model_dir)
+
+
+@pytest.fixture(scope="module")
+def api(store: LocalStore) -> Iterator[TestClient]:
+    with serving(store) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def spec(api: TestClient) -> dict[str, Any]:
+    document: dict[str, Any] = api.get("/openapi.json").json()
+    return document
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [None, "application/json", "application/json; charset=utf-8", "application/vnd.x+json"],
+)
+@pytest.mark.parametrize("path", ["/predict", "/models/sentiment/predict"])
+def test_json_and_a_missing_content_type_are_read_as_json(
+    api: TestClient, path: str, content_type: str | None
+) -> None:
+    # GIVEN a valid body sent with a JSON media type, or none WHEN posted THEN it is predicted
+    headers = {"content-type": content_type} if content_type else {}
+    response = api.post(path, content=TEXT, headers=headers)
+    assert response.status_code == 200, response.text
+
+
+@pytest.mark.parametrize(
+    "content_type", ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data"]
+)
+@pytest.mark.parametrize(
+    "path", ["/predict", "/models/sentiment/predict", "/models/sentiment/predict/batch"]
+)
+def test_another_media_type_is_415_naming_json(
+    api: TestClient, path: str, content_type: str
+) -> None:
+    # GIVEN a body sent as curl -d sends it, or as text WHEN posted
+    response = api.post(path, content=TEXT, headers={"content-type": content_type})
+    # THEN it is refused as such, and the answer says what to send
+    assert response.status_code == 415
+    assert "application/json" in response.json()["detail"]
+
+
+def test_a_media_type_never_turns_a_404_or_405_into_a_415(api: TestClient) -> None:
+    # GIVEN a text/plain header on requests that match no route, no method, or carry no body
+    text = {"content-type": "text/plain"}
+    # THEN they are answered as without it
+    assert api.post("/nowhere", content=b"x", headers=text).status_code == 404
+    assert api.post("/health", content=b"x", headers=text).status_code == 405
+    assert api.get("/models", headers=text).status_code == 200
+
+
+PREDICTION_ROUTES = [
+    ("/predict", "post"),
+    ("/models/sentiment/predict", "post"),
+    ("/models/risk/predict", "post"),
+    ("/models/{name}/predict/batch", "post"),
+]
+
+
+@pytest.mark.parametrize(("path", "method"), PREDICTION_ROUTES)
+def test_the_document_states_every_status_a_prediction_route_answers(
+    spec: dict[str, Any], path: str, method: str
+) -> None:
+    # GIVEN a prediction route's operation THEN every failure status is documented
+    responses = spec["paths"][path][method]["responses"]
+    assert {"200", "400", "413", "415", "422", "500", "503", "504"} <= set(responses)
+    # AND the shedding 503 names its Retry-After header
+    assert "Retry-After" in responses["503"]["headers"]
+
+
+def test_every_route_documents_the_500(spec: dict[str, Any]) -> None:
+    operations = [op for item in spec["paths"].values() for op in item.values()]
+    assert operations and all("500" in op["responses"] for op in operations)
+
+
+def test_each_served_model_has_its_own_exact_request_body(spec: dict[str, Any]) -> None:
+    # GIVEN the document of a server with a text and a tabular model
+    paths = spec["paths"]
+    # THEN the templated predict path is replaced by one path per served model
+    assert "/models/{name}/predict" not in paths
+    text = body_schema(paths["/models/sentiment/predict"])
+    risk = body_schema(paths["/models/risk/predict"])
+    # AND each body is an object that accepts its model's sample and nothing looser
+    assert text["type"] == risk["type"] == "object"
+    assert text["additionalProperties"] is risk["additionalProperties"] is False
+    assert text["required"] == ["text"] and len(risk["required"]) == 10
+    jsonschema.validate(risk["examples"][0], risk)
+    assert not jsonschema.Draft202012Validator(text).is_valid({"text": " \n\t"})
+    assert not jsonschema.Draft202012Validator(risk).is_valid({**risk["examples"][0], "x": 1})
+
+
+def test_the_predict_body_states_the_text_rules(spec: dict[str, Any]) -> None:
+    text = spec["components"]["schemas"]["PredictRequest"]["properties"]["text"]
+    assert text["maxLength"] == 5000
+    assert text["pattern"] == NOT_BLANK
+
+
+def test_the_not_blank_pattern_is_exactly_what_validation_calls_blank() -> None:
+    # GIVEN every code point WHEN matched against the pattern (found by schemathesis: \x1c is
+    # whitespace to Python but not to an ECMA-262 \s) THEN it matches exactly the non-space ones
+    pattern = re.compile(NOT_BLANK)
+    assert [
+        code
+        for code in range(sys.maxunicode + 1)
+        if (pattern.search(chr(code)) is None) != chr(code).isspace()
+    ] == []
+    assert text_problem("\x1c\x1c", 10) and not text_problem("\ufeff", 10)
+
+
+def body_schema(path_item: dict[str, Any]) -> dict[str, Any]:
+    schema: dict[str, Any] = path_item["post"]["requestBody"]["content"]["application/json"][
+        "schema"
+    ]
+    return schema

@@ -1,0 +1,186 @@
+"""The batcher keeps one client's work from hurting another's: model calls run off the event
+loop, queued work is bounded, deadlines and disconnects drop work before the model sees it, and a
+call that raises fails only the request that caused it."""
+
+import asyncio
+import threading
+import time
+from typing import Any
+
+import numpy as np
+import pytest
+
+from shared.errors import ClientDisconnected, Overloaded, RequestTimedOut
+from shared.manifest import ModelManifest, SampleCheck, TextInputSchema
+from shared.serving.batching import EXPRESS_MAX_COST, ITEM_COST, PredictionBatcher
+from shared.serving.loaded_model import LoadedModel
+
+POISON = "poison"
+
+
+class FakeEstimator:
+    """Answers 'positive'; raises on POISON; blocks while `gate` is closed; records every call."""
+
+    classes_ = np.array(["negative", "positive"])
+
+    def __init__(self) -> None:
+        self.gate = threading.Event()
+        self.gate.set()
+        self.calls: list[list[str]] = []
+
+    def predict_proba(self, texts: list[str]) -> Any:
+        self.calls.append(list(texts))
+        self.gate.wait(10)
+        if POISON in texts:
+            raise ValueError("the model cannot take this text")
+        return np.array([[0.2, 0.8]] * len(texts))
+
+
+def fake_model() -> tuple[LoadedModel, FakeEstimator]:
+    manifest = ModelManifest(
+        name="fake",
+        version="1",
+        task="text-classification",
+        created_at="2026-11-28T00:00:00Z",
+        labels=["negative", "positive"],
+        input_schema=TextInputSchema(),
+        sha256="0" * 64,
+        sample=SampleCheck(input={"text": "fine"}, expected_label="positive"),
+    )
+    estimator = FakeEstimator()
+    return LoadedModel(manifest, estimator), estimator
+
+
+def test_a_text_that_makes_the_model_raise_fails_only_its_own_request() -> None:
+    model, estimator = fake_model()
+    batcher = PredictionBatcher(max_batch_size=256)
+
+    async def round_of_21() -> list[Any]:
+        texts = [f"ordinary {i}" for i in range(10)] + [POISON] + [f"more {i}" for i in range(10)]
+        return await asyncio.gather(
+            *(batcher.predict(model, text) for text in texts), return_exceptions=True
+        )
+
+    results = asyncio.run(round_of_21())
+    failed = [i for i, result in enumerate(results) if isinstance(result, Exception)]
+    assert failed == [10]
+    assert all(result.label == "positive" for i, result in enumerate(results) if i != 10)
+    assert len(estimator.calls[0]) == 21  # they were packed together, then retried one by one
+
+
+def test_the_event_loop_runs_while_the_model_computes() -> None:
+    model, estimator = fake_model()
+    estimator.gate.clear()
+    batcher = PredictionBatcher(max_batch_size=256)
+
+    async def scenario() -> float:
+        prediction = asyncio.ensure_future(batcher.predict(model, "slow"))
+        await asyncio.sleep(0.05)  # the call is now running on the inference thread
+        started = time.perf_counter()
+        await asyncio.sleep(0)  # the loop is free: this returns at once
+        loop_latency = time.perf_counter() - started
+        estimator.gate.set()
+        await prediction
+        return loop_latency
+
+    assert asyncio.run(scenario()) < 0.05
+
+
+def test_a_small_request_is_answered_while_a_bulk_call_computes() -> None:
+    model, estimator = fake_model()
+    bulk_gate = threading.Event()
+    bulk = "b" * EXPRESS_MAX_COST
+
+    def predict_proba(texts: list[str]) -> Any:
+        if bulk in texts:
+            bulk_gate.wait(10)
+        return np.array([[0.2, 0.8]] * len(texts))
+
+    estimator.predict_proba = predict_proba  # type: ignore[method-assign]
+    batcher = PredictionBatcher(max_batch_size=256)
+
+    async def scenario() -> None:
+        computing = asyncio.ensure_future(batcher.predict(model, bulk))
+        await asyncio.sleep(0.05)
+        assert (await asyncio.wait_for(batcher.predict(model, "small"), 2)).label == "positive"
+        assert not computing.done()
+        bulk_gate.set()
+        await computing
+
+    asyncio.run(scenario())
+
+
+def test_work_queued_past_the_bound_is_shed_with_a_retry_hint() -> None:
+    model, estimator = fake_model()
+    estimator.gate.clear()
+    text = "x" * 1000
+    # Small requests get a quarter of the bound: room for two of these.
+    batcher = PredictionBatcher(max_batch_size=256, max_queued_cost=4 * 2 * (1000 + ITEM_COST))
+
+    async def scenario() -> list[Any]:
+        running = asyncio.ensure_future(batcher.predict(model, "running"))
+        await asyncio.sleep(0.05)
+        queued = [asyncio.ensure_future(batcher.predict(model, text)) for _ in range(2)]
+        await asyncio.sleep(0)
+        with pytest.raises(Overloaded) as shed:
+            await batcher.predict(model, text)
+        assert shed.value.retry_after_seconds >= 1
+        estimator.gate.set()
+        return await asyncio.gather(running, *queued)
+
+    assert len(asyncio.run(scenario())) == 3
+    assert batcher.queued_cost == 0
+
+
+def test_a_request_past_its_deadline_gets_a_timeout_and_never_reaches_the_model() -> None:
+    model, estimator = fake_model()
+    estimator.gate.clear()
+    batcher = PredictionBatcher(max_batch_size=256, timeout_seconds=0.2)
+
+    async def scenario() -> None:
+        running = asyncio.ensure_future(batcher.predict(model, "running"))
+        await asyncio.sleep(0.05)
+        with pytest.raises(RequestTimedOut):
+            await batcher.predict(model, "late")
+        assert batcher.queued_cost == 0  # its cost left the queue with it
+        estimator.gate.set()
+        with pytest.raises(RequestTimedOut):
+            await running
+        await batcher.predict(model, "after")
+
+    asyncio.run(scenario())
+    assert "late" not in [text for call in estimator.calls for text in call]
+
+
+def test_work_whose_client_left_is_dropped_before_the_model() -> None:
+    model, estimator = fake_model()
+    estimator.gate.clear()
+    batcher = PredictionBatcher(max_batch_size=256)
+
+    async def scenario() -> None:
+        running = asyncio.ensure_future(batcher.predict(model, "running"))
+        await asyncio.sleep(0.05)
+        gone = asyncio.Event()
+        abandoned = asyncio.ensure_future(batcher.predict(model, "abandoned", gone.wait))
+        await asyncio.sleep(0.01)
+        gone.set()
+        with pytest.raises(ClientDisconnected):
+            await abandoned
+        estimator.gate.set()
+        await running
+        await batcher.predict(model, "after")
+
+    asyncio.run(scenario())
+    assert [call for call in estimator.calls] == [["running"], ["after"]]
+
+
+def test_a_new_event_loop_starts_clean_after_an_abandoned_call() -> None:
+    """Lambda (Mangum) may run each invocation on a fresh loop."""
+    model, estimator = fake_model()
+    estimator.gate.clear()
+    batcher = PredictionBatcher(max_batch_size=256, timeout_seconds=0.1)
+
+    with pytest.raises(RequestTimedOut):
+        asyncio.run(batcher.predict(model, "stuck"))
+    estimator.gate.set()
+    assert asyncio.run(batcher.predict(model, "next")).label == "positive"
