@@ -107,3 +107,49 @@ class ClientDisconnected(InfernoError):
     """The client left before its answer was ready; nothing reaches it (logged as 499)."""
 
     status_code = 499
+
+
+# Client keys, rates and quotas (shared/auth): what a client is told, never which check failed
+# beyond what it needs to act on.
+
+
+class Unauthenticated(InfernoError):
+    """No key, or a key that is unknown, expired or revoked."""
+
+    status_code = 401
+
+    def __init__(self, message: str = "Missing API key", invalid: bool = False) -> None:
+        super().__init__(message)
+        self.invalid = invalid
+
+    def headers(self) -> dict[str, str]:
+        # RFC 6750: the scheme and realm, plus the error code when a key was presented.
+        challenge = 'Bearer realm="inferno"'
+        return {"WWW-Authenticate": challenge + (', error="invalid_token"' if self.invalid else "")}
+
+
+class ModelNotAllowed(InfernoError):
+    """The client's key may not use this model."""
+
+    status_code = 403
+
+
+class RateLimited(InfernoError):
+    """Over the client's rate (this process) or daily quota (the fleet); retry later."""
+
+    status_code = 429
+
+    def __init__(self, message: str, retry_after_seconds: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = max(1, retry_after_seconds)
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after_seconds)}
+
+
+class QuotaExhausted(RateLimited):
+    """The client's daily quota is used up across the fleet until the UTC day rolls over."""
+
+
+class QuotaUnavailable(Overloaded):
+    """The quota table could not be reached to lease more of a client's daily quota."""

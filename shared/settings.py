@@ -2,6 +2,7 @@
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -71,6 +72,25 @@ class Settings(BaseSettings):
     )
     slow_request_ms: float = Field(
         default=500.0, gt=0, description="Requests at least this slow are always logged."
+    )
+
+    # Client keys, rates and daily quotas (shared/auth, handlers/http/AUTH.md).
+    auth_mode: Literal["none", "keys"] = Field(
+        default="none",
+        description="`keys`: every route but /health and /ready needs a client key (what "
+        "Terraform deploys); `none`: open, for the local default on 127.0.0.1.",
+    )
+    keys_refresh_seconds: float = Field(
+        default=30.0, gt=0, description="How often key records are re-read (conditional reads)."
+    )
+    quota_table_name: str | None = Field(
+        default=None, description="DynamoDB table counting daily quotas and usage fleet-wide."
+    )
+    quota_lease_block: int = Field(
+        default=100, gt=0, description="Items of a daily quota one process leases at a time."
+    )
+    quota_flush_seconds: float = Field(
+        default=10.0, gt=0, description="How often usage counts are added to the quota table."
     )
 
     # Bulk jobs on AWS: the state machine `inferno jobs submit` starts (Terraform output).

@@ -166,6 +166,9 @@ def build_parser() -> argparse.ArgumentParser:
     from handlers.cli.jobs import register as register_jobs  # bulk jobs: their own module
 
     register_jobs(sub)
+    from handlers.cli.keys import register as register_keys  # client keys: their own module
+
+    register_keys(sub)
     return parser
 
 

@@ -7,11 +7,13 @@ from fastapi import Depends, FastAPI
 from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 
 from handlers.http.admission import EarlyShed
+from handlers.http.auth import ClientAuth, admit_client
 from handlers.http.errors import UNEXPECTED, install_error_handlers
 from handlers.http.media_type import require_json
 from handlers.http.openapi import install_openapi
 from handlers.http.request_context import ContentLengthGuard, RequestContextMiddleware
 from handlers.http.routes import health, models, predict
+from shared.auth.service import auth_from_settings
 from shared.observability import metrics
 from shared.serving.batching import batcher_from_settings
 from shared.serving.registry import ModelRegistry
@@ -29,11 +31,15 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Start loading in the background so the process answers /health at once."""
     registry: ModelRegistry = app.state.registry
     registry.start()
+    if app.state.auth is not None:
+        app.state.auth.start()
     metrics.start_periodic_flush(app.state.settings.metrics_flush_seconds)
     try:
         yield
     finally:
         registry.stop()
+        if app.state.auth is not None:
+            app.state.auth.stop()
         app.state.batcher.shutdown()
         metrics.stop_periodic_flush()
 
@@ -51,12 +57,14 @@ def create_app(settings: Settings | None = None, store: ModelStore | None = None
         strict_content_type=False,
     )
     app.state.settings = settings
-    app.state.registry = ModelRegistry(store or store_from_settings(settings), settings)
+    store = store or store_from_settings(settings)
+    app.state.registry = ModelRegistry(store, settings)
+    app.state.auth = auth_from_settings(settings, store)  # None under AUTH_MODE=none
     app.state.batcher = batcher_from_settings(settings)
     for module in (health, predict, models):
-        app.include_router(
-            module.router, dependencies=[Depends(require_json)], responses=UNEXPECTED
-        )
+        # Client checks on every route but the load balancer's (handlers/http/auth.py).
+        guards = [Depends(require_json)] + ([] if module is health else [Depends(admit_client)])
+        app.include_router(module.router, dependencies=guards, responses=UNEXPECTED)
     install_error_handlers(app)
     install_openapi(app)
     # Added last = outermost. Streaming bodies are counted by Starlette's limiter (its 413 is
@@ -64,6 +72,7 @@ def create_app(settings: Settings | None = None, store: ModelStore | None = None
     app.add_middleware(RequestBodyLimitMiddleware, max_body_size=settings.max_body_bytes)
     app.add_middleware(EarlyShed, batcher=app.state.batcher, registry=app.state.registry)
     app.add_middleware(ContentLengthGuard, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(ClientAuth, service=app.state.auth)  # inside the request's log context
     app.add_middleware(
         RequestContextMiddleware,
         access_log_sample_rate=settings.access_log_sample_rate,

@@ -46,6 +46,17 @@ COLD_START = MetricSpec(
     "ColdStart", "Count", ("function_name",), "first invocation of a Lambda execution environment"
 )
 
+# Per client under AUTH_MODE=keys: a second dimension set on RequestCount and PredictionCount.
+# Clients are few (one per integrating customer, tens at most), so `client` stays low-cardinality.
+# Documented in handlers/http/AUTH.md until the README's table carries them.
+REQUEST_COUNT_BY_CLIENT = MetricSpec(
+    "RequestCount", "Count", ("client",), "every request with a valid client key, by client"
+)
+PREDICTION_COUNT_BY_CLIENT = MetricSpec(
+    "PredictionCount", "Count", ("client", "model"), "every item predicted for a client"
+)
+CLIENT_METRICS = (REQUEST_COUNT_BY_CLIENT, PREDICTION_COUNT_BY_CLIENT)
+
 ALL_METRICS = (
     REQUEST_COUNT,
     REQUEST_LATENCY,

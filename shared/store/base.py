@@ -49,7 +49,8 @@ class ModelStore(ABC):
     # Registry operations, the same for every backend.
 
     def model_names(self) -> list[str]:
-        return self.list_children("")
+        # Dot-names are not models (`.auth/` holds client keys); a local listing hides them too.
+        return [name for name in self.list_children("") if not name.startswith(".")]
 
     def versions(self, name: str) -> list[str]:
         return [child for child in self.list_children(name) if child != ALIASES_DIR]

@@ -1,0 +1,104 @@
+"""Client keys over HTTP (AUTH_MODE=keys): who is calling, and may they, now?
+
+`ClientAuth` (middleware) authenticates every request but /health and /ready, so a new route is
+closed unless it is named here; it puts the client's name on the access log line and on the
+per-client request count. `admit_client` (a dependency of the prediction and model routes)
+checks the model, the client's rate and its daily quota, once the path and body are known.
+A key is read from `Authorization: Bearer <key>` or `X-Api-Key` and never written anywhere.
+"""
+
+from typing import Any
+
+from fastapi import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from handlers.http.errors import inferno_error
+from shared.auth.keys import ClientRecord
+from shared.auth.service import AuthService
+from shared.errors import InfernoError
+from shared.observability import logger, metric_names, metrics
+
+OPEN_PATHS = frozenset({"/health", "/ready"})
+CLIENT = "client"  # request.state keys
+CHARGE = "charged"
+
+
+def presented_key(headers: list[tuple[bytes, bytes]]) -> str | None:
+    """The key from `Authorization: Bearer <key>`, else from `X-Api-Key`."""
+    api_key = None
+    for name, value in headers:
+        name = name.lower()
+        if name == b"authorization":
+            scheme, _, credentials = value.decode("latin-1").partition(" ")
+            if scheme.lower() == "bearer" and credentials.strip():
+                return credentials.strip()
+        elif name == b"x-api-key" and value.strip():
+            api_key = value.decode("latin-1").strip()
+    return api_key
+
+
+class ClientAuth:
+    def __init__(self, app: ASGIApp, service: AuthService | None) -> None:
+        self.app = app
+        self.service = service
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or self.service is None or scope["path"] in OPEN_PATHS:
+            await self.app(scope, receive, send)
+            return
+        try:
+            client = self.service.authenticate(presented_key(scope["headers"]))
+        except InfernoError as exc:
+            await (await inferno_error(Request(scope), exc))(scope, receive, send)
+            return
+        state: dict[str, Any] = scope.setdefault("state", {})
+        state[CLIENT] = client
+        logger.thread_safe_append_keys(client=client.name)
+        status = 500
+
+        async def send_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_status)
+        finally:
+            _record(client, status, state.get(CHARGE))
+
+
+def _record(client: ClientRecord, status: int, charged: tuple[str, int] | None) -> None:
+    metrics.add(metric_names.REQUEST_COUNT_BY_CLIENT, 1, client=client.name)
+    if charged is not None and status < 400:
+        model, items = charged
+        metrics.add(metric_names.PREDICTION_COUNT_BY_CLIENT, items, client=client.name, model=model)
+
+
+async def admit_client(request: Request) -> None:
+    """The model, rate and quota checks of an authenticated client (none under AUTH_MODE=none)."""
+    service: AuthService | None = request.app.state.auth
+    if service is None:
+        return
+    client: ClientRecord = getattr(request.state, CLIENT)
+    model = request.path_params.get("name")
+    if request.url.path == "/predict":
+        model = request.app.state.registry.default_name
+    service.authorize(client, model)
+    items = await _items(request) if request.method == "POST" else 0
+    await service.admit(client, items)
+    if items and model is not None:
+        setattr(request.state, CHARGE, (model, items))
+
+
+async def _items(request: Request) -> int:
+    """Items a prediction asks for: a batch's length, else one. The body is already parsed by
+    FastAPI (Starlette caches it), so this costs no second parse."""
+    if not request.url.path.endswith("/predict/batch"):
+        return 1
+    try:
+        body = await request.json()
+    except ValueError:
+        return 1
+    items = body.get("items") if isinstance(body, dict) else None
+    return max(1, len(items)) if isinstance(items, list) else 1

@@ -1,0 +1,105 @@
+"""AUTH_MODE=keys in process: who may call, which model, how fast; and nothing leaks."""
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from shared.auth import admin
+from shared.auth.keys import ClientRecord
+from shared.store.local import LocalStore
+from tests.support.inprocess import TestClient, serving
+
+TEXT = {"text": "what a lovely day"}
+
+
+@pytest.fixture
+def keyed(local_store: LocalStore) -> tuple[LocalStore, str]:
+    key = admin.create(local_store, ClientRecord(name="acme", models=["sentiment"], burst=3))
+    return local_store, key
+
+
+def bearer(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+def test_missing_and_unknown_keys_get_401_with_a_challenge(keyed: tuple[LocalStore, str]) -> None:
+    store, key = keyed
+    with serving(store, auth_mode="keys") as client:
+        missing = client.post("/predict", json=TEXT)
+        unknown = client.post("/predict", json=TEXT, headers=bearer(key[:-4] + "AAAA"))
+        assert missing.status_code == unknown.status_code == 401
+        assert missing.json() == {"detail": "Missing API key"}
+        assert unknown.json() == {"detail": "Invalid or revoked API key"}
+        assert missing.headers["WWW-Authenticate"] == 'Bearer realm="inferno"'
+        assert 'error="invalid_token"' in unknown.headers["WWW-Authenticate"]
+        for path in ("/models", "/docs", "/openapi.json"):
+            assert client.get(path).status_code == 401, path
+        # The load balancer's probes stay open.
+        assert client.get("/health").status_code == 200
+        assert client.get("/ready").status_code == 200
+
+
+def test_a_valid_key_by_either_header_predicts(keyed: tuple[LocalStore, str]) -> None:
+    store, key = keyed
+    with serving(store, auth_mode="keys") as client:
+        assert client.post("/predict", json=TEXT, headers=bearer(key)).status_code == 200
+        by_header = client.post("/predict", json=TEXT, headers={"X-Api-Key": key})
+        assert by_header.status_code == 200
+        assert client.get("/openapi.json", headers=bearer(key)).status_code == 200
+
+
+def test_a_model_the_key_may_not_use_is_403(tmp_path: Path, sentiment_model_dir: Path) -> None:
+    from tests.support.inprocess import two_model_store
+
+    store = two_model_store(tmp_path, sentiment_model_dir)
+    key = admin.create(store, ClientRecord(name="acme", models=["sentiment"]))
+    with serving(store, auth_mode="keys") as client:
+        refused = client.post("/models/risk/predict", json={}, headers=bearer(key))
+        assert refused.status_code == 403
+        assert refused.json() == {"detail": "Client 'acme' may not use model 'risk'"}
+        assert client.get("/models/risk", headers=bearer(key)).status_code == 403
+
+
+def test_past_the_burst_is_429_with_retry_after(keyed: tuple[LocalStore, str]) -> None:
+    store, key = keyed
+    with serving(store, auth_mode="keys") as client:
+        statuses = [client.post("/predict", json=TEXT, headers=bearer(key)) for _ in range(5)]
+        assert [r.status_code for r in statuses] == [200, 200, 200, 429, 429]
+        assert int(statuses[-1].headers["Retry-After"]) >= 1
+        assert statuses[-1].json()["detail"] == "Rate limit exceeded for client 'acme'"
+
+
+def test_revoked_and_rotated_keys(keyed: tuple[LocalStore, str]) -> None:
+    store, key = keyed
+    with serving(store, auth_mode="keys", keys_refresh_seconds=0.1) as client:
+        new = admin.rotate(store, "acme", timedelta(hours=1))
+        _wait_refresh(client.app)
+        # Both keys work during the grace period.
+        assert client.get("/models", headers=bearer(key)).status_code == 200
+        assert client.get("/models", headers=bearer(new)).status_code == 200
+        admin.revoke(store, "acme")
+        _wait_refresh(client.app)
+        assert client.get("/models", headers=bearer(new)).status_code == 401
+        assert client.get("/models", headers=bearer(key)).status_code == 401
+
+
+def _wait_refresh(app: object) -> None:
+    import time
+
+    time.sleep(0.5)  # a few refresh intervals (mtime granularity included)
+
+
+def test_auth_mode_none_is_open(local_store: LocalStore) -> None:
+    with serving(local_store) as client:
+        assert client.post("/predict", json=TEXT).status_code == 200
+
+
+def test_listing_shows_no_secret(keyed: tuple[LocalStore, str]) -> None:
+    store, key = keyed
+    text = str(admin.listing(store))
+    assert key not in text and "sha256" not in text
+    assert "acme" in text
+
+
+__all__ = ["TestClient"]

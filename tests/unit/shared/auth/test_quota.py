@@ -1,0 +1,62 @@
+"""Daily quotas leased in blocks from a (moto) DynamoDB table."""
+
+import asyncio
+from collections.abc import Iterator
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from shared.auth.keys import ClientRecord
+from shared.auth.leases import QuotaLeases
+from shared.auth.quota_table import QuotaTable, today
+from shared.errors import QuotaExhausted
+from tests.support.quota import create_quota_table
+
+
+@pytest.fixture
+def table() -> Iterator[QuotaTable]:
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="us-east-1")
+        create_quota_table(client, "quotas")
+        yield QuotaTable("quotas", client)
+
+
+def test_the_table_never_leases_past_the_quota(table: QuotaTable) -> None:
+    granted = [table.lease("acme", today(), 30, quota=100) for _ in range(5)]
+    assert granted == [30, 30, 30, 10, 0]
+
+
+async def _spend(leases: QuotaLeases, client: ClientRecord, items: int) -> int:
+    admitted = 0
+    for _ in range(items):
+        try:
+            await leases.charge(client, 1)
+            admitted += 1
+        except QuotaExhausted as exc:
+            assert exc.status_code == 429 and int(exc.headers()["Retry-After"]) >= 1
+    return admitted
+
+
+def test_two_processes_share_one_quota_and_report_usage(table: QuotaTable) -> None:
+    client = ClientRecord(name="acme", daily_quota=95)
+    first, second = (QuotaLeases(table, block_size=10, flush_seconds=60) for _ in range(2))
+
+    async def both() -> list[int]:
+        return list(await asyncio.gather(_spend(first, client, 80), _spend(second, client, 80)))
+
+    admitted = asyncio.run(both())
+    first.stop()
+    second.stop()
+    assert sum(admitted) == 95
+    (row,) = table.usage("acme", days=1)
+    assert (row["requests"], row["items"]) == (95, 95)
+
+
+def test_unused_leases_are_handed_back(table: QuotaTable) -> None:
+    client = ClientRecord(name="acme", daily_quota=1000)
+    leases = QuotaLeases(table, block_size=100, flush_seconds=60)
+    asyncio.run(leases.charge(client, 3))
+    leases.stop()
+    (row,) = table.usage("acme", days=1)
+    assert (row["leased"], row["items"]) == (3, 3)
