@@ -126,13 +126,13 @@ class ModelRegistry:
         missing and the back-off allows one; True when every model is loaded."""
         if self.is_complete():
             return True
-        now = time.monotonic()
-        if now < self._next_attempt:
+        if time.monotonic() < self._next_attempt:
             return False
         if self.refresh():
             self._backoff.reset()
             return True
-        self._next_attempt = now + self._backoff.next_delay()
+        # From when this attempt ended: a slow load must not use up the back-off.
+        self._next_attempt = time.monotonic() + self._backoff.next_delay()
         return False
 
     def _discover(self) -> None:
