@@ -24,7 +24,7 @@ class EarlyShed:
         if scope["type"] == "http" and scope["method"] == "POST":
             declared = _declared_length(scope)
             if declared and not self.batcher.would_admit(declared):
-                shed = self.batcher.overloaded(self._model_name(scope["path"]))
+                shed = self.batcher.overloaded(self._model_name(scope["path"]), declared)
                 await (await inferno_error(Request(scope), shed))(scope, receive, send)
                 return
         await self.app(scope, receive, send)

@@ -1,5 +1,6 @@
 """The FastAPI application: `handlers.http.app:app` for uvicorn, wrapped by Mangum for Lambda."""
 
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -20,6 +21,7 @@ from shared.serving.registry import ModelRegistry
 from shared.settings import Settings, get_settings
 from shared.store import ModelStore, store_from_settings
 
+INFERENCE_SWITCH_INTERVAL_S = 0.001
 DESCRIPTION = """Predictions from scikit-learn-style models kept in a model store.
 
 `POST /predict` answers with the default sentiment model, exactly as the original Inferno API did;
@@ -29,6 +31,10 @@ DESCRIPTION = """Predictions from scikit-learn-style models kept in a model stor
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Start loading in the background so the process answers /health at once."""
+    # The inference threads hold the GIL in Python-level tokenising; a thread that waits for it
+    # gets it after the switch interval. 1 ms (not 5) keeps the event loop, and so /health, quick
+    # under a flood of batches (measured in `make bench`'s overload scenario).
+    sys.setswitchinterval(INFERENCE_SWITCH_INTERVAL_S)
     registry: ModelRegistry = app.state.registry
     registry.start()
     if app.state.auth is not None:

@@ -184,3 +184,34 @@ def test_a_new_event_loop_starts_clean_after_an_abandoned_call() -> None:
         asyncio.run(batcher.predict(model, "stuck"))
     estimator.gate.set()
     assert asyncio.run(batcher.predict(model, "next")).label == "positive"
+
+
+def test_work_that_would_outlive_its_deadline_is_shed_not_timed_out() -> None:
+    """Admission learns what the model costs: on a slow machine it sheds (503, retry later)
+    rather than queue work that would time out (504)."""
+    model, estimator = fake_model()
+    original = estimator.predict_proba
+
+    def slow(texts: list[str]) -> Any:
+        time.sleep(0.2)
+        return original(texts)
+
+    estimator.predict_proba = slow  # type: ignore[method-assign]
+    batcher = PredictionBatcher(max_batch_size=256, timeout_seconds=1.0)
+    # Each text of 50 characters costs 100: a call of one is learnt as 0.002 s per unit.
+    teach, running_text, queued_text = "t" * 50, "r" * 50, "q" * 50
+
+    async def scenario() -> None:
+        await batcher.predict(model, teach)
+        running = asyncio.ensure_future(batcher.predict(model, running_text))
+        await asyncio.sleep(0.01)
+        # 100 running + 100 queued: about 0.4 s, within half the 1 s deadline: admitted.
+        queued = asyncio.ensure_future(batcher.predict(model, queued_text))
+        await asyncio.sleep(0)
+        # With 200 more, about 0.8 s: more than half the deadline, shed.
+        with pytest.raises(Overloaded) as shed:
+            await batcher.predict(model, "x" * 150)
+        assert shed.value.retry_after_seconds >= 1
+        await asyncio.gather(running, queued)
+
+    asyncio.run(scenario())
