@@ -48,6 +48,9 @@ locals {
     # Errors and slow requests are always logged; this share of the rest (log cost at scale).
     { name = "ACCESS_LOG_SAMPLE_RATE", value = tostring(var.access_log_sample_rate) },
     { name = "MODEL_REFRESH_SECONDS", value = "30" },
+    # Every route but /health and /ready needs a client key (handlers/http/AUTH.md).
+    { name = "AUTH_MODE", value = "keys" },
+    { name = "QUOTA_TABLE_NAME", value = aws_dynamodb_table.quotas.name },
     { name = "POWERTOOLS_SERVICE_NAME", value = local.service_name },
     { name = "POWERTOOLS_METRICS_NAMESPACE", value = local.metrics_namespace },
   ]

@@ -75,3 +75,8 @@ output "jobs_bucket_uris" {
     output = "s3://${aws_s3_bucket.jobs.id}/${var.jobs_output_prefix}/"
   }
 }
+
+output "quota_table_name" {
+  description = "DynamoDB table of daily quotas and usage (QUOTA_TABLE_NAME, `inferno keys usage`)."
+  value       = aws_dynamodb_table.quotas.name
+}
