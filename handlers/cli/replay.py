@@ -1,8 +1,9 @@
 """Replay sample events through the Lambda handler: in-process, or through the real emulator.
 
-An event file is either a bare Lambda event or `{"event": {...}, "expected": {...}}`; `expected`
-names the status and the response fields that must match (see `matches`). `inferno invoke` prints
-the Lambda response as JSON on stdout (logs and metrics go to stderr) and exits 1 on a mismatch.
+An event file holds the raw Lambda event, as `sam local invoke -e`, the Lambda console and the
+emulator take it. Beside `NAME.json`, `NAME.expected.json` may hold a `description` and the status
+and response fields that must match (see `compare`). `inferno invoke` prints the Lambda response
+as JSON on stdout (logs and metrics go to stderr) and exits 1 on a mismatch.
 """
 
 import argparse
@@ -31,6 +32,7 @@ BATCH_HANDLER = "handlers.batch_job.handler"
 BATCH_EVENT_PREFIX = "sfn-batch-"
 FUNCTION_NAME = "inferno-local"
 INVOKE_PATH = "/2015-03-31/functions/function/invocations"
+EXPECTED_SUFFIX = ".expected.json"
 
 
 @dataclass
@@ -49,18 +51,36 @@ class LocalLambdaContext:
         return 30_000
 
 
+class EventFileError(ValueError):
+    """An events folder or file that cannot be paired into events and expectations."""
+
+
 @dataclass
 class EventCase:
     name: str
     event: dict[str, Any]
     expected: dict[str, Any] | None
+    description: str = ""
+
+
+def expectation_path(event_path: Path) -> Path:
+    return event_path.with_name(event_path.stem + EXPECTED_SUFFIX)
 
 
 def load_event(path: Path) -> EventCase:
-    data = json.loads(path.read_text())
-    if isinstance(data, dict) and isinstance(data.get("event"), dict):
-        return EventCase(path.stem, data["event"], data.get("expected"))
-    return EventCase(path.stem, data, None)
+    """The raw event in `path` and, when its `.expected.json` is there, what it must produce."""
+    if path.name.endswith(EXPECTED_SUFFIX):
+        raise EventFileError(f"{path} is an expectation; replay its event file instead")
+    event = json.loads(path.read_text())
+    if isinstance(event, dict) and {"event", "expected"} <= event.keys():
+        # The old wrapped format would reach the handler as an event no source recognises.
+        raise EventFileError(f"{path} wraps its event: keep it raw, its expectation beside it")
+    expected_file = expectation_path(path)
+    if not expected_file.exists():
+        return EventCase(path.stem, event, None)
+    expected = json.loads(expected_file.read_text())
+    description = str(expected.pop("description", ""))
+    return EventCase(path.stem, event, expected, description)
 
 
 def handler_for(case_name: str) -> str:
@@ -218,7 +238,7 @@ def _satisfies(actual: Any, op: str, arg: Any) -> bool:
 
 
 def compare(response: Mapping[str, Any], expected: Mapping[str, Any]) -> list[str]:
-    """Mismatches between a Lambda response and an event file's `expected` block."""
+    """Mismatches between a Lambda response and an event's expectation."""
     problems = []
     if "statusCode" in expected and response.get("statusCode") != expected["statusCode"]:
         problems.append(
@@ -234,12 +254,15 @@ def compare(response: Mapping[str, Any], expected: Mapping[str, Any]) -> list[st
 
 
 def load_events(path: Path) -> list[EventCase]:
-    """One event file, or every `*.json` in a directory (sorted by name)."""
-    return (
-        [load_event(p) for p in sorted(path.glob("*.json"))]
-        if path.is_dir()
-        else [load_event(path)]
-    )
+    """One event file, or every event file in a directory (sorted by name, expectations paired)."""
+    if not path.is_dir():
+        return [load_event(path)]
+    files = sorted(path.glob("*.json"))
+    events = [p for p in files if not p.name.endswith(EXPECTED_SUFFIX)]
+    orphans = sorted(set(files) - set(events) - {expectation_path(p) for p in events})
+    if orphans:
+        raise EventFileError(f"expectations without an event file: {', '.join(map(str, orphans))}")
+    return [load_event(p) for p in events]
 
 
 def replay(cases: list[EventCase], rie: bool) -> dict[str, dict[str, Any]]:
@@ -264,10 +287,14 @@ def replay(cases: list[EventCase], rie: bool) -> dict[str, dict[str, Any]]:
 
 def invoke_command(args: argparse.Namespace) -> int:
     """`inferno invoke EVENT|DIR [--rie]`: print the response (for a directory, an object of
-    responses by event name); exit 1 when any differs from its event's `expected`."""
-    cases = load_events(args.event)
+    responses by event name); exit 1 when any differs from its event's expectation."""
+    try:
+        cases = load_events(args.event)
+    except EventFileError as exc:
+        print(f"inferno invoke: {exc}", file=sys.stderr)
+        return 1
     if not cases:
-        raise FileNotFoundError(f"no *.json events in {args.event}")
+        raise FileNotFoundError(f"no event files in {args.event}")
     responses = replay(cases, args.rie)
     single = len(cases) == 1 and not args.event.is_dir()
     print(json.dumps(next(iter(responses.values())) if single else responses, indent=2))

@@ -1,4 +1,4 @@
-"""Every file in events/ replayed through the Lambda handler: in-process and in the real emulator.
+"""Every event in events/ replayed through the Lambda handler: in-process and in the real emulator.
 
 Both runs go through `inferno invoke events/` in a child process whose only configuration is its
 environment (MODEL_DIR names a store holding the session's trained model), as a Lambda would be.
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from handlers.cli.replay import RIE_PATH, Emulator, compare, load_events, response_headers
@@ -132,10 +133,10 @@ def test_invoke_exits_1_and_says_why_when_a_response_is_not_as_expected(
     tmp_path: Path, lambda_store: Path
 ) -> None:
     # GIVEN an event whose expectation is wrong (health never answers 418)
-    case = json.loads((EVENTS / "apigw-v2-health.json").read_text())
-    case["expected"] = {"statusCode": 418, "body": {"status": "teapot"}}
     event = tmp_path / "wrong.json"
-    event.write_text(json.dumps(case))
+    event.write_bytes((EVENTS / "apigw-v2-health.json").read_bytes())
+    wrong = {"statusCode": 418, "body": {"status": "teapot"}}
+    (tmp_path / "wrong.expected.json").write_text(json.dumps(wrong))
     # WHEN replayed in-process
     result = run_invoke(lambda_store, event)
     # THEN stdout is just the response, stderr names both differences, and the exit code is 1
@@ -143,6 +144,34 @@ def test_invoke_exits_1_and_says_why_when_a_response_is_not_as_expected(
     assert "wrong: statusCode: expected 418, got 200" in result.stderr
     assert "wrong: body.status: expected 'teapot', got 'ok'" in result.stderr
     assert result.returncode == 1
+
+
+def test_event_files_are_raw_payloads_the_emulator_takes_as_they_are(
+    tmp_path: Path, lambda_store: Path
+) -> None:
+    # GIVEN one event file per source, the oversize one among them, and its expected status
+    names = [
+        "alb-predict",
+        "alb-multi-value-predict",
+        "apigw-v1-predict",
+        "apigw-v2-predict-oversize",
+    ]
+    env = {"MODEL_DIR": str(lambda_store)}
+    with (tmp_path / "rie.log").open("w") as log, Emulator(env=env, output=log) as emulator:
+        # WHEN each file's bytes are POSTed unchanged to the invoke URL, as `curl -d @file` does
+        answers = {
+            name: httpx.post(
+                emulator.url,
+                content=(EVENTS / f"{name}.json").read_bytes(),
+                headers={"content-type": "application/x-www-form-urlencoded"},
+                timeout=120,
+            )
+            for name in names
+        }
+    # THEN the function answers each with the status its expectation file names
+    statuses = {name: answer.json()["statusCode"] for name, answer in answers.items()}
+    assert statuses == {name: (CASES[name].expected or {})["statusCode"] for name in names}
+    assert statuses["apigw-v2-predict-oversize"] == 413
 
 
 def _values(docs: list[dict[str, Any]], metric: str) -> list[list[float]]:

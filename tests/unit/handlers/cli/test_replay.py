@@ -9,6 +9,7 @@ import pytest
 
 from handlers.cli.replay import (
     Emulator,
+    EventFileError,
     compare,
     load_event,
     load_events,
@@ -52,6 +53,54 @@ def test_a_bare_event_file_has_no_expectation(tmp_path: Path) -> None:
     # WHEN loaded THEN the whole file is the event and nothing is expected
     case = load_event(path)
     assert case.event["httpMethod"] == "GET" and case.expected is None and case.name == "bare"
+
+
+def test_an_event_is_paired_with_the_expectation_beside_it(tmp_path: Path) -> None:
+    # GIVEN a raw event and its expectation file beside it
+    (tmp_path / "ok.json").write_text(json.dumps({"requestContext": {}, "httpMethod": "GET"}))
+    expected = {"description": "a health check", "statusCode": 200, "body": {"status": "ok"}}
+    (tmp_path / "ok.expected.json").write_text(json.dumps(expected))
+    # WHEN the directory is loaded
+    (case,) = load_events(tmp_path)
+    # THEN the expectation file is not an event, and it gives the case its expectation
+    assert case.name == "ok" and case.event == {"requestContext": {}, "httpMethod": "GET"}
+    assert case.expected == {"statusCode": 200, "body": {"status": "ok"}}
+    assert case.description == "a health check"
+
+
+def test_every_committed_file_is_a_raw_event_or_an_expectation_beside_one() -> None:
+    # GIVEN the committed sample files WHEN sorted into events and expectations
+    for folder in (EVENTS, EVENTS / "batch"):
+        files = {p.name for p in folder.glob("*.json")}
+        expectations = {n for n in files if n.endswith(".expected.json")}
+        # THEN each expectation has its event, and no event wraps itself in the old format
+        assert {n.replace(".expected.json", ".json") for n in expectations} <= files
+        for case in load_events(folder):
+            assert not {"event", "expected", "description"} & case.event.keys(), case.name
+
+
+@pytest.mark.parametrize(
+    ("files", "message"),
+    [
+        ({"gone.expected.json": {"statusCode": 200}}, "expectations without an event file"),
+        ({"old.json": {"event": {}, "expected": {"statusCode": 200}}}, "wraps its event"),
+    ],
+)
+def test_a_directory_that_cannot_be_paired_is_refused(
+    tmp_path: Path, files: dict[str, Any], message: str
+) -> None:
+    # GIVEN an expectation whose event is missing, or a file in the old wrapped format
+    for name, content in files.items():
+        (tmp_path / name).write_text(json.dumps(content))
+    # WHEN loaded THEN the error says what is wrong instead of replaying something else
+    with pytest.raises(EventFileError, match=message):
+        load_events(tmp_path)
+
+
+def test_an_expectation_file_is_not_replayed_as_an_event() -> None:
+    # GIVEN an expectation file named directly WHEN loaded THEN the error points at the event
+    with pytest.raises(EventFileError, match="replay its event file instead"):
+        load_event(EVENTS / "alb-predict.expected.json")
 
 
 def test_response_body_decodes_base64_and_json() -> None:
