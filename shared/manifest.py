@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 ARTIFACT_FILENAME = "model.skops"
 MANIFEST_FILENAME = "manifest.json"
@@ -37,10 +37,19 @@ InputSchema = Annotated[TextInputSchema | TabularInputSchema, Field(discriminato
 
 
 class SampleCheck(BaseModel):
-    """An input and the label the model must give it; run before a model is served."""
+    """An input and what the model must answer for it; run before a model is served.
+
+    Classifiers name the label (`expected_label`); other kinds give their answer's fields
+    (`expected`: a regressor's value, a ranker's item ids, an anomaly scorer's score and flag).
+    """
 
     input: dict[str, Any]
-    expected_label: str
+    expected_label: str | None = None
+    expected: dict[str, Any] | None = None
+
+
+# Each is one module in shared/serving/kinds/ (a test keeps the two lists equal).
+ModelKindName = Literal["classification", "regression", "ranking", "anomaly"]
 
 
 class ModelManifest(BaseModel):
@@ -50,9 +59,11 @@ class ModelManifest(BaseModel):
 
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")
     version: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-    task: Literal["text-classification", "tabular-classification"]
+    # "<input>-<kind>"; manifests written before kinds existed name only classifiers.
+    task: str = Field(pattern=r"^(text|tabular)-[a-z]+$")
+    kind: ModelKindName = "classification"  # filled from `task` when absent
     created_at: str
-    labels: list[str]
+    labels: list[str] = Field(default_factory=list)
     input_schema: InputSchema
     artifact: str = ARTIFACT_FILENAME
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
@@ -60,4 +71,14 @@ class ModelManifest(BaseModel):
     framework_versions: dict[str, str] = Field(default_factory=dict)
     metrics: dict[str, Any] = Field(default_factory=dict)
     sample: SampleCheck
+    # The kind's own settings (a ranker's max_k, an anomaly scorer's threshold), read by its module.
+    options: dict[str, Any] = Field(default_factory=dict)
     description: str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _kind_from_task(cls, data: Any) -> Any:
+        """A manifest without `kind` (all before kinds existed) takes it from its task."""
+        if isinstance(data, dict) and "kind" not in data and isinstance(data.get("task"), str):
+            return {**data, "kind": data["task"].partition("-")[2]}
+        return data

@@ -5,6 +5,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
 from shared.manifest import FeatureSpec, InputSchema, TabularInputSchema
+from shared.serving.kinds import AnyPrediction
+from shared.serving.kinds.classification import ModelPrediction as ModelPrediction
+from shared.serving.kinds.classification import ModelPredictResponse as ModelPredictResponse
 
 EXAMPLE_TEXT = "The new dashboard is fantastic, setup took two minutes!"
 # "Holds something besides whitespace" as text_problem means it (str.isspace), as a JSON Schema
@@ -77,17 +80,6 @@ class ModelInfo(BaseModel):
     description: str
 
 
-class ModelPrediction(BaseModel):
-    label: str
-    confidence: float
-    probabilities: dict[str, float]
-
-
-class ModelPredictResponse(ModelPrediction):
-    model: str
-    version: str
-
-
 class BatchRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -98,7 +90,7 @@ class BatchRequest(BaseModel):
 
 class BatchItemResult(BaseModel):
     index: int
-    prediction: ModelPrediction | None = None
+    prediction: AnyPrediction | None = None
     error: Any = None
 
 

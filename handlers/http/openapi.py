@@ -63,6 +63,10 @@ def _model_operation(template: Document, model: LoadedModel, max_text_length: in
     if parameters:
         operation["parameters"] = parameters
     schema = item_json_schema(model.manifest.input_schema, max_text_length)
+    schema["properties"].update(model.kind.request_properties(model.manifest))
     schema["examples"] = [model.manifest.sample.input]
     operation["requestBody"]["content"]["application/json"]["schema"] = schema
+    # The answer of this model's kind (every kind's schema is a component: see routes/models.py).
+    answer = {"$ref": f"#/components/schemas/{model.kind.response.__name__}"}
+    operation["responses"]["200"]["content"]["application/json"]["schema"] = answer
     return operation

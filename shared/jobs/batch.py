@@ -39,13 +39,9 @@ def outcome(result: BatchResult, key: str, version: str) -> dict[str, Any]:
     compact = [
         {
             "key": line["key"],
-            **(
-                {"error": line["error"]}
-                if "error" in line
-                else {"label": line["prediction"]["label"]}
-            ),
+            **({"error": line["error"]} if "error" in line else {"label": result.tallies[index]}),
         }
-        for line in result.lines
+        for index, line in enumerate(result.lines)
     ]
     fits = len(json.dumps(compact, separators=(",", ":"))) <= RESULTS_BUDGET_BYTES
     return {

@@ -8,12 +8,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import BaseModel
+
 from shared.errors import InvalidInput
 from shared.jobs.records import Item
 from shared.jobs.spec import JobSpec
 from shared.manifest import TabularInputSchema
-from shared.serving.loaded_model import LoadedModel, Prediction
-from shared.serving.validation import validate_item
+from shared.serving.loaded_model import LoadedModel
 
 Line = dict[str, Any]
 
@@ -25,6 +26,7 @@ class BatchResult:
     first_position: int
     lines: list[Line] = field(default_factory=list)
     labels: Counter[str] = field(default_factory=Counter)
+    tallies: dict[int, str] = field(default_factory=dict)  # each predicted line's label
     errors: int = 0
 
     @property
@@ -76,19 +78,18 @@ def score_batch(
         record = item.get("record")
         result.lines.append(_base_line(record, int(item["position"]), job))
         try:
-            valid.append(
-                (index, validate_item(schema, model_input(record, job, schema), max_text_length))
+            value = model.kind.validate(
+                model.manifest, model_input(record, job, schema), max_text_length
             )
+            valid.append((index, value))
         except InvalidInput as exc:
             _fail(result, index, exc.args[0])
     for (index, _), outcome in zip(valid, _predict(model, [v for _, v in valid]), strict=True):
-        if isinstance(outcome, Prediction):
-            result.lines[index]["prediction"] = {
-                "label": outcome.label,
-                "confidence": outcome.confidence,
-                "probabilities": outcome.probabilities,
-            }
-            result.labels[outcome.label] += 1
+        if isinstance(outcome, BaseModel):
+            result.lines[index]["prediction"] = outcome.model_dump(mode="json")
+            # A classifier's label; another kind's class of answer (flagged or not, ...).
+            result.tallies[index] = model.kind.tally(outcome)
+            result.labels[result.tallies[index]] += 1
         else:
             _fail(result, index, [{"loc": [], "msg": outcome}])
     return result
@@ -107,12 +108,12 @@ def _fail(result: BatchResult, index: int, error: Any) -> None:
     result.errors += 1
 
 
-def _predict(model: LoadedModel, values: list[Any]) -> list[Prediction | str]:
+def _predict(model: LoadedModel, values: list[Any]) -> list[BaseModel | str]:
     """One call for the batch; if it raises, record by record so only the culprit fails."""
     try:
         return list(model.predict(values))
     except Exception:  # a model that raises on some input must not sink its neighbours
-        outcomes: list[Prediction | str] = []
+        outcomes: list[BaseModel | str] = []
         for value in values:
             try:
                 outcomes.extend(model.predict([value]))

@@ -42,6 +42,25 @@ DROPPED_COUNT = MetricSpec(
     "every request not predicted: shed at admission (503), past its deadline (504) or "
     "left by its client",
 )
+# What the models answer, one family per model kind: drift in answers, not only in traffic.
+PREDICTED_VALUE = MetricSpec(
+    "PredictedValue", "None", ("model",), "every value a regressor predicted (percentiles)"
+)
+RANKING_COUNT = MetricSpec(
+    "RankingCount",
+    "Count",
+    ("model", "result"),
+    "every ranking answered, by result: items or empty",
+)
+RANKED_ITEMS = MetricSpec(
+    "RankedItems", "Count", ("model",), "items returned by every ranking answer, summed"
+)
+ANOMALY_COUNT = MetricSpec(
+    "AnomalyCount",
+    "Count",
+    ("model", "flagged"),
+    "every item an anomaly scorer scored, by flag (true or false): the flagged share",
+)
 COLD_START = MetricSpec(
     "ColdStart", "Count", ("function_name",), "first invocation of a Lambda execution environment"
 )
@@ -65,5 +84,9 @@ ALL_METRICS = (
     MODEL_LOAD_TIME,
     MODEL_LOAD_FAILURE,
     DROPPED_COUNT,
+    PREDICTED_VALUE,
+    RANKING_COUNT,
+    RANKED_ITEMS,
+    ANOMALY_COUNT,
     COLD_START,
 )

@@ -5,20 +5,14 @@ queued), record what was answered. `POST /predict` is a thin adapter over `predi
 
 from typing import Any
 
+from pydantic import BaseModel
+
 from shared.errors import InvalidInput
-from shared.observability import logger, metric_names, metrics, tracer
-from shared.schemas import (
-    BatchItemResult,
-    BatchRequest,
-    BatchResponse,
-    ModelInfo,
-    ModelPrediction,
-    ModelPredictResponse,
-)
+from shared.observability import logger, tracer
+from shared.schemas import BatchItemResult, BatchRequest, BatchResponse, ModelInfo
 from shared.serving.batching import ClientGone, PredictionBatcher
-from shared.serving.loaded_model import LoadedModel, Prediction
+from shared.serving.loaded_model import LoadedModel
 from shared.serving.registry import ModelRegistry
-from shared.serving.validation import validate_item
 from shared.settings import Settings
 
 
@@ -36,19 +30,10 @@ def describe(model: LoadedModel) -> ModelInfo:
     )
 
 
-def _record(model: LoadedModel, predictions: list[Prediction]) -> None:
-    for prediction in predictions:
-        metrics.add(metric_names.PREDICTION_COUNT, 1, model=model.name, label=prediction.label)
+def _record(model: LoadedModel, outputs: list[BaseModel]) -> None:
+    model.kind.record(model, outputs)
     logger.thread_safe_append_keys(
-        model=model.name, model_version=model.version, items=len(predictions)
-    )
-
-
-def _as_output(prediction: Prediction) -> ModelPrediction:
-    return ModelPrediction(
-        label=prediction.label,
-        confidence=prediction.confidence,
-        probabilities=prediction.probabilities,
+        model=model.name, model_version=model.version, items=len(outputs)
     )
 
 
@@ -60,13 +45,14 @@ async def predict_one(
     batcher: PredictionBatcher,
     settings: Settings,
     client_gone: ClientGone | None = None,
-) -> ModelPredictResponse:
+) -> BaseModel:
+    """The model kind's response: its answer's fields, then `model` and `version`."""
     model = registry.get(name)
-    value = validate_item(model.manifest.input_schema, item, settings.max_text_length)
-    prediction = await batcher.predict(model, value, client_gone)
-    _record(model, [prediction])
-    return ModelPredictResponse(
-        model=model.name, version=model.version, **_as_output(prediction).model_dump()
+    value = model.kind.validate(model.manifest, item, settings.max_text_length)
+    output = await batcher.predict(model, value, client_gone)
+    _record(model, [output])
+    return model.kind.response.model_construct(
+        **dict(output), model=model.name, version=model.version
     )
 
 
@@ -90,15 +76,15 @@ async def predict_batch(
     for index, item in enumerate(request.items):
         try:
             valid.append(
-                (index, validate_item(model.manifest.input_schema, item, settings.max_text_length))
+                (index, model.kind.validate(model.manifest, item, settings.max_text_length))
             )
         except InvalidInput as exc:
             results.append(BatchItemResult(index=index, error=exc.args[0]))
     # One model call for the batch (shared with whatever else is queued at that moment).
     predictions = await batcher.predict_many(model, [value for _, value in valid], client_gone)
     results += [
-        BatchItemResult(index=index, prediction=_as_output(prediction))
-        for (index, _), prediction in zip(valid, predictions, strict=True)
+        BatchItemResult.model_construct(index=index, prediction=output, error=None)
+        for (index, _), output in zip(valid, predictions, strict=True)
     ]
     _record(model, predictions)
     return BatchResponse(

@@ -3,15 +3,12 @@
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body
+from pydantic import BaseModel
 
 from handlers.http.deps import BatcherDep, ClientGoneDep, RegistryDep, SettingsDep
 from handlers.http.errors import BODY_ERRORS, NOT_LOADED, PREDICTION_ERRORS, UNKNOWN_MODEL
-from shared.schemas import (
-    BatchRequest,
-    BatchResponse,
-    ModelInfo,
-    ModelPredictResponse,
-)
+from shared.schemas import BatchRequest, BatchResponse, ModelInfo
+from shared.serving.kinds import AnyResponse
 from shared.serving.prediction import describe, predict_batch, predict_one
 
 router = APIRouter(prefix="/models", tags=["models"])
@@ -28,7 +25,12 @@ async def get_model_route(name: str, registry: RegistryDep) -> ModelInfo:
     return describe(registry.get(name))
 
 
-@router.post("/{name}/predict", responses=_PREDICT_ERRORS)
+# The answer's shape is the model's kind's: documented per served model by handlers/openapi.py.
+@router.post(
+    "/{name}/predict",
+    response_model=None,
+    responses={**_PREDICT_ERRORS, 200: {"model": AnyResponse, "description": "The kind's answer"}},
+)
 async def predict_model_route(
     name: str,
     # Documented per served model by handlers/openapi.py; any object until one is loaded.
@@ -37,7 +39,7 @@ async def predict_model_route(
     batcher: BatcherDep,
     settings: SettingsDep,
     client_gone: ClientGoneDep,
-) -> ModelPredictResponse:
+) -> BaseModel:
     return await predict_one(name, item, registry, batcher, settings, client_gone)
 
 

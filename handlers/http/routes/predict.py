@@ -5,8 +5,9 @@ from fastapi import APIRouter
 
 from handlers.http.deps import BatcherDep, ClientGoneDep, RegistryDep, SettingsDep
 from handlers.http.errors import BODY_ERRORS, PREDICTION_ERRORS
+from shared.errors import InvalidInput
 from shared.observability import logger
-from shared.schemas import PredictRequest, PredictResponse
+from shared.schemas import ModelPredictResponse, PredictRequest, PredictResponse
 from shared.serving.prediction import predict_one
 
 router = APIRouter(tags=["predict"])
@@ -23,6 +24,8 @@ async def predict_route(
     answer = await predict_one(
         registry.default_name, body.model_dump(), registry, batcher, settings, client_gone
     )
+    if not isinstance(answer, ModelPredictResponse):  # a default model that is no classifier
+        raise InvalidInput("POST /predict needs a classifier; use /models/{name}/predict")
     logger.thread_safe_append_keys(label=answer.label)
     return PredictResponse(
         text=body.text,

@@ -1,0 +1,82 @@
+"""What every model kind provides: the contract a kind module fills in.
+
+A kind decides what a request may carry beyond the manifest's input schema (`k`), how a batch
+of validated inputs becomes outputs in ONE estimator call, what the sample check compares, what
+one answer looks like, and which metrics it records. Everything else (registry, batcher, routes,
+Lambda, jobs) handles its inputs and outputs without looking inside.
+"""
+
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+
+from pydantic import BaseModel
+
+from shared.errors import InvalidInput
+from shared.serving.validation import validate_item
+
+if TYPE_CHECKING:
+    from shared.manifest import ModelManifest
+    from shared.serving.loaded_model import LoadedModel
+
+
+class ModelKind(Protocol):
+    """One kind of model; see shared/serving/kinds/README.md for how to add one."""
+
+    name: ClassVar[str]
+    # The schema of one answer: the item of a batch response, the body of a single one (with
+    # `model` and `version` added by `response`).
+    output: ClassVar[type[BaseModel]]
+    response: ClassVar[type[BaseModel]]
+
+    def check_estimator(self, manifest: "ModelManifest", estimator: Any) -> None:
+        """Raise TypeError when the estimator lacks what `predict` calls."""
+
+    def validate(self, manifest: "ModelManifest", item: Any, max_text_length: int) -> Any:
+        """The model-ready input of one request item; InvalidInput naming every bad field."""
+
+    def predict(self, model: "LoadedModel", inputs: list[Any]) -> list[BaseModel]:
+        """One estimator call for the whole list; one output per input, in order."""
+
+    def sample_problem(self, manifest: "ModelManifest", output: BaseModel) -> str | None:
+        """Why the sample's output is not what the manifest expects, or None."""
+
+    def record(self, model: "LoadedModel", outputs: list[BaseModel]) -> None:
+        """The kind's metrics for answered items (called on the event loop, per request)."""
+
+    def tally(self, output: BaseModel) -> str:
+        """A short class of one answer for bulk-job counts (a label, flagged or not, ...)."""
+
+    def request_properties(self, manifest: "ModelManifest") -> dict[str, Any]:
+        """JSON Schema properties a request item may carry beyond the input schema."""
+
+
+class SchemaOnly:
+    """Defaults for a kind whose request is exactly the manifest's input schema."""
+
+    def validate(self, manifest: "ModelManifest", item: Any, max_text_length: int) -> Any:
+        return validate_item(manifest.input_schema, item, max_text_length)
+
+    def request_properties(self, manifest: "ModelManifest") -> dict[str, Any]:
+        return {}
+
+
+def to_matrix(manifest: "ModelManifest", inputs: list[Any]) -> Any:
+    """What the estimator takes: a float matrix for a tabular schema, the texts for a text one."""
+    from shared.manifest import TabularInputSchema
+
+    schema = manifest.input_schema
+    if isinstance(schema, TabularInputSchema):
+        import numpy as np  # not at module import: it would delay /health by ~0.15 s
+
+        names = [feature.name for feature in schema.features]
+        return np.array([[float(item[name]) for name in names] for item in inputs])
+    return list(inputs)
+
+
+def require(estimator: Any, *methods: str) -> None:
+    missing = [method for method in methods if not hasattr(estimator, method)]
+    if missing:
+        raise TypeError(f"{type(estimator).__name__} has no {', '.join(missing)}")
+
+
+def options_error(loc: str, msg: str, kind: str = "value_error") -> InvalidInput:
+    return InvalidInput([{"loc": ["body", loc], "msg": msg, "type": kind}])

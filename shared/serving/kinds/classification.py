@@ -1,0 +1,61 @@
+"""Classification: a label, its confidence and every class's probability (today's answer)."""
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from pydantic import BaseModel
+
+from shared.observability import metric_names, metrics
+from shared.serving.kinds.base import SchemaOnly, require, to_matrix
+
+if TYPE_CHECKING:
+    from shared.manifest import ModelManifest
+    from shared.serving.loaded_model import LoadedModel
+
+
+class ModelPrediction(BaseModel):
+    label: str
+    confidence: float
+    probabilities: dict[str, float]
+
+
+class ModelPredictResponse(ModelPrediction):
+    model: str
+    version: str
+
+
+class Classification(SchemaOnly):
+    name: ClassVar[str] = "classification"
+    output: ClassVar[type[BaseModel]] = ModelPrediction
+    response: ClassVar[type[BaseModel]] = ModelPredictResponse
+
+    def check_estimator(self, manifest: "ModelManifest", estimator: Any) -> None:
+        require(estimator, "classes_", "predict_proba")
+
+    def predict(self, model: "LoadedModel", inputs: list[Any]) -> list[BaseModel]:
+        classes = [str(label) for label in model.estimator.classes_]
+        probabilities = model.estimator.predict_proba(to_matrix(model.manifest, inputs))
+        winners = probabilities.argmax(axis=1)
+        return [
+            ModelPrediction.model_construct(
+                label=classes[winner],
+                confidence=round(float(row[winner]), 6),
+                probabilities={c: round(float(p), 6) for c, p in zip(classes, row, strict=True)},
+            )
+            for winner, row in zip(winners, probabilities, strict=True)
+        ]
+
+    def sample_problem(self, manifest: "ModelManifest", output: BaseModel) -> str | None:
+        assert isinstance(output, ModelPrediction)
+        expected = manifest.sample.expected_label
+        if output.label != expected:
+            return f"sample predicted {output.label!r}, manifest expects {expected!r}"
+        return None
+
+    def record(self, model: "LoadedModel", outputs: list[BaseModel]) -> None:
+        for output in outputs:
+            assert isinstance(output, ModelPrediction)
+            metrics.add(metric_names.PREDICTION_COUNT, 1, model=model.name, label=output.label)
+
+    def tally(self, output: BaseModel) -> str:
+        assert isinstance(output, ModelPrediction)
+        return output.label
