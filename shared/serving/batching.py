@@ -15,17 +15,17 @@ that raises is re-run request by request, so only the request that caused it fai
 
 import asyncio
 import contextlib
+import math
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel
-
 from shared.errors import ClientDisconnected, Overloaded, RequestTimedOut
 from shared.observability import logger, metric_names, metrics
-from shared.serving.loaded_model import LoadedModel
+from shared.serving.loaded_model import LoadedModel, Prediction
 from shared.settings import Settings
 
 # What an item costs beyond its characters: the model's per-item work (about the cost of 50
@@ -33,9 +33,13 @@ from shared.settings import Settings
 ITEM_COST = 50
 # Requests up to this cost (about 50 ms of the reference model) take the express lane.
 EXPRESS_MAX_COST = 25_000
+# Admit work only if it should be answered within this share of its deadline: on a slow or busy
+# machine the lane sheds (503, retry later) rather than queueing work that would time out (504).
+ADMIT_WITHIN_SHARE = 0.5
+# Weight of the newest call in the learnt cost rate.
+RATE_SMOOTHING = 0.3
 
-# A model kind's answers (label, value, items, score...): the batcher never looks inside.
-Outcome = list[BaseModel] | BaseException
+Outcome = list[Prediction] | BaseException
 # Completes when the client has gone; called once the request body has been read.
 ClientGone = Callable[[], Awaitable[object]]
 
@@ -49,7 +53,7 @@ class _Job:
     model: LoadedModel
     items: list[Any]
     cost: int
-    future: asyncio.Future[list[BaseModel]] = field(repr=False)
+    future: asyncio.Future[list[Prediction]] = field(repr=False)
     lane: "_Lane" = field(repr=False)
     queued: bool = True
 
@@ -58,19 +62,36 @@ class _Lane:
     """A queue with its own inference thread: one model call at a time, gathering what queued
     while the previous call ran."""
 
-    def __init__(self, name: str, max_batch_size: int, max_queued_cost: int) -> None:
+    def __init__(
+        self, name: str, max_batch_size: int, max_queued_cost: int, timeout_seconds: float
+    ) -> None:
         self.name = name
         self.max_batch_size = max_batch_size
         self.max_queued_cost = max_queued_cost
+        self.timeout_seconds = timeout_seconds
         self.queued_cost = 0
+        self._running_cost = 0
+        # Seconds the model takes per unit of cost, learnt from the calls this lane has run.
+        self._seconds_per_cost: float | None = None
         self._queue: deque[_Job] = deque()
         self._busy = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._executor: ThreadPoolExecutor | None = None
 
     def admits(self, cost: int) -> bool:
-        # An empty queue always admits, so the largest valid request is never refused outright.
-        return not self.queued_cost or self.queued_cost + cost <= self.max_queued_cost
+        """Room for `cost` within the bound, and an answer expected well within the deadline.
+        An idle lane always admits, so the largest valid request is never refused outright."""
+        if not self.queued_cost and not self._running_cost:
+            return True
+        if self.queued_cost + cost > self.max_queued_cost:
+            return False
+        return self.expected_wait(cost) <= ADMIT_WITHIN_SHARE * self.timeout_seconds
+
+    def expected_wait(self, cost: int = 0) -> float:
+        """Seconds until work of `cost` queued now would be answered (the whole running call
+        counted: a pessimistic estimate, so what is admitted is not timed out)."""
+        pending = self._running_cost + self.queued_cost + cost
+        return pending * (self._seconds_per_cost or 0.0)
 
     def enqueue(self, job: _Job, loop: asyncio.AbstractEventLoop) -> None:
         if loop is not self._loop:
@@ -106,7 +127,8 @@ class _Lane:
         assert self._loop is not None and model is not None
         if self._executor is None:
             self._executor = ThreadPoolExecutor(1, thread_name_prefix=f"inference-{self.name}")
-        call = self._loop.run_in_executor(self._executor, _compute, model, jobs)
+        self._running_cost = sum(job.cost for job in jobs)
+        call = self._loop.run_in_executor(self._executor, _timed_compute, model, jobs)
         call.add_done_callback(lambda done: self._deliver(jobs, done))
 
     def _next_call(self) -> tuple[LoadedModel | None, list[_Job]]:
@@ -129,8 +151,11 @@ class _Lane:
         self._queue = deque(job for job in self._queue if job.queued)
         return model, taken
 
-    def _deliver(self, jobs: list[_Job], call: asyncio.Future[list[Outcome]]) -> None:
-        for job, outcome in zip(jobs, call.result(), strict=True):
+    def _deliver(self, jobs: list[_Job], call: asyncio.Future[tuple[list[Outcome], float]]) -> None:
+        outcomes, elapsed = call.result()
+        self._learn(elapsed / max(self._running_cost, 1))
+        self._running_cost = 0
+        for job, outcome in zip(jobs, outcomes, strict=True):
             if job.future.done():  # its client left or its deadline passed meanwhile
                 continue
             if isinstance(outcome, BaseException):
@@ -138,6 +163,14 @@ class _Lane:
             else:
                 job.future.set_result(outcome)
         self._dispatch()
+
+    def _learn(self, seconds_per_cost: float) -> None:
+        known = self._seconds_per_cost
+        self._seconds_per_cost = (
+            seconds_per_cost
+            if known is None
+            else known + RATE_SMOOTHING * (seconds_per_cost - known)
+        )
 
     def shutdown(self) -> None:
         if self._executor is not None:
@@ -160,8 +193,9 @@ class PredictionBatcher:
         self._on_drop = on_drop or (lambda model, reason: None)
         # Small requests never wait behind a bulk call: they have a lane (and thread) of their
         # own, with a quarter of the queue bound.
-        self._express = _Lane("express", max_batch_size, max_queued_cost // 4)
-        self._bulk = _Lane("bulk", max_batch_size, max_queued_cost - max_queued_cost // 4)
+        express_bound = max_queued_cost // 4
+        self._express = _Lane("express", max_batch_size, express_bound, timeout_seconds)
+        self._bulk = _Lane("bulk", max_batch_size, max_queued_cost - express_bound, timeout_seconds)
 
     @property
     def queued_cost(self) -> int:
@@ -205,10 +239,12 @@ class PredictionBatcher:
     def would_admit(self, cost: int) -> bool:
         return self._lane_for(cost).admits(cost)
 
-    def overloaded(self, model_name: str) -> Overloaded:
-        """The error that sheds a request, counted."""
+    def overloaded(self, model_name: str, cost: int = 0) -> Overloaded:
+        """The error that sheds a request, counted; Retry-After is when its lane should have
+        drained what is queued now."""
         self._on_drop(model_name, "shed")
-        return Overloaded("Too much work is queued; retry later", retry_after_seconds=1)
+        wait = self._lane_for(cost).expected_wait()
+        return Overloaded("Too much work is queued; retry later", max(1, math.ceil(wait)))
 
     def _lane_for(self, cost: int) -> _Lane:
         return self._express if cost <= EXPRESS_MAX_COST else self._bulk
@@ -217,7 +253,7 @@ class PredictionBatcher:
         cost = cost_of(items)
         lane = self._lane_for(cost)
         if not lane.admits(cost):
-            raise self.overloaded(model.name)
+            raise self.overloaded(model.name, cost)
         loop = asyncio.get_running_loop()
         job = _Job(model, items, cost, loop.create_future(), lane)
         lane.enqueue(job, loop)
@@ -226,6 +262,12 @@ class PredictionBatcher:
     def shutdown(self) -> None:
         self._express.shutdown()
         self._bulk.shutdown()
+
+
+def _timed_compute(model: LoadedModel, jobs: list[_Job]) -> tuple[list[Outcome], float]:
+    started = time.perf_counter()
+    outcomes = _compute(model, jobs)
+    return outcomes, time.perf_counter() - started
 
 
 def _compute(model: LoadedModel, jobs: list[_Job]) -> list[Outcome]:
