@@ -25,7 +25,7 @@ from typing import Any
 
 from shared.errors import ClientDisconnected, Overloaded, RequestTimedOut
 from shared.observability import logger, metric_names, metrics
-from shared.serving.loaded_model import LoadedModel, Prediction
+from shared.serving.loaded_model import LoadedModel
 from shared.settings import Settings
 
 # What an item costs beyond its characters: the model's per-item work (about the cost of 50
@@ -39,7 +39,8 @@ ADMIT_WITHIN_SHARE = 0.5
 # Weight of the newest call in the learnt cost rate.
 RATE_SMOOTHING = 0.3
 
-Outcome = list[Prediction] | BaseException
+# A model kind's answers (label, value, items, score...): the batcher never looks inside.
+Outcome = list[Any] | BaseException
 # Completes when the client has gone; called once the request body has been read.
 ClientGone = Callable[[], Awaitable[object]]
 
@@ -53,7 +54,7 @@ class _Job:
     model: LoadedModel
     items: list[Any]
     cost: int
-    future: asyncio.Future[list[Prediction]] = field(repr=False)
+    future: asyncio.Future[list[Any]] = field(repr=False)
     lane: "_Lane" = field(repr=False)
     queued: bool = True
 
