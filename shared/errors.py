@@ -41,6 +41,14 @@ class IntegrityError(ModelLoadError):
     """The artifact's sha256 differs from the one in its manifest."""
 
 
+class UnsignedRelease(IntegrityError):
+    """The version has no release signature and signatures are required."""
+
+
+class WrongSignature(IntegrityError):
+    """The manifest's signature is not the release key's (or cannot be checked)."""
+
+
 class UntrustedArtifactError(ModelLoadError):
     """The artifact holds types we do not load."""
 

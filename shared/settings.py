@@ -1,5 +1,6 @@
 """The one place configuration is read: environment variables (or a `.env` file), parsed once."""
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -42,6 +43,21 @@ class Settings(BaseSettings):
         gt=0,
         description="A version refused by verification is tried again only when its alias "
         "moves, or after this long.",
+    )
+
+    # Signed releases (shared/serving/release_signing.py): which key signs and verifies.
+    model_signing_key_id: str | None = Field(
+        default=None,
+        description="KMS key (ARN or alias) that signs releases; its public key, read once, "
+        "verifies them. Unset: the local key pair in MODEL_SIGNING_KEY_DIR.",
+    )
+    model_signing_key_dir: Path = Field(
+        default_factory=lambda: _config_home() / "inferno",
+        description="Local release key pair (made by the first `inferno publish`); never "
+        "inside the store, whose writers must not be able to sign.",
+    )
+    require_signed_models: bool = Field(
+        default=True, description="Refuse versions without a release signature."
     )
 
     # Input limits: anything beyond them is refused with a 4xx.
@@ -101,6 +117,10 @@ class Settings(BaseSettings):
     def served_model_names(self) -> list[str]:
         """The configured model names, or an empty list meaning every model in the store."""
         return [name.strip() for name in self.served_models.split(",") if name.strip()]
+
+
+def _config_home() -> Path:
+    return Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
 
 
 @lru_cache(maxsize=1)

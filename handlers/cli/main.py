@@ -114,7 +114,11 @@ def build_parser() -> argparse.ArgumentParser:
     train = sub.add_parser(
         "train", help="train a model and write its directory with an evaluation report"
     )
-    train.add_argument("--model", default="sentiment", choices=["sentiment", "risk"])
+    train.add_argument(
+        "--model",
+        default="sentiment",
+        choices=["sentiment", "risk", "progression", "basket", "fraud"],
+    )
     train.add_argument("--output", type=Path, default=Path("build/model"))
     train.add_argument(
         "--max-rows", type=int, default=None, help="train on a stratified subset (quick runs)"

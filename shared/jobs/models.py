@@ -4,6 +4,8 @@ import threading
 
 from shared.jobs.spec import ModelRef
 from shared.serving.loaded_model import LoadedModel, load_verified
+from shared.serving.release_signing import read_signed_manifest
+from shared.settings import get_settings
 from shared.store import ModelStore
 from shared.store.base import version_key
 
@@ -32,7 +34,7 @@ def load(store: ModelStore, ref: ModelRef) -> LoadedModel:
         cached = _cache.get(key)
         if cached is not None:
             return cached
-        manifest = store.manifest(pinned.name, pinned.version)
+        manifest = read_signed_manifest(store, pinned.name, pinned.version, get_settings())
         artifact = store.read(version_key(pinned.name, pinned.version, manifest.artifact))
         model = load_verified(manifest, artifact)
         _cache.clear()  # one job's model at a time: memory does not grow across jobs

@@ -21,6 +21,7 @@ from shared.errors import (
 )
 from shared.observability import logger, metric_names, metrics
 from shared.serving.loaded_model import LoadedModel, load_verified
+from shared.serving.release_signing import read_signed_manifest
 from shared.settings import Settings
 from shared.store import ModelStore, NotModified
 from shared.store.base import alias_key, parse_alias, version_key
@@ -208,7 +209,7 @@ class ModelRegistry:
 
     def _load_and_swap(self, name: str, version: str) -> None:
         started = time.perf_counter()
-        manifest = self.store.manifest(name, version)
+        manifest = read_signed_manifest(self.store, name, version, self.settings)
         if manifest.name != name or manifest.version != version:
             raise InfernoError(
                 f"manifest at {name}/{version} names {manifest.name}/{manifest.version}"
