@@ -17,7 +17,8 @@ from shared.manifest import (
     ModelManifest,
     SampleCheck,
 )
-from shared.serving.loaded_model import TRUSTED_MODULE_PREFIXES, artifact_types, sha256_hex
+from shared.serving.allowlist import allowlist_for, refusals
+from shared.serving.loaded_model import artifact_schema, artifact_types, sha256_hex
 
 
 def new_version(artifact: bytes) -> str:
@@ -36,12 +37,11 @@ def write_model_dir(
     metrics: dict[str, Any],
     sample: SampleCheck,
     description: str,
-    options: dict[str, Any] | None = None,
 ) -> ModelManifest:
     """Serialise with skops and record exactly which types a loader must trust."""
     artifact = sio.dumps(estimator)
     trusted = artifact_types(artifact)
-    unexpected = [t for t in trusted if not t.startswith(TRUSTED_MODULE_PREFIXES)]
+    unexpected = refusals(artifact_schema(artifact), allowlist_for(task))
     if unexpected:
         raise ValueError(f"the estimator holds types the server will refuse: {unexpected}")
     manifest = ModelManifest(
@@ -49,7 +49,7 @@ def write_model_dir(
         version=version or new_version(artifact),
         task=task,
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        labels=[str(label) for label in getattr(estimator, "classes_", [])],
+        labels=[str(label) for label in estimator.classes_],
         input_schema=input_schema,
         artifact=ARTIFACT_FILENAME,
         sha256=sha256_hex(artifact),
@@ -61,7 +61,6 @@ def write_model_dir(
         },
         metrics=metrics,
         sample=sample,
-        options=options or {},
         description=description,
     )
     directory.mkdir(parents=True, exist_ok=True)

@@ -3,33 +3,29 @@
 import hashlib
 import io
 import json
+import sys
 import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
 from shared.errors import IntegrityError, SampleCheckError, UntrustedArtifactError
-from shared.manifest import ModelManifest, TabularInputSchema
+from shared.manifest import ModelManifest
 from shared.serving.allowlist import allowlist_for, refusals
-
-
-@dataclass(frozen=True)
-class Prediction:
-    label: str
-    confidence: float
-    probabilities: dict[str, float]
+from shared.serving.kinds import ModelKind, kind_of
 
 
 @dataclass
 class LoadedModel:
-    """An estimator with its manifest; `predict` takes a batch and calls the model once."""
+    """An estimator with its manifest; `predict` takes a batch and its kind calls the model once."""
 
     manifest: ModelManifest
     estimator: Any
     size_bytes: int = 0
-    _classes: list[str] = field(default_factory=list)
+    kind: ModelKind = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self._classes = [str(label) for label in self.estimator.classes_]
+        self.kind = kind_of(self.manifest)
+        self.kind.check_estimator(self.manifest, self.estimator)
 
     @property
     def name(self) -> str:
@@ -39,37 +35,15 @@ class LoadedModel:
     def version(self) -> str:
         return self.manifest.version
 
-    def predict(self, inputs: list[Any]) -> list[Prediction]:
-        """Inputs are texts for a text model, feature dicts for a tabular one."""
+    def predict(self, inputs: list[Any]) -> list[Any]:
+        """Inputs as the kind's `validate` returned them; one answer per input, in order: the
+        kind's output model (typed Any so a caller that knows the kind reads its fields)."""
         if not inputs:
             return []
-        probabilities = self.estimator.predict_proba(self._to_matrix(inputs))
-        winners = probabilities.argmax(axis=1)  # an ndarray: numpy loads with the model
-        return [
-            Prediction(
-                label=self._classes[winner],
-                confidence=round(float(row[winner]), 6),
-                probabilities={
-                    c: round(float(p), 6) for c, p in zip(self._classes, row, strict=True)
-                },
-            )
-            for winner, row in zip(winners, probabilities, strict=True)
-        ]
-
-    def _to_matrix(self, inputs: list[Any]) -> Any:
-        schema = self.manifest.input_schema
-        if isinstance(schema, TabularInputSchema):
-            import numpy as np  # not at module import: it would delay /health by ~0.15 s
-
-            names = [feature.name for feature in schema.features]
-            return np.array([[float(item[name]) for name in names] for item in inputs])
-        return list(inputs)
+        return self.kind.predict(self, inputs)
 
     def sample_input(self) -> Any:
-        schema = self.manifest.input_schema
-        if isinstance(schema, TabularInputSchema):
-            return self.manifest.sample.input
-        return self.manifest.sample.input[schema.field]
+        return self.kind.validate(self.manifest, self.manifest.sample.input, sys.maxsize)
 
 
 def sha256_hex(data: bytes) -> str:
@@ -127,15 +101,11 @@ def artifact_schema(artifact: bytes) -> Any:
 
 
 def check_sample(model: LoadedModel) -> None:
-    expected = model.manifest.sample.expected_label
     try:
-        [prediction] = model.predict([model.sample_input()])
+        [output] = model.predict([model.sample_input()])
     except Exception as exc:
         raise SampleCheckError(
             f"{model.name}/{model.version}: sample prediction failed: {exc}"
         ) from exc
-    if prediction.label != expected:
-        raise SampleCheckError(
-            f"{model.name}/{model.version}: sample predicted {prediction.label!r}, "
-            f"manifest expects {expected!r}"
-        )
+    if problem := model.kind.sample_problem(model.manifest, output):
+        raise SampleCheckError(f"{model.name}/{model.version}: {problem}")
