@@ -6,7 +6,7 @@ from pathlib import Path
 
 from shared.observability.metric_names import ALL_METRICS, MetricSpec
 
-README = Path(__file__).resolve().parents[4] / "README.md"
+README = Path(__file__).resolve().parents[4] / "shared" / "observability" / "README.md"
 SECTION = re.compile(r"<!-- observability:start -->(.*?)<!-- observability:end -->", re.DOTALL)
 HEADER = "| metric | unit | dimensions | emitted |"
 
