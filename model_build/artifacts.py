@@ -37,6 +37,7 @@ def write_model_dir(
     metrics: dict[str, Any],
     sample: SampleCheck,
     description: str,
+    options: dict[str, Any] | None = None,
 ) -> ModelManifest:
     """Serialise with skops and record exactly which types a loader must trust."""
     artifact = sio.dumps(estimator)
@@ -49,7 +50,7 @@ def write_model_dir(
         version=version or new_version(artifact),
         task=task,
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        labels=[str(label) for label in estimator.classes_],
+        labels=[str(label) for label in getattr(estimator, "classes_", [])],
         input_schema=input_schema,
         artifact=ARTIFACT_FILENAME,
         sha256=sha256_hex(artifact),
@@ -61,6 +62,7 @@ def write_model_dir(
         },
         metrics=metrics,
         sample=sample,
+        options=options or {},
         description=description,
     )
     directory.mkdir(parents=True, exist_ok=True)
