@@ -28,7 +28,7 @@ _LINEAR = frozenset(
 # loader a future skops adds before it is reviewed.
 _DATA_LOADERS = frozenset(
     {"ObjectNode", "DictNode", "ListNode", "TupleNode", "JsonNode", "NdArrayNode",
-     "SparseMatrixNode", "SetNode"}
+     "SparseMatrixNode", "SetNode", "TreeNode"}
 )  # fmt: skip
 _REFERENCE_LOADERS = frozenset({"TypeNode", "FunctionNode"})  # a type or function, not called
 _CALLABLE_SLOTS = frozenset({"func", "inverse_func"})
@@ -47,9 +47,10 @@ class Allowlist:
         return Allowlist(self.types & wanted, self.functions & wanted)
 
 
-# Keyed by model kind (the manifest's `task`). From the artifacts `inferno train` writes today
-# (sentiment: hashed TF-IDF + logistic regression; risk: scaler + logistic regression), plus a
-# FunctionTransformer over element-wise ufuncs for feature transforms.
+# Keyed by the manifest's `task` (input and kind: a text pipeline differs from a tabular one).
+# From the artifacts `inferno train` writes today (sentiment: hashed TF-IDF + logistic
+# regression; risk: scaler + logistic regression; the kinds' examples below), plus, for tabular
+# inputs, a FunctionTransformer over element-wise ufuncs. A new kind adds its entry here.
 ALLOWLISTS: dict[str, Allowlist] = {
     "text-classification": Allowlist(
         types=_CONTAINERS
@@ -65,6 +66,33 @@ ALLOWLISTS: dict[str, Allowlist] = {
         | _LINEAR
         | {"sklearn.preprocessing._data.StandardScaler", _FUNCTION_TRANSFORMER},
         functions=_ELEMENTWISE,
+    ),
+    # The kinds' examples (inferno train --model progression | basket | fraud).
+    "tabular-regression": Allowlist(
+        types=_CONTAINERS
+        | {
+            "sklearn.pipeline.Pipeline",
+            "sklearn.preprocessing._data.StandardScaler",
+            "sklearn.linear_model._bayes.BayesianRidge",
+            _FUNCTION_TRANSFORMER,
+        },
+        functions=_ELEMENTWISE,
+    ),
+    "text-ranking": Allowlist(
+        types=_CONTAINERS
+        | {
+            "sklearn.pipeline.Pipeline",
+            "sklearn.feature_extraction.text.CountVectorizer",
+            "sklearn.naive_bayes.MultinomialNB",
+        },
+    ),
+    "tabular-anomaly": Allowlist(
+        types=_CONTAINERS
+        | {
+            "sklearn.ensemble._iforest.IsolationForest",
+            "sklearn.tree._classes.ExtraTreeRegressor",
+            "sklearn.tree._tree.Tree",  # rebuilt from arrays by skops' TreeNode
+        },
     ),
 }
 
