@@ -32,6 +32,11 @@ RUN groupadd --system --gid 10001 app \
 WORKDIR /app
 # Owned by root and read-only to the app user; ECS also mounts the root filesystem read-only.
 COPY --from=build /app /app
+# ECS mounts the task's "tmp" volume at /tmp over a read-only root. Fargate seeds a bind mount
+# from the image's VOLUME (contents and mode, here 1777); without one the mount is root-owned
+# 0755 and the app user cannot write its scratch files there.
+RUN chmod 1777 /tmp
+VOLUME ["/tmp"]
 USER 10001:10001
 EXPOSE 8000
 # Readiness, not liveness: the task is healthy once a model is loaded. No curl in slim images.

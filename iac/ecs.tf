@@ -71,5 +71,7 @@ resource "aws_ecs_service" "this" {
     ignore_changes = [task_definition, desired_count]
   }
 
-  depends_on = [aws_lb_listener.http, aws_iam_role_policy.task]
+  # Whichever listener forwards to the target group (HTTP without a certificate, HTTPS with
+  # one) exists first: ECS refuses a target group with no load balancer behind it.
+  depends_on = [aws_lb_listener.http, aws_lb_listener.https, aws_iam_role_policy.task]
 }

@@ -6,8 +6,14 @@ locals {
     ? aws_iam_openid_connect_provider.github[0].arn
     : "arn:${local.partition}:iam::${local.account_id}:oidc-provider/token.actions.githubusercontent.com"
   )
-  # Only workflows running on this repository's main branch may assume the deploy role.
-  github_subject = "repo:${var.github_repository}:ref:refs/heads/main"
+  # AWS reads only `sub` (and `aud`) from GitHub's token, so the repository's subject template
+  # is customised to carry the environment and the calling workflow file at its ref
+  # (iac/README.md, "GitHub OIDC"): each role trusts one workflow on main, in one environment.
+  github_workflow_ref = "${var.github_repository}/.github/workflows/%s@refs/heads/main"
+  github_subjects = {
+    deploy        = "repo:${var.github_repository}:environment:${var.github_deploy_environment}:job_workflow_ref:${format(local.github_workflow_ref, "cd.yml")}"
+    model_release = "repo:${var.github_repository}:environment:${var.github_model_release_environment}:job_workflow_ref:${format(local.github_workflow_ref, "model-release.yml")}"
+  }
 }
 
 resource "aws_iam_openid_connect_provider" "github" {
@@ -17,6 +23,8 @@ resource "aws_iam_openid_connect_provider" "github" {
 }
 
 data "aws_iam_policy_document" "github_assume" {
+  for_each = local.github_subjects
+
   statement {
     actions = ["sts:AssumeRoleWithWebIdentity"]
 
@@ -34,19 +42,20 @@ data "aws_iam_policy_document" "github_assume" {
     condition {
       test     = "StringEquals"
       variable = "token.actions.githubusercontent.com:sub"
-      values   = [local.github_subject]
+      values   = [each.value]
     }
   }
 }
 
 resource "aws_iam_role" "deploy" {
   name                 = "${local.prefix}-github-deploy"
-  description          = "Assumed by GitHub Actions on ${var.github_repository}@main to ship images and models."
-  assume_role_policy   = data.aws_iam_policy_document.github_assume.json
+  description          = "Assumed by CD (cd.yml on main, environment ${var.github_deploy_environment}) to ship images; it cannot write models."
+  assume_role_policy   = data.aws_iam_policy_document.github_assume["deploy"].json
   max_session_duration = 3600
 }
 
-# Exactly what cd.yml and model-release.yml call, on this stack's resources.
+# Exactly what cd.yml calls, on this stack's resources. No model store access: a workflow that
+# can deploy must not be able to change what runs inside the image.
 data "aws_iam_policy_document" "deploy" {
   statement {
     sid       = "ReadDeployParameters"
@@ -99,35 +108,6 @@ data "aws_iam_policy_document" "deploy" {
     }
   }
 
-  statement {
-    sid       = "ModelStoreReadWrite"
-    actions   = ["s3:GetObject", "s3:PutObject"]
-    resources = ["${aws_s3_bucket.models.arn}/${var.model_prefix}/*"]
-  }
-
-  statement {
-    sid       = "ModelStoreList"
-    actions   = ["s3:ListBucket"]
-    resources = [aws_s3_bucket.models.arn]
-
-    condition {
-      test     = "StringLike"
-      variable = "s3:prefix"
-      values   = ["${var.model_prefix}/*"]
-    }
-  }
-
-  statement {
-    sid       = "ModelStoreKey"
-    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
-    resources = [aws_kms_key.this.arn]
-
-    condition {
-      test     = "StringEquals"
-      variable = "kms:ViaService"
-      values   = ["s3.${var.region}.amazonaws.com"]
-    }
-  }
 }
 
 resource "aws_iam_role_policy" "deploy" {
@@ -137,24 +117,27 @@ resource "aws_iam_role_policy" "deploy" {
 }
 
 # Everything the workflows need to know about this stack, so the repository needs only the
-# deploy role's ARN as a variable.
+# role ARNs as variables.
 resource "aws_ssm_parameter" "deploy" {
   #checkov:skip=CKV2_AWS_34:Names of resources and a public URL, not a secret; workflows read it with ssm:GetParameter only.
   name        = "/${var.name}/${var.environment}/deploy"
   description = "Deployment coordinates of ${local.prefix} for GitHub Actions."
   type        = "String"
   value = jsonencode({
-    region            = var.region
-    cluster           = aws_ecs_cluster.this.name
-    service           = aws_ecs_service.this.name
-    task_family       = aws_ecs_task_definition.this.family
-    container_name    = local.container_name
-    ecr_repository    = aws_ecr_repository.this.repository_url
-    model_bucket      = aws_s3_bucket.models.id
-    model_prefix      = var.model_prefix
-    model_name        = var.model_name
-    model_alias       = var.model_alias
-    service_url       = "${local.https ? "https" : "http"}://${aws_lb.this.dns_name}"
-    smoke_path_health = "/health"
+    region              = var.region
+    cluster             = aws_ecs_cluster.this.name
+    service             = aws_ecs_service.this.name
+    task_family         = aws_ecs_task_definition.this.family
+    container_name      = local.container_name
+    ecr_repository      = aws_ecr_repository.this.repository_url
+    ecr_repository_name = aws_ecr_repository.this.name
+    model_bucket        = aws_s3_bucket.models.id
+    model_prefix        = var.model_prefix
+    model_name          = var.model_name
+    model_alias         = var.model_alias
+    service_url         = local.service_url
+    alb_dns_name        = aws_lb.this.dns_name
+    release_key         = aws_kms_key.release.arn
+    smoke_path_health   = "/health"
   })
 }

@@ -60,6 +60,13 @@ resource "aws_iam_role" "task" {
 }
 
 data "aws_iam_policy_document" "task" {
+  # The release key's public half, read once per process to verify model signatures.
+  statement {
+    sid       = "VerifyReleases"
+    actions   = ["kms:GetPublicKey"]
+    resources = [aws_kms_key.release.arn]
+  }
+
   statement {
     sid       = "ReadModelStore"
     actions   = ["s3:GetObject"]

@@ -158,6 +158,12 @@ resource "aws_iam_role_policy_attachment" "jobs_function_vpc" {
 # It never reads inputs: the state machine reads them and passes records in the event.
 data "aws_iam_policy_document" "jobs_function" {
   statement {
+    sid       = "VerifyReleases"
+    actions   = ["kms:GetPublicKey"]
+    resources = [aws_kms_key.release.arn]
+  }
+
+  statement {
     sid       = "ReadModelStore"
     actions   = ["s3:GetObject"]
     resources = ["${aws_s3_bucket.models.arn}/${var.model_prefix}/*"]
@@ -289,6 +295,8 @@ resource "aws_lambda_function" "batch" {
       MODEL_BUCKET_NAME            = aws_s3_bucket.models.id
       MODEL_PREFIX                 = var.model_prefix
       MODEL_DIR                    = "/tmp/model_store"
+      MODEL_SIGNING_KEY_ID         = aws_kms_key.release.arn
+      REQUIRE_SIGNED_MODELS        = "true"
       LOG_LEVEL                    = var.log_level
       POWERTOOLS_SERVICE_NAME      = local.service_name
       POWERTOOLS_METRICS_NAMESPACE = local.metrics_namespace

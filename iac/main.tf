@@ -40,6 +40,9 @@ locals {
     { name = "MODEL_NAME", value = var.model_name },
     { name = "MODEL_ALIAS", value = var.model_alias },
     { name = "MODEL_DIR", value = "/tmp/model_store" },
+    # Only manifests signed by the release key load (model_release.tf).
+    { name = "MODEL_SIGNING_KEY_ID", value = aws_kms_key.release.arn },
+    { name = "REQUIRE_SIGNED_MODELS", value = "true" },
     { name = "LOG_LEVEL", value = var.log_level },
     { name = "METRICS_FLUSH_SECONDS", value = "60" },
     # One uvicorn worker per vCPU the task pays for: Fargate's VM shows more CPUs than that and

@@ -1,6 +1,6 @@
 output "service_url" {
-  description = "Base URL of the API (the ALB; point a DNS name at it for HTTPS)."
-  value       = "${local.https ? "https" : "http"}://${aws_lb.this.dns_name}"
+  description = "Base URL of the API: https://service_hostname (point its DNS at alb_dns_name), else the ALB over HTTP."
+  value       = local.service_url
 }
 
 output "alb_dns_name" {
@@ -26,6 +26,16 @@ output "model_store_uri" {
 output "deploy_role_arn" {
   description = "Set this as the repository variable AWS_DEPLOY_ROLE_ARN."
   value       = aws_iam_role.deploy.arn
+}
+
+output "model_release_role_arn" {
+  description = "Set this as the repository variable AWS_MODEL_RELEASE_ROLE_ARN (model-release.yml)."
+  value       = aws_iam_role.model_release.arn
+}
+
+output "release_key_arn" {
+  description = "KMS key that signs model releases (MODEL_SIGNING_KEY_ID)."
+  value       = aws_kms_key.release.arn
 }
 
 output "task_role_arn" {

@@ -40,6 +40,18 @@ variable "github_repository" {
   }
 }
 
+variable "github_deploy_environment" {
+  description = "GitHub environment CD's deploy job runs in (protect it: main only, reviewers for prod)."
+  type        = string
+  default     = "production"
+}
+
+variable "github_model_release_environment" {
+  description = "GitHub environment the model-release job runs in; only that job may publish and sign models."
+  type        = string
+  default     = "model-release"
+}
+
 variable "create_github_oidc_provider" {
   description = "Create the account-wide GitHub OIDC provider; false when another stack in the account already did."
   type        = bool
@@ -249,9 +261,36 @@ variable "access_log_sample_rate" {
 # --- Edge ----------------------------------------------------------------------------------
 
 variable "certificate_arn" {
-  description = "ACM certificate for HTTPS on the ALB; null serves plain HTTP (dev only)."
+  description = "ACM certificate for HTTPS on the ALB (HTTP then only redirects); null serves plain HTTP, which prod refuses."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.environment != "prod" || var.certificate_arn != null
+    error_message = "prod serves only HTTPS: set certificate_arn (and service_hostname, the name it covers)."
+  }
+}
+
+variable "service_hostname" {
+  description = "DNS name clients (and CD's smoke test) use; the certificate must cover it. Required with certificate_arn: the ALB's own *.elb.amazonaws.com name is not on any certificate of yours."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = (var.certificate_arn == null) == (var.service_hostname == null)
+    error_message = "Set service_hostname exactly when certificate_arn is set (the name the certificate covers)."
+  }
+}
+
+variable "waf_rate_limit" {
+  description = "Requests one client address may make in 5 minutes before WAF answers 429 (JSON)."
+  type        = number
+  default     = 3000
+
+  validation {
+    condition     = var.waf_rate_limit >= 10 && var.waf_rate_limit <= 2000000000
+    error_message = "waf_rate_limit must be between 10 and 2,000,000,000 (WAF's bounds)."
+  }
 }
 
 variable "alb_ingress_cidrs" {

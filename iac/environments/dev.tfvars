@@ -11,4 +11,5 @@ task_memory                = 1024
 log_retention_days         = 30
 enable_deletion_protection = false
 # certificate_arn          = "arn:aws:acm:us-east-1:123456789012:certificate/..."
+# service_hostname         = "api.dev.example.com"  # with certificate_arn: the name it covers
 # alarm_email              = "oncall@example.com"

@@ -101,6 +101,7 @@ def test_task_role_reads_the_model_prefix_and_nothing_else(tf: Terraform) -> Non
         "s3:GetObject": [f"{bucket}/{prefix}/*"],
         "s3:ListBucket": [bucket],
         "kms:Decrypt": ["${aws_kms_key.this.arn}"],
+        "kms:GetPublicKey": ["${aws_kms_key.release.arn}"],  # verifies release signatures
     }
     for statement in statements(tf, "task"):
         assert statement.get("effect", "Allow") == "Allow"
@@ -212,7 +213,7 @@ def test_container_runs_read_only_and_logs_without_blocking(tf: Terraform) -> No
     assert task_definition["execution_role_arn"] != task_definition["task_role_arn"]
 
 
-def test_github_deploy_role_trusts_only_main_of_this_repository(tf: Terraform) -> None:
+def test_each_github_role_trusts_one_workflow_on_main_in_one_environment(tf: Terraform) -> None:
     (statement,) = statements(tf, "github_assume")
     conditions = {c["variable"]: (c["test"], c["values"]) for c in statement["condition"]}
     assert conditions["token.actions.githubusercontent.com:aud"] == (
@@ -221,8 +222,22 @@ def test_github_deploy_role_trusts_only_main_of_this_repository(tf: Terraform) -
     )
     assert conditions["token.actions.githubusercontent.com:sub"] == (
         "StringEquals",
-        ["repo:${var.github_repository}:ref:refs/heads/main"],
+        ["${each.value}"],
     )
+    # The subject (customised to carry the environment and the workflow file) names both.
+    subjects = tf.locals["github_subjects"]
+    workflow_ref = tf.locals["github_workflow_ref"]
+    assert workflow_ref == "${var.github_repository}/.github/workflows/%s@refs/heads/main"
+    for role, workflow, environment in (
+        ("deploy", "cd.yml", "github_deploy_environment"),
+        ("model_release", "model-release.yml", "github_model_release_environment"),
+    ):
+        assert subjects[role] == (
+            f"repo:${{var.github_repository}}:environment:${{var.{environment}}}:"
+            f'job_workflow_ref:${{format(local.github_workflow_ref, "{workflow}")}}'
+        )
+        trust = tf.resource("aws_iam_role", role)["assume_role_policy"]
+        assert trust == f'${{data.aws_iam_policy_document.github_assume["{role}"].json}}'
 
 
 def test_state_backend_is_partial_s3_with_native_locking(tf: Terraform) -> None:
