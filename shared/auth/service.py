@@ -1,19 +1,22 @@
 """The checks a request passes under AUTH_MODE=keys, independent of HTTP: who (a key), which
 model, how fast (this process) and how much today (the fleet)."""
 
+from typing import TYPE_CHECKING
+
 from shared.auth.keyring import KeyRing
 from shared.auth.keys import ClientRecord
-from shared.auth.leases import QuotaLeases
-from shared.auth.quota_table import QuotaTable
 from shared.auth.ratelimit import ClientRateLimiter
 from shared.errors import ModelNotAllowed, Unauthenticated
 from shared.observability import logger
 from shared.settings import Settings
 from shared.store import ModelStore
 
+if TYPE_CHECKING:  # boto3 is imported only when quotas are on: it costs start-up time
+    from shared.auth.leases import QuotaLeases
+
 
 class AuthService:
-    def __init__(self, keyring: KeyRing, leases: QuotaLeases | None) -> None:
+    def __init__(self, keyring: KeyRing, leases: "QuotaLeases | None") -> None:
         self.keyring = keyring
         self.limiter = ClientRateLimiter()
         self.leases = leases
@@ -54,6 +57,9 @@ def auth_from_settings(settings: Settings, store: ModelStore) -> AuthService | N
         return None
     leases = None
     if settings.quota_table_name:
+        from shared.auth.leases import QuotaLeases
+        from shared.auth.quota_table import QuotaTable
+
         table = QuotaTable(settings.quota_table_name)
         leases = QuotaLeases(table, settings.quota_lease_block, settings.quota_flush_seconds)
     else:
