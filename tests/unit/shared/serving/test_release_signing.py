@@ -131,9 +131,12 @@ def test_kms_signed_versions_serve_and_unsigned_ones_do_not(
     settings = Settings(model_dir=store.root, model_signing_key_id=kms_key)
     calls: list[str] = []
     fetch = release_signing.kms_public_key
-    monkeypatch.setattr(
-        release_signing, "kms_public_key", lambda key_id: calls.append(key_id) or fetch(key_id)
-    )
+
+    def counted_fetch(key_id: str) -> bytes:
+        calls.append(key_id)
+        return fetch(key_id)
+
+    monkeypatch.setattr(release_signing, "kms_public_key", counted_fetch)
     # WHEN a registry verifying with that key loads it
     registry = ModelRegistry(store, settings)
     assert registry.refresh()
