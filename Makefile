@@ -16,7 +16,7 @@ export REQUESTS_CA_BUNDLE ?= $(SYSTEM_CA_BUNDLE)
 endif
 export POETRY_NO_INTERACTION := 1
 
-.PHONY: install serve train test unit integration fuzz lint format check-infra rie bench bench-smoke clean
+.PHONY: install serve train test unit integration iac fuzz lint format check-infra rie bench bench-smoke clean
 
 install: $(VENV)/.installed
 
@@ -64,14 +64,25 @@ rie: $(RIE)
 $(RIE): | install
 	bash .ci/fetch-rie $(RIE)
 
-test: install rie lint check-infra
-	$(BIN)/pytest
+# Every tier, with branch coverage of the three packages, the servers the tests start included
+# (coverage's subprocess patch); the gate is `fail_under` in pyproject.toml.
+COVERAGE := --cov=handlers --cov=shared --cov=model_build --cov-branch \
+	--cov-report=term-missing:skip-covered
 
+test: install rie lint check-infra
+	$(BIN)/pytest $(COVERAGE)
+
+# The fast tier: in-process (TestClient on the app factory, the Lambda handler called directly).
 unit: install
 	$(BIN)/pytest tests/unit
 
+# The slow tier: real uvicorn, moto server and Lambda emulator processes on loopback.
 integration: install rie
 	$(BIN)/pytest tests/integration
+
+# Terraform, workflows and the Dockerfile's command (run in this environment, no Docker).
+iac: install
+	$(BIN)/pytest tests/iac
 
 # The deep API contract run (a short one is part of `make test`): schemathesis, every check, at
 # least 2,000 cases against a real uvicorn, with a fresh seed each time (printed to reproduce).

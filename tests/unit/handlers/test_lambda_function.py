@@ -1,0 +1,96 @@
+"""The Lambda entry point invoked in-process: every sample HTTP event in events/ through
+`handlers.lambda_function.handler` with a fake context, answered as its expectation says.
+
+The real-emulator replay of the same events is tests/integration/test_lambda_replay.py.
+"""
+
+import asyncio
+import importlib
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import handlers
+import handlers.http.app as http_app
+from handlers.cli.replay import (
+    HANDLER,
+    LocalLambdaContext,
+    compare,
+    handler_for,
+    load_events,
+    response_headers,
+)
+from handlers.http.app import create_app
+from model_build.publish import publish
+from shared.settings import Settings
+from shared.store.local import LocalStore
+
+EVENTS = Path(__file__).resolve().parents[3] / "events"
+CASES = {case.name: case for case in load_events(EVENTS)}
+ENTRY = "handlers.lambda_function"
+
+Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
+
+
+@pytest.fixture(scope="module")
+def handler(
+    tmp_path_factory: pytest.TempPathFactory, sentiment_model_dir: Path
+) -> Iterator[Handler]:
+    """The entry module imported afresh over an app serving a store with the session's model,
+    as a new execution environment would import it; the previous import is restored after."""
+    store = LocalStore(tmp_path_factory.mktemp("lambda-store"))
+    publish(sentiment_model_dir, store, alias="production")
+    previous = sys.modules.pop(ENTRY, None)
+    # Mangum runs each invocation on the thread's event loop: the environment's one loop, closed
+    # with it here (left open, its sockets would be reported in whichever test collects them).
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    with pytest.MonkeyPatch.context() as patch:
+        # The entry wraps `handlers.http.app.app`: give it one built with explicit settings.
+        patch.setattr(http_app, "app", create_app(Settings(model_dir=store.root), store))
+        try:
+            yield importlib.import_module(ENTRY).handler
+        finally:
+            asyncio.set_event_loop(None)
+            loop.close()
+            sys.modules.pop(ENTRY, None)
+            if previous is None:
+                vars(handlers).pop("lambda_function", None)
+            else:
+                sys.modules[ENTRY] = previous
+                handlers.lambda_function = previous  # type: ignore[attr-defined]
+
+
+def invoke(handler: Handler, name: str) -> dict[str, Any]:
+    assert handler_for(name) == HANDLER, f"{name} is not an HTTP event"
+    return handler(CASES[name].event, LocalLambdaContext())
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_each_event_gets_its_expected_response(handler: Handler, name: str) -> None:
+    # GIVEN a sample event and its expectation WHEN invoked in-process
+    response = invoke(handler, name)
+    # THEN the response matches the expectation
+    assert compare(response, CASES[name].expected or {}) == []
+
+
+def test_every_event_has_an_expectation() -> None:
+    assert [name for name, case in CASES.items() if not case.expected] == []
+
+
+def test_alb_multi_value_events_get_multi_value_responses(handler: Handler) -> None:
+    # GIVEN ALB events with and without multi-value headers WHEN invoked
+    multi, single = invoke(handler, "alb-multi-value-predict"), invoke(handler, "alb-predict")
+    # THEN each response uses the request's shape (ALB rejects the other one)
+    assert "multiValueHeaders" in multi and "headers" not in multi
+    assert "headers" in single and "multiValueHeaders" not in single
+
+
+def test_api_gateway_request_id_stands_in_when_no_header_carries_one(handler: Handler) -> None:
+    for name in ("apigw-v1-health-request-id", "apigw-v2-health-request-id"):
+        response = invoke(handler, name)
+        request_id = CASES[name].event["requestContext"]["requestId"]
+        assert response_headers(response)["x-request-id"] == request_id
