@@ -84,7 +84,8 @@ class _Lane:
         An idle lane always admits, so the largest valid request is never refused outright."""
         if not self.queued_cost and not self._running_cost:
             return True
-        if self.queued_cost + cost > self.max_queued_cost:
+        # The bound is on what waits: with nothing queued, one request may wait beside the call.
+        if self.queued_cost and self.queued_cost + cost > self.max_queued_cost:
             return False
         return self.expected_wait(cost) <= ADMIT_WITHIN_SHARE * self.timeout_seconds
 
