@@ -20,7 +20,7 @@ locals {
   deregistration_delay_seconds = 30
   alb_idle_timeout_seconds     = 60
 
-  # EMF metrics the service writes (shared/metric_names.py is the source; tests/iac compares).
+  # EMF metrics the service writes (shared/observability/metric_names.py is the source; tests/iac compares).
   metrics_namespace = "InfernoMLaaS"
   service_name      = var.name
   app_metrics = {
@@ -31,6 +31,10 @@ locals {
     ModelLoadTime    = { unit = "Milliseconds", stat = "Maximum", dimensions = ["service", "model"] }
     ModelLoadFailure = { unit = "Count", stat = "Sum", dimensions = ["service", "model"] }
     DroppedCount     = { unit = "Count", stat = "Sum", dimensions = ["service", "model", "reason"] }
+    PredictedValue   = { unit = "None", stat = "p50", dimensions = ["service", "model"] }
+    RankingCount     = { unit = "Count", stat = "Sum", dimensions = ["service", "model", "result"] }
+    RankedItems      = { unit = "Count", stat = "Sum", dimensions = ["service", "model"] }
+    AnomalyCount     = { unit = "Count", stat = "Sum", dimensions = ["service", "model", "flagged"] }
   }
 
   # Environment of the container: Settings fields (upper-cased) plus Powertools' own variables.
