@@ -77,8 +77,11 @@ def usage(env: dict[str, str], client: str) -> tuple[int, int]:
 
 
 def test_key_lifecycle(tmp_path: Path, aws_env: dict[str, str]) -> None:
-    # GIVEN a client allowed the sentiment model only, at 3 requests in any second
-    key = create_key(aws_env, "--client", "acme", "--models", "sentiment", "--burst", "3")
+    # GIVEN a client allowed the sentiment model only, at 3 requests in any second and in any
+    # minute (so the limit holds however slowly a busy machine sends the burst)
+    key = create_key(
+        aws_env, "--client", "acme", "--models", "sentiment", "--burst", "3", "--rate", "0.05"
+    )
     auth = {"Authorization": f"Bearer {key}"}
     with uvicorn_server(service_env(aws_env), tmp_path / "server.log") as server:
         with httpx.Client(base_url=server.url, timeout=30) as http:
