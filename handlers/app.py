@@ -44,7 +44,7 @@ def create_app(settings: Settings | None = None, store: ModelStore | None = None
     )
     app.state.settings = settings
     app.state.registry = ModelRegistry(store or store_from_settings(settings), settings)
-    app.state.batcher = PredictionBatcher(settings.max_batch_size)
+    app.state.batcher = PredictionBatcher(settings.max_batch_size, settings.max_batch_chars)
     for module in (health, predict, models):
         app.include_router(module.router)
     install_error_handlers(app)

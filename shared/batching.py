@@ -4,6 +4,8 @@ Requests that arrive while the event loop is busy are queued; one callback, sche
 `call_soon`, predicts them together. Nothing waits for a batch to fill, so a lone request pays
 no extra latency, while under load the per-call overhead of the model is shared. A request's
 items always go to the model in the same call, with the model reference the request took.
+A call is bounded by what it costs, not only by its count: a text model's time grows with the
+characters it reads, and one 20,000-character review costs as much as a few hundred tweets.
 """
 
 import asyncio
@@ -21,8 +23,9 @@ class _Request:
 
 
 class PredictionBatcher:
-    def __init__(self, max_batch_size: int) -> None:
+    def __init__(self, max_batch_size: int, max_batch_chars: int | None = None) -> None:
         self.max_batch_size = max_batch_size
+        self.max_batch_chars = max_batch_chars
         self._pending: list[_Request] = []
         self._scheduled = False
 
@@ -52,15 +55,22 @@ class PredictionBatcher:
                 self._predict_chunk(chunk)
 
     def _pack(self, requests: list[_Request]) -> list[list[_Request]]:
-        """Whole requests, in arrival order, into calls of at most max_batch_size items."""
+        """Whole requests, in arrival order, into calls within both limits (items, characters).
+
+        A request is never split, so a call may exceed a limit only when one request does.
+        """
         chunks: list[list[_Request]] = []
-        size = 0
+        size = chars = 0
+        limit = self.max_batch_chars
         for request in requests:
-            if not chunks or size + len(request.items) > self.max_batch_size:
+            cost = _chars(request.items)
+            full = size + len(request.items) > self.max_batch_size
+            if not chunks or full or (limit is not None and chars + cost > limit):
                 chunks.append([])
-                size = 0
+                size = chars = 0
             chunks[-1].append(request)
             size += len(request.items)
+            chars += cost
         return chunks
 
     @staticmethod
@@ -78,3 +88,8 @@ class PredictionBatcher:
             if not request.future.done():
                 request.future.set_result(predictions[start:end])
             start = end
+
+
+def _chars(items: list[Any]) -> int:
+    """A text's cost is its length; any other item (a feature dict) counts as one."""
+    return sum(len(item) if isinstance(item, str) else 1 for item in items)

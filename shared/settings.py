@@ -38,9 +38,18 @@ class Settings(BaseSettings):
     )
 
     # Input limits: anything beyond them is refused with a 4xx.
-    max_text_length: int = Field(default=5000, gt=0, description="Longest accepted text.")
+    max_text_length: int = Field(
+        default=20_000,
+        gt=0,
+        description="Longest accepted text: long reviews fit (IMDB max 13.7k).",
+    )
     max_body_bytes: int = Field(default=1_048_576, gt=0, description="Largest accepted body.")
     max_batch_size: int = Field(default=256, gt=0, description="Most items in one batch request.")
+    max_batch_chars: int = Field(
+        default=262_144,
+        gt=0,
+        description="Most text characters in one model call (requests are never split).",
+    )
 
     # Process and observability.
     host: str = Field(default="127.0.0.1", description="Interface uvicorn binds to.")
