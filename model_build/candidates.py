@@ -83,11 +83,13 @@ CANDIDATES = (
     ),
     Candidate(
         "words+chars",
-        "word 1-2-grams + char 2-5-grams, 2^18 buckets each, LR C=2",
+        "today's features (word 1-2-grams + char 2-5-grams, 2^18 buckets each, LR C=2) on every "
+        "source, classes balanced within each source",
         words_and_chars,
+        weighting="classes-within-source",
     ),
 )
-DEFAULT_CANDIDATE = "words"
+DEFAULT_CANDIDATE = "words-per-source"
 
 
 def candidate(name: str) -> Candidate:

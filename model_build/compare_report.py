@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 from typing import Any
 
-from model_build.selection import RULE, SCORED, Result, mean_score
+from model_build.selection import RULE, SCORED, TWEETS_MACRO_F1, Result, mean_score
 
 COLUMNS = (
     ("tweets", "macro_f1", "tweets F1"),
@@ -54,9 +54,22 @@ def compare_lines(
         "",
         f"Rule: {RULE}",
         "",
-        f"Chosen: `{chosen}`." if chosen else "No candidate is eligible.",
+        _verdict(results, chosen),
     ]
     return lines
+
+
+def _verdict(results: Sequence[Result], chosen: str | None) -> str:
+    winner = next((r for r in results if r.name == chosen), None)
+    if winner is None:
+        return "No candidate is within the hard limits."
+    tweets = winner.domains["tweets"]["macro_f1"]
+    missed = (
+        f" It misses the tweets target ({tweets:.4f} < {TWEETS_MACRO_F1}): no candidate reached it."
+        if tweets < TWEETS_MACRO_F1
+        else ""
+    )
+    return f"Chosen: `{winner.name}`.{missed}"
 
 
 def _figure(domains: dict[str, dict[str, Any]], domain: str, metric: str) -> str:
