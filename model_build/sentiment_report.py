@@ -24,6 +24,7 @@ def write_sentiment_report(
     systems: dict[str, dict[str, dict[str, Any]]],
     lengths: dict[str, Any],
     data_lines: list[str],
+    appendix: str = "",
 ) -> None:
     """`systems` maps a system ("model", "vader") to its scores per domain."""
     directory.mkdir(parents=True, exist_ok=True)
@@ -34,6 +35,7 @@ def write_sentiment_report(
     lines = ["# Sentiment model, held-out split", "", *data_lines, ""]
     lines += [*domain_table(systems), "", *length_table(lengths), ""]
     lines += _details(directory, systems)
+    lines += [appendix] if appendix else []
     (directory / "evaluation.md").write_text("\n".join(lines) + "\n")
 
 

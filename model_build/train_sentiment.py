@@ -22,6 +22,8 @@ logger = logging.getLogger(__name__)
 
 SAMPLE_TEXT = "I love this product, it works great and the support team was wonderful!"
 MAX_TEXT_LENGTH = 20_000  # the longest IMDB review is 13,704 characters
+# The last `inferno train --compare` table, committed: each report says how its pipeline was chosen.
+CANDIDATE_TABLE = Path(__file__).with_name("candidates.md")
 
 
 @dataclass(frozen=True)
@@ -119,7 +121,8 @@ def write_sentiment_dir(
         ),
     )
     lines = report_lines(summary, choice)
-    write_sentiment_report(output_dir, evaluation.systems, evaluation.lengths, lines)
+    appendix = CANDIDATE_TABLE.read_text() if CANDIDATE_TABLE.is_file() else ""
+    write_sentiment_report(output_dir, evaluation.systems, evaluation.lengths, lines, appendix)
     return manifest
 
 

@@ -45,10 +45,12 @@ def test_a_near_tie_goes_to_the_cheaper_candidate() -> None:
     assert choose(candidates, VADER) == "a"
 
 
-def test_dearer_than_today_or_below_vader_is_out() -> None:
+def test_dearer_than_today_below_vader_or_below_the_tweets_floor_is_out() -> None:
     dear = result("dear", 0.80, 0.95, b64=300)
     below_vader = result("below", 0.75, 0.90, b64=100, other=0.5)
-    assert choose([TODAY, dear, below_vader, result("ok", 0.745, 0.86, b64=100)], VADER) == "ok"
+    below_floor = result("floor", 0.729, 0.99, b64=100)
+    candidates = [TODAY, dear, below_vader, below_floor, result("ok", 0.735, 0.86, b64=100)]
+    assert choose(candidates, VADER) == "ok"
 
 
 def test_the_tweets_target_ranks_first_and_is_waived_only_when_none_meets_it() -> None:
