@@ -7,6 +7,8 @@ POETRY := $(TOOLS)/poetry/bin/poetry
 VENV := .venv
 BIN := $(VENV)/bin
 RIE := $(TOOLS)/rie/aws-lambda-rie
+# Human-rated sentences ship only in vaderSentiment's source distribution (model_build/review_data.py).
+VADER_SDIST := $(TOOLS)/vader/vaderSentiment-3.3.2.tar.gz
 export POETRY_VIRTUALENVS_IN_PROJECT := true
 # Poetry verifies TLS with certifi's bundle; where the system keeps its own (it may hold a
 # proxy's CA), use that one, as pip and curl do.
@@ -16,9 +18,9 @@ export REQUESTS_CA_BUNDLE ?= $(SYSTEM_CA_BUNDLE)
 endif
 export POETRY_NO_INTERACTION := 1
 
-.PHONY: install serve train test unit integration iac fuzz lint format check-infra rie bench bench-smoke clean
+.PHONY: install serve train compare test unit integration iac fuzz lint format check-infra rie bench bench-smoke clean
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed $(VADER_SDIST)
 
 $(POETRY):
 	$(PYTHON) -m venv $(TOOLS)/poetry
@@ -33,6 +35,14 @@ serve: install
 
 train: install
 	$(BIN)/inferno train
+
+# Trains every candidate pipeline on the same split and writes the table in build/compare (slow).
+compare: install
+	nice -n 10 $(BIN)/inferno train --compare --output build/compare
+
+$(VADER_SDIST): | $(VENV)/.installed
+	bash .ci/fetch-vader-data $(VADER_SDIST)
+
 
 # lint and check-infra leave a stamp when they pass; they run again only when what they check
 # changed, so `make lint check-infra test` (CI) runs each check once.

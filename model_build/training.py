@@ -1,11 +1,14 @@
 """Train a named model into a directory: the entry used by `inferno train`."""
 
 from pathlib import Path
+from typing import Any
 
 from shared.manifest import ModelManifest
 
 
-def train_model(model: str, output: Path, max_rows: int | None = None) -> ModelManifest:
+def train_model(
+    model: str, output: Path, max_rows: int | None = None, candidate: str | None = None
+) -> ModelManifest:
     if model == "risk":
         from model_build.train_risk import train_risk
 
@@ -24,4 +27,14 @@ def train_model(model: str, output: Path, max_rows: int | None = None) -> ModelM
         return train_fraud(output)
     from model_build.train_sentiment import TrainConfig, train_sentiment
 
-    return train_sentiment(output, TrainConfig(max_rows=max_rows))
+    config = TrainConfig(max_rows=max_rows)
+    if candidate:
+        config = TrainConfig(max_rows=max_rows, candidate=candidate)
+    return train_sentiment(output, config)
+
+
+def compare_sentiment(output: Path, max_rows: int | None = None) -> dict[str, Any]:
+    from model_build.compare import compare_candidates
+    from model_build.train_sentiment import TrainConfig
+
+    return compare_candidates(output, TrainConfig(max_rows=max_rows))

@@ -1,9 +1,11 @@
-"""VADER, the lexicon baseline the trained model must beat, scored on the same split."""
+"""VADER, the lexicon baseline the trained model must beat, scored on the same held-out texts."""
 
 import logging
 from collections.abc import Sequence
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+from model_build.domains import Predictions
 
 logger = logging.getLogger(__name__)
 
@@ -19,11 +21,23 @@ def vader_label(compound: float) -> str:
     return "neutral"
 
 
-def vader_predict(texts: Sequence[str]) -> list[str]:
+def vader_compound(texts: Sequence[str]) -> list[float]:
     analyzer = SentimentIntensityAnalyzer()
-    labels = []
+    scores = []
     for done, text in enumerate(texts, start=1):
-        labels.append(vader_label(analyzer.polarity_scores(text)["compound"]))
+        scores.append(float(analyzer.polarity_scores(text)["compound"]))
         if done % 2000 == 0 or done == len(texts):
             logger.info("VADER scored %d/%d texts", done, len(texts))
-    return labels
+    return scores
+
+
+def vader_predict(texts: Sequence[str]) -> list[str]:
+    return [vader_label(compound) for compound in vader_compound(texts)]
+
+
+def vader_predictions(texts: Sequence[str]) -> Predictions:
+    """Labels by VADER's own thresholds; positive-vs-negative by the compound's sign."""
+    compound = vader_compound(texts)
+    return Predictions(
+        [vader_label(c) for c in compound], ["positive" if c >= 0 else "negative" for c in compound]
+    )

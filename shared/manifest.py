@@ -13,7 +13,7 @@ class TextInputSchema(BaseModel):
 
     kind: Literal["text"] = "text"
     field: str = "text"
-    max_length: int = 5000
+    max_length: int = 20_000
 
 
 class FeatureSpec(BaseModel):

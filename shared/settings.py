@@ -61,9 +61,18 @@ class Settings(BaseSettings):
     )
 
     # Input limits: anything beyond them is refused with a 4xx.
-    max_text_length: int = Field(default=5000, gt=0, description="Longest accepted text.")
+    max_text_length: int = Field(
+        default=20_000,
+        gt=0,
+        description="Longest accepted text: long reviews fit (IMDB max 13.7k).",
+    )
     max_body_bytes: int = Field(default=1_048_576, gt=0, description="Largest accepted body.")
     max_batch_size: int = Field(default=256, gt=0, description="Most items in one batch request.")
+    max_batch_chars: int = Field(
+        default=262_144,
+        gt=0,
+        description="Most text characters in one model call (requests are never split).",
+    )
 
     # Admission control: what one process queues for its model, and how long a request may wait.
     max_queued_cost: int = Field(

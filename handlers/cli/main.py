@@ -20,9 +20,15 @@ def _store(args: argparse.Namespace) -> ModelStore:
 
 def cmd_train(args: argparse.Namespace) -> int:
     # Training lives in model_build; imported here only so serving never loads training code.
-    from model_build.training import train_model
+    from model_build.training import compare_sentiment, train_model
 
-    manifest = train_model(args.model, args.output, max_rows=args.max_rows)
+    if args.compare:
+        table = compare_sentiment(args.output, max_rows=args.max_rows)
+        print(json.dumps({"chosen": table["chosen"], "table": str(args.output / "compare.md")}))
+        return 0
+    manifest = train_model(
+        args.model, args.output, max_rows=args.max_rows, candidate=args.candidate
+    )
     print(
         json.dumps(
             {
@@ -50,6 +56,17 @@ def cmd_publish(args: argparse.Namespace) -> int:
     manifest = publish(args.directory, store, alias=None if args.no_alias else args.alias)
     moved = "" if args.no_alias else f", alias {args.alias} -> {manifest.version}"
     print(f"published {manifest.name}/{manifest.version} to {store.describe()}{moved}")
+    return 0
+
+
+def cmd_gate(args: argparse.Namespace) -> int:
+    from model_build.artifacts import read_manifest
+    from model_build.gate import check_against_alias
+
+    lines = check_against_alias(
+        read_manifest(args.directory), _store(args), args.alias, args.tolerance
+    )
+    print("\n".join(lines))
     return 0
 
 
@@ -123,6 +140,14 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--max-rows", type=int, default=None, help="train on a stratified subset (quick runs)"
     )
+    train.add_argument(
+        "--candidate", help="sentiment: train this candidate pipeline instead of the default"
+    )
+    train.add_argument(
+        "--compare",
+        action="store_true",
+        help="sentiment: train and measure every candidate into --output (slow)",
+    )
     train.add_argument("--publish", action="store_true", help="publish to the store when done")
     train.add_argument("--alias", default="production")
     train.add_argument("--store", help=store_help)
@@ -136,6 +161,17 @@ def build_parser() -> argparse.ArgumentParser:
     publish.add_argument("--no-alias", action="store_true", help="publish without moving any alias")
     publish.add_argument("--store", help=store_help)
     publish.set_defaults(func=cmd_publish)
+
+    gate = sub.add_parser(
+        "gate",
+        help="refuse (exit 1) a model directory that loses more than --tolerance on any "
+        "domain's metric against the version an alias serves",
+    )
+    gate.add_argument("directory", type=Path)
+    gate.add_argument("--alias", default="production")
+    gate.add_argument("--tolerance", type=float, default=0.01)
+    gate.add_argument("--store", help=store_help)
+    gate.set_defaults(func=cmd_gate)
 
     alias = sub.add_parser("alias", help="point an alias at a version (e.g. roll back)")
     alias.add_argument("name")

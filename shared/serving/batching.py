@@ -45,6 +45,10 @@ Outcome = list[Any] | BaseException
 ClientGone = Callable[[], Awaitable[object]]
 
 
+def _chars(items: list[Any]) -> int:
+    return sum(len(item) for item in items if isinstance(item, str))
+
+
 def cost_of(items: list[Any]) -> int:
     return sum(ITEM_COST + (len(item) if isinstance(item, str) else 0) for item in items)
 
@@ -64,10 +68,18 @@ class _Lane:
     while the previous call ran."""
 
     def __init__(
-        self, name: str, max_batch_size: int, max_queued_cost: int, timeout_seconds: float
+        self,
+        name: str,
+        max_batch_size: int,
+        max_queued_cost: int,
+        timeout_seconds: float,
+        max_batch_chars: int | None = None,
     ) -> None:
         self.name = name
         self.max_batch_size = max_batch_size
+        # A text model's time grows with the characters it reads: one 20,000-character review
+        # costs as much as a few hundred tweets, so a call is bounded by both.
+        self.max_batch_chars = max_batch_chars
         self.max_queued_cost = max_queued_cost
         self.timeout_seconds = timeout_seconds
         self.queued_cost = 0
@@ -141,12 +153,16 @@ class _Lane:
             return None, []
         model = self._queue[0].model
         taken: list[_Job] = []
-        size = 0
+        size = chars = 0
+        char_budget = self.max_batch_chars
         for job in self._queue:
-            fits = size + len(job.items) <= self.max_batch_size or not taken
-            if job.queued and job.model is model and fits:
+            fits = size + len(job.items) <= self.max_batch_size and (
+                char_budget is None or chars + _chars(job.items) <= char_budget
+            )
+            if job.queued and job.model is model and (fits or not taken):
                 taken.append(job)
                 size += len(job.items)
+                chars += _chars(job.items)
         for job in taken:
             job.queued = False
             self.queued_cost -= job.cost
@@ -189,6 +205,7 @@ class PredictionBatcher:
         max_queued_cost: int = 2_000_000,
         timeout_seconds: float = 10.0,
         on_drop: Callable[[str, str], None] | None = None,
+        max_batch_chars: int | None = None,
     ) -> None:
         self.max_batch_size = max_batch_size
         self.timeout_seconds = timeout_seconds
@@ -196,8 +213,16 @@ class PredictionBatcher:
         # Small requests never wait behind a bulk call: they have a lane (and thread) of their
         # own, with a quarter of the queue bound.
         express_bound = max_queued_cost // 4
-        self._express = _Lane("express", max_batch_size, express_bound, timeout_seconds)
-        self._bulk = _Lane("bulk", max_batch_size, max_queued_cost - express_bound, timeout_seconds)
+        self._express = _Lane(
+            "express", max_batch_size, express_bound, timeout_seconds, max_batch_chars
+        )
+        self._bulk = _Lane(
+            "bulk",
+            max_batch_size,
+            max_queued_cost - express_bound,
+            timeout_seconds,
+            max_batch_chars,
+        )
 
     @property
     def queued_cost(self) -> int:
@@ -309,6 +334,7 @@ def batcher_from_settings(settings: Settings) -> PredictionBatcher:
         max_queued_cost=settings.max_queued_cost,
         timeout_seconds=settings.request_timeout_seconds,
         on_drop=_count_drop,
+        max_batch_chars=settings.max_batch_chars,
     )
 
 

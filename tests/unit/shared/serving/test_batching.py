@@ -88,3 +88,26 @@ def test_concurrent_batches_share_calls_without_splitting_a_request(
     labels = asyncio.run(many())
     assert counter.calls == [80, 80, 40]  # two whole requests per call, never one split in two
     assert [len(batch) for batch in labels] == [40] * 5
+
+
+def test_calls_are_bounded_by_characters_as_well_as_items(sentiment_model_dir: Path) -> None:
+    # GIVEN a budget of 1,000 characters per call and requests of 400 characters each
+    model, counter = counting_model(sentiment_model_dir)
+    batcher = PredictionBatcher(max_batch_size=256, max_batch_chars=1000)
+    review = "a fine long review " * 20 + "wonderful ending. "  # with "!!": 400 characters
+
+    async def many() -> None:
+        await asyncio.gather(*(batcher.predict(model, review + "!!") for _ in range(5)))
+
+    # WHEN they arrive together THEN each call holds two (800 characters), never three
+    asyncio.run(many())
+    assert counter.calls == [2, 2, 1]
+
+
+def test_one_request_over_the_character_budget_is_still_one_call(
+    sentiment_model_dir: Path,
+) -> None:
+    model, counter = counting_model(sentiment_model_dir)
+    batcher = PredictionBatcher(max_batch_size=256, max_batch_chars=10)
+    asyncio.run(batcher.predict_many(model, ["a text longer than ten", "another one"]))
+    assert counter.calls == [2]

