@@ -32,6 +32,11 @@ class Settings(BaseSettings):
     served_models: str = Field(
         default="", description="Comma-separated model names to serve; empty serves every model."
     )
+    load_models_before_serving: bool = Field(
+        default=False,
+        description="Load the models before accepting connections (`inferno serve` on a laptop);"
+        " the container loads in the background so /health answers at once.",
+    )
     model_refresh_seconds: float = Field(
         default=30.0, ge=0, description="How often aliases are re-read; 0 turns hot reload off."
     )

@@ -97,6 +97,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         from model_build.bootstrap import ensure_default_model
 
         ensure_default_model(settings)
+    # On a laptop the server opens once the models are loaded: the first request is answered.
+    os.environ.setdefault("LOAD_MODELS_BEFORE_SERVING", "true")
+    get_settings.cache_clear()
     # One worker on a laptop unless asked: a model copy per CPU there would only cost memory
     # and start-up time, and one process keeps logs and debugging simple. The image scales.
     uvicorn.run(

@@ -1,5 +1,6 @@
 """The FastAPI application: `handlers.http.app:app` for uvicorn, wrapped by Mangum for Lambda."""
 
+import asyncio
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -36,6 +37,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # under a flood of batches (measured in `make bench`'s overload scenario).
     sys.setswitchinterval(INFERENCE_SWITCH_INTERVAL_S)
     registry: ModelRegistry = app.state.registry
+    if app.state.settings.load_models_before_serving:
+        await asyncio.to_thread(registry.refresh)  # a failure is retried by the thread below
     registry.start()
     if app.state.auth is not None:
         app.state.auth.start()
