@@ -14,6 +14,8 @@ from shared.settings import Settings
 from shared.store.local import LocalStore
 from tests.support.inprocess import TestClient, serving, two_model_store
 
+TEXT_LIMIT = 5000
+
 
 @pytest.fixture(scope="session")
 def served_store(tmp_path_factory: pytest.TempPathFactory, sentiment_model_dir: Path) -> LocalStore:
@@ -24,7 +26,8 @@ def served_store(tmp_path_factory: pytest.TempPathFactory, sentiment_model_dir: 
 @pytest.fixture(scope="module")
 def served(served_store: LocalStore) -> Iterator[TestClient]:
     """The app over `served_store` with its lifespan running and both models loaded."""
-    with serving(served_store) as client:
+    # The text limit the HTTP tier asserts (as tests/integration/test_http_service.py sets it).
+    with serving(served_store, max_text_length=TEXT_LIMIT) as client:
         yield client
 
 
@@ -32,4 +35,5 @@ def served(served_store: LocalStore) -> Iterator[TestClient]:
 def unloaded(served_store: LocalStore) -> TestClient:
     """The same app before its lifespan runs (no `with`): the models are in the store, none is
     loaded. Server exceptions are raised by the client, so nothing may escape the app."""
-    return TestClient(create_app(Settings(model_dir=served_store.root), served_store))
+    settings = Settings(model_dir=served_store.root, max_text_length=TEXT_LIMIT)
+    return TestClient(create_app(settings, served_store))

@@ -27,7 +27,8 @@ def store(tmp_path_factory: pytest.TempPathFactory, sentiment_model_dir: Path) -
 
 @pytest.fixture(scope="module")
 def api(store: LocalStore) -> Iterator[TestClient]:
-    with serving(store) as client:
+    # The document states the configured text limit; set here as the HTTP tests set it.
+    with serving(store, max_text_length=5000) as client:
         yield client
 
 
