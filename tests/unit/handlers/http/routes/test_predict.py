@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+from tests.support.bad_inputs import BAD_INPUTS
 from tests.support.inprocess import TestClient
 
 MODEL_NOT_LOADED = {"detail": "Model is not loaded or failed to load. Check server logs."}
@@ -30,21 +31,6 @@ def test_predict_answers_with_the_original_fields(
     assert body["sentiment"] == sentiment
     assert 0 < body["confidence"] <= 1
     assert body["model_version"] == served.get("/ready").json()["model_version"]
-
-
-BAD_INPUTS: dict[str, tuple[bytes, int, str]] = {
-    "empty text": (b'{"text": ""}', 422, "empty"),
-    "whitespace-only text": (b'{"text": "  \\n\\t "}', 422, "empty"),
-    "text over the limit": (json.dumps({"text": "a" * 5001}).encode(), 422, "limit is 5000"),
-    "number instead of text": (b'{"text": 42}', 422, "valid string"),
-    "null text": (b'{"text": null}', 422, "valid string"),
-    "missing field": (b'{"message": "hi"}', 422, "Field required"),
-    "unknown extra field": (b'{"text": "hi", "lang": "en"}', 422, "Extra inputs are not permitted"),
-    "malformed JSON": (b'{"text": "hi"', 400, "Malformed JSON body"),
-    "JSON array body": (b'["hi"]', 422, "valid dictionary"),
-    "non-UTF-8 bytes": (b'{"text": "caf\xe9 \xff"}', 400, "UTF-8"),
-    "empty body": (b"", 422, "Field required"),
-}
 
 
 @pytest.mark.parametrize("case", list(BAD_INPUTS), ids=list(BAD_INPUTS))
