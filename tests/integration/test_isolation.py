@@ -6,6 +6,8 @@ has its work dropped."""
 
 import asyncio
 import json
+import math
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,9 @@ pytestmark = pytest.mark.integration
 BATCH_PATH = "/models/sentiment/predict/batch"
 # The largest batch a client can send: 209 texts of 5,000 characters fill the 1 MiB body limit.
 MAX_BATCH = json.dumps({"items": [{"text": ("great value " * 417)[:5000]}] * 209}).encode()
+# Model time queued ahead of a client that gives up after 1 s, in batches as large as allowed.
+AHEAD_SECONDS = 3.0
+MAX_AHEAD = 300
 # ECS's container check gives /health 4 s; a slower answer counts as a failed check.
 HEALTH_CHECK_TIMEOUT = 4.0
 
@@ -114,14 +119,30 @@ def test_a_flood_of_the_largest_batches_is_shed_and_never_stalls_health(
     assert any(r.status_code == 200 for r in batches)
 
 
-def test_a_client_that_gives_up_has_its_batch_dropped(server: RunningServer) -> None:
+@pytest.fixture
+def roomy_server(store: Path, tmp_path: Path) -> Iterator[RunningServer]:
+    """Room to queue many of the largest batches, so one can wait behind the others."""
+    env = {"MODEL_DIR": str(store), "MAX_TEXT_LENGTH": "5000", "MAX_QUEUED_COST": "1000000000"}
+    with uvicorn_server(env, tmp_path / "server.log") as running:
+        yield running
+
+
+def test_a_client_that_gives_up_has_its_batch_dropped(roomy_server: RunningServer) -> None:
+    server = roomy_server
+
     async def scenario() -> None:
         async with httpx.AsyncClient(base_url=server.url, timeout=120) as client:
-            running = asyncio.ensure_future(_post(client, BATCH_PATH, MAX_BATCH))
-            await asyncio.sleep(0.5)  # the first batch is now computing; the next one queues
+            # Enough of the largest batches ahead for seconds of model time on this machine.
+            started = time.monotonic()
+            assert (await _post(client, BATCH_PATH, MAX_BATCH)).status_code == 200
+            ahead_count = min(MAX_AHEAD, math.ceil(AHEAD_SECONDS / (time.monotonic() - started)))
+            ahead = [_post(client, BATCH_PATH, MAX_BATCH) for _ in range(ahead_count)]
+            pending = [asyncio.ensure_future(request) for request in ahead]
+            await asyncio.sleep(0.5)  # they are computing or queued; the next one queues
             with pytest.raises(httpx.ReadTimeout):
                 await client.post(BATCH_PATH, content=MAX_BATCH, headers=JSON_HEADERS, timeout=1)
-            assert (await running).status_code == 200
+            statuses = [r.status_code for r in await asyncio.gather(*pending)]
+            assert statuses == [200] * ahead_count
 
     asyncio.run(scenario())
     log = _stopped_log(server)
