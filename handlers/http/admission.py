@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from handlers.http.errors import inferno_error
+from handlers.http.request_context import declared_length
 from shared.serving.batching import PredictionBatcher
 from shared.serving.registry import ModelRegistry
 
@@ -22,7 +23,7 @@ class EarlyShed:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "POST":
-            declared = _declared_length(scope)
+            declared = declared_length(scope)
             if declared and not self.batcher.would_admit(declared):
                 shed = self.batcher.overloaded(self._model_name(scope["path"]), declared)
                 await (await inferno_error(Request(scope), shed))(scope, receive, send)
@@ -35,10 +36,3 @@ class EarlyShed:
         if len(parts) >= 3 and parts[0] == "models" and parts[1] in self.registry.served_names():
             return parts[1]
         return self.registry.default_name if path == "/predict" else "unknown"
-
-
-def _declared_length(scope: Scope) -> int:
-    for name, value in scope["headers"]:
-        if name == b"content-length":
-            return int(value) if value.isdigit() else 0
-    return 0

@@ -41,6 +41,14 @@ def correlation_id(headers: list[tuple[bytes, bytes]]) -> str:
     return correlation_id_or_none(headers) or logger.get_correlation_id() or str(uuid.uuid4())
 
 
+def declared_length(scope: Scope) -> int:
+    """The request's Content-Length; 0 when it has none (a streamed body) or is not a number."""
+    for name, value in scope["headers"]:
+        if name.lower() == b"content-length":
+            return int(value) if value.isdigit() else 0
+    return 0
+
+
 class ContentLengthGuard:
     """Refuse a declared oversize body before reading any of it (JSON 413, like every error).
 
@@ -52,18 +60,11 @@ class ContentLengthGuard:
         self.max_body_bytes = max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and self._declared_length(scope) > self.max_body_bytes:
+        if scope["type"] == "http" and declared_length(scope) > self.max_body_bytes:
             body = {"detail": body_too_large(self.max_body_bytes)}
             await JSONResponse(body, status_code=413)(scope, receive, send)
             return
         await self.app(scope, receive, send)
-
-    @staticmethod
-    def _declared_length(scope: Scope) -> int:
-        for name, value in scope["headers"]:
-            if name.lower() == b"content-length":
-                return int(value) if value.isdigit() else 0
-        return 0
 
 
 class RequestContextMiddleware:

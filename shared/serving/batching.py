@@ -58,6 +58,7 @@ class _Job:
     model: LoadedModel
     items: list[Any]
     cost: int
+    chars: int
     future: asyncio.Future[list[Any]] = field(repr=False)
     lane: "_Lane" = field(repr=False)
     queued: bool = True
@@ -157,12 +158,12 @@ class _Lane:
         char_budget = self.max_batch_chars
         for job in self._queue:
             fits = size + len(job.items) <= self.max_batch_size and (
-                char_budget is None or chars + _chars(job.items) <= char_budget
+                char_budget is None or chars + job.chars <= char_budget
             )
             if job.queued and job.model is model and (fits or not taken):
                 taken.append(job)
                 size += len(job.items)
-                chars += _chars(job.items)
+                chars += job.chars
         for job in taken:
             job.queued = False
             self.queued_cost -= job.cost
@@ -282,7 +283,7 @@ class PredictionBatcher:
         if not lane.admits(cost):
             raise self.overloaded(model.name, cost)
         loop = asyncio.get_running_loop()
-        job = _Job(model, items, cost, loop.create_future(), lane)
+        job = _Job(model, items, cost, _chars(items), loop.create_future(), lane)
         lane.enqueue(job, loop)
         return job
 
