@@ -122,6 +122,8 @@ class RequestContextMiddleware:
         metrics.add(metric_names.REQUEST_LATENCY, round(elapsed_ms, 3), route=route)
         if status >= 400:
             metrics.add(metric_names.ERROR_COUNT, 1, route=route, status_class=f"{status // 100}xx")
+        if failure is None and not self._worth_logging(status, elapsed_ms):
+            return  # sampled out: no access line to build
         fields = {
             "method": scope["method"],
             "path": scope["path"],
@@ -131,7 +133,7 @@ class RequestContextMiddleware:
         }
         if failure is not None:
             logger.error("request", exc_info=failure, extra=fields)
-        elif self._worth_logging(status, elapsed_ms):
+        else:
             logger.info("request", extra=fields)
 
     def _worth_logging(self, status: int, elapsed_ms: float) -> bool:
