@@ -38,10 +38,14 @@ COPY --from=build /app /app
 RUN chmod 1777 /tmp
 VOLUME ["/tmp"]
 USER 10001:10001
-EXPOSE 8000
+# Traffic on 8000; health checks on 8081, answered beside each worker by a process a flood of
+# requests cannot delay (handlers/http/health_port.py). HOST is the interface that port binds.
+ENV HEALTH_PORT=8081 \
+    HOST=0.0.0.0
+EXPOSE 8000 8081
 # Readiness, not liveness: the task is healthy once a model is loaded. No curl in slim images.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=90s --retries=3 \
-    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/ready', timeout=4)"]
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8081/ready', timeout=4)"]
 # Lambda (container image) sets AWS_LAMBDA_RUNTIME_API: serve invocations instead of HTTP.
 ENTRYPOINT ["/bin/sh", "-c", "if [ -n \"${AWS_LAMBDA_RUNTIME_API:-}\" ]; then exec python -m awslambdaric handlers.lambda_function.handler; fi; exec \"$@\"", "inferno-entrypoint"]
 # uvicorn with one worker process per CPU of the task (TASK_CPU_UNITS from Terraform, else the

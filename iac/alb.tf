@@ -34,6 +34,7 @@ resource "aws_lb_target_group" "this" {
   deregistration_delay = local.deregistration_delay_seconds
 
   health_check {
+    port                = local.health_port
     path                = local.health_check_path
     matcher             = "200"
     interval            = 15

@@ -10,6 +10,9 @@ locals {
   container_name    = "app"
   container_port    = 8000
   health_check_path = "/ready"
+  # Health checks go to a port of their own, answered by a process beside each worker that a
+  # flood on the traffic port cannot delay (handlers/http/health_port.py).
+  health_port = 8081
 
   # uvicorn --timeout-graceful-shutdown is 20 s; ECS waits this long before SIGKILL.
   stop_timeout_seconds = 30
@@ -55,6 +58,9 @@ locals {
     # Errors and slow requests are always logged; this share of the rest (log cost at scale).
     { name = "ACCESS_LOG_SAMPLE_RATE", value = tostring(var.access_log_sample_rate) },
     { name = "MODEL_REFRESH_SECONDS", value = "30" },
+    # The health port and the interface it binds (uvicorn's own --host is in the image command).
+    { name = "HEALTH_PORT", value = "${local.health_port}" },
+    { name = "HOST", value = "0.0.0.0" },
     # Every route but /health and /ready needs a client key (handlers/http/AUTH.md).
     { name = "AUTH_MODE", value = "keys" },
     { name = "QUOTA_TABLE_NAME", value = aws_dynamodb_table.quotas.name },
@@ -71,13 +77,14 @@ locals {
     stopTimeout            = local.stop_timeout_seconds
     portMappings = [
       { containerPort = local.container_port, hostPort = local.container_port, protocol = "tcp" },
+      { containerPort = local.health_port, hostPort = local.health_port, protocol = "tcp" },
     ]
     environment = local.container_environment
     mountPoints = [
       { sourceVolume = "tmp", containerPath = "/tmp", readOnly = false },
     ]
     healthCheck = {
-      command     = ["CMD", "python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:${local.container_port}${local.health_check_path}', timeout=4)"]
+      command     = ["CMD", "python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:${local.health_port}${local.health_check_path}', timeout=4)"]
       interval    = 15
       timeout     = 5
       retries     = 3

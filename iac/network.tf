@@ -178,6 +178,15 @@ resource "aws_vpc_security_group_egress_rule" "alb_to_tasks" {
   referenced_security_group_id = aws_security_group.tasks.id
 }
 
+resource "aws_vpc_security_group_egress_rule" "alb_to_task_health" {
+  security_group_id            = aws_security_group.alb.id
+  description                  = "Health checks to the containers' health port"
+  ip_protocol                  = "tcp"
+  from_port                    = local.health_port
+  to_port                      = local.health_port
+  referenced_security_group_id = aws_security_group.tasks.id
+}
+
 resource "aws_security_group" "tasks" {
   name        = "${local.prefix}-tasks"
   description = "Fargate tasks of ${local.prefix}: reachable only from the ALB"
@@ -192,6 +201,15 @@ resource "aws_vpc_security_group_ingress_rule" "tasks_from_alb" {
   ip_protocol                  = "tcp"
   from_port                    = local.container_port
   to_port                      = local.container_port
+  referenced_security_group_id = aws_security_group.alb.id
+}
+
+resource "aws_vpc_security_group_ingress_rule" "task_health_from_alb" {
+  security_group_id            = aws_security_group.tasks.id
+  description                  = "Health port from the ALB's health checks"
+  ip_protocol                  = "tcp"
+  from_port                    = local.health_port
+  to_port                      = local.health_port
   referenced_security_group_id = aws_security_group.alb.id
 }
 

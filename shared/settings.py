@@ -93,6 +93,13 @@ class Settings(BaseSettings):
     # Process and observability.
     host: str = Field(default="127.0.0.1", description="Interface uvicorn binds to.")
     port: int = Field(default=8000, gt=0, lt=65536, description="Port uvicorn listens on.")
+    health_port: int | None = Field(
+        default=None,
+        gt=0,
+        lt=65536,
+        description="Also answer /health and /ready on this port, off the event loop, for the "
+        "load balancer and the container check (handlers/http/health_port.py); unset: off.",
+    )
     log_level: str = Field(default="INFO", description="Log level of the service's logger.")
     metrics_flush_seconds: float = Field(
         default=60.0, gt=0, description="Interval of EMF metric flushes in the container."

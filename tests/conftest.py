@@ -62,10 +62,11 @@ def trained_sentiment(
     (another model's manifest) joins the key, so this model is retrained whenever that one is.
     """
     directory = tmp_path_factory.mktemp(name)
-    if config.cache is None:  # under `-p no:cacheprovider`
+    cache = getattr(config, "cache", None)  # absent under `-p no:cacheprovider`
+    if cache is None:
         train_sentiment(directory, training)
         return directory
-    models = config.cache.mkdir("trained-models")
+    models = cache.mkdir("trained-models")
     key = _training_key(training, after)
     cached = models / f"{name}-{key}"
     if not cached.is_dir():

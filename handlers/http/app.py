@@ -11,6 +11,7 @@ from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 from handlers.http.admission import EarlyShed
 from handlers.http.auth import ClientAuth, admit_client
 from handlers.http.errors import UNEXPECTED, install_error_handlers
+from handlers.http.health_port import health_port_served
 from handlers.http.media_type import require_json
 from handlers.http.openapi import install_openapi
 from handlers.http.request_context import ContentLengthGuard, RequestContextMiddleware
@@ -37,20 +38,22 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # under a flood of batches (measured in `make bench`'s overload scenario).
     sys.setswitchinterval(INFERENCE_SWITCH_INTERVAL_S)
     registry: ModelRegistry = app.state.registry
-    if app.state.settings.load_models_before_serving:
-        await asyncio.to_thread(registry.refresh)  # a failure is retried by the thread below
-    registry.start()
-    if app.state.auth is not None:
-        app.state.auth.start()
-    metrics.start_periodic_flush(app.state.settings.metrics_flush_seconds)
-    try:
-        yield
-    finally:
-        registry.stop()
+    settings: Settings = app.state.settings
+    async with health_port_served(settings.host, settings.health_port, registry.is_ready):
+        if settings.load_models_before_serving:
+            await asyncio.to_thread(registry.refresh)  # a failure is retried by the thread below
+        registry.start()
         if app.state.auth is not None:
-            app.state.auth.stop()
-        app.state.batcher.shutdown()
-        metrics.stop_periodic_flush()
+            app.state.auth.start()
+        metrics.start_periodic_flush(settings.metrics_flush_seconds)
+        try:
+            yield
+        finally:
+            registry.stop()
+            if app.state.auth is not None:
+                app.state.auth.stop()
+            app.state.batcher.shutdown()
+            metrics.stop_periodic_flush()
 
 
 def create_app(settings: Settings | None = None, store: ModelStore | None = None) -> FastAPI:

@@ -93,6 +93,7 @@ class Dockerfile:
     cmd: list[str]
     healthcheck: str
     exposed: list[int]
+    env: dict[str, str]
 
     @property
     def command(self) -> list[str]:
@@ -119,10 +120,13 @@ def load_dockerfile() -> Dockerfile:
     final_stage_start = max(i for i, (op, *_) in enumerate(instructions) if op.upper() == "FROM")
     found: dict[str, str] = {}
     exposed: list[int] = []
+    env: dict[str, str] = {}
     for op, *rest in instructions[final_stage_start:]:
         arguments = rest[0] if rest else ""
         if op.upper() == "EXPOSE":
             exposed.extend(int(port.split("/")[0]) for port in shlex.split(arguments))
+        elif op.upper() == "ENV":
+            env.update(pair.split("=", 1) for pair in shlex.split(arguments))  # type: ignore[misc]
         else:
             found[op.upper()] = arguments
     return Dockerfile(
@@ -130,4 +134,5 @@ def load_dockerfile() -> Dockerfile:
         cmd=_exec_form(found["CMD"]),
         healthcheck=found["HEALTHCHECK"],
         exposed=exposed,
+        env=env,
     )

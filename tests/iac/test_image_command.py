@@ -76,6 +76,7 @@ def model_store(tmp_path_factory: pytest.TempPathFactory, sentiment_model_dir: P
 @dataclass
 class Served:
     url: str
+    health_url: str  # the health port, as the image's ENV configures it
     log: Path
     workers: int  # what the launcher should have chosen in this environment
 
@@ -83,14 +84,19 @@ class Served:
 @pytest.fixture(params=[{}], ids=["nothing-set"])
 def server(model_store: Path, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Served]:
     """The image's command; `request.param` holds extra environment (indirect parametrize)."""
-    port = free_port()
-    command = with_option(load_dockerfile().command, "--host", "127.0.0.1")
+    port, health_port = free_port(), free_port()
+    dockerfile = load_dockerfile()
+    command = with_option(dockerfile.command, "--host", "127.0.0.1")
     command = with_option(command, "--port", str(port))
     log = tmp_path / "server.log"
-    env = child_env(model_store, **request.param)
+    # The image's own ENV, with loopback and a free port for the health port.
+    image_env = {**dockerfile.env, "HOST": "127.0.0.1", "HEALTH_PORT": str(health_port)}
+    env = child_env(model_store, **image_env, **request.param)
     with log.open("wb") as output:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=output)
-    served = Served(f"http://127.0.0.1:{port}", log, worker_count(env))
+    served = Served(
+        f"http://127.0.0.1:{port}", f"http://127.0.0.1:{health_port}", log, worker_count(env)
+    )
     try:
         wait_until_ready(served, process)
         yield served
@@ -104,6 +110,9 @@ def server(model_store: Path, tmp_path: Path, request: pytest.FixtureRequest) ->
             pytest.fail(f"not stopped {STOP_TIMEOUT_SECONDS}s after SIGTERM:\n{log.read_text()}")
     # uvicorn drains, then re-raises the SIGTERM it caught: a clean stop is 0 or -SIGTERM.
     assert code in {0, -signal.SIGTERM}, log.read_text()
+    # AND no health responder outlives its worker
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"{served.health_url}/health", timeout=2)
 
 
 def wait_until_ready(served: Served, process: subprocess.Popen[bytes]) -> None:
@@ -137,6 +146,20 @@ def test_image_command_serves_ready_and_predict(server: Served) -> None:
     body = predicted.json()
     assert body["text"] == "I love it"
     assert body["sentiment"] in {"positive", "negative", "neutral"}
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("server", [{WEB_CONCURRENCY: "2"}], ids=["2-workers"], indirect=True)
+def test_image_health_port_answers_for_every_worker(server: Served) -> None:
+    # GIVEN the image's command with two workers, each with a responder on the health port
+    # WHEN the load balancer probes the health port again and again (a new connection each)
+    answers = [httpx.get(f"{server.health_url}/ready", timeout=2) for _ in range(20)]
+    # THEN every probe, whichever worker's responder the kernel picked, says ready
+    assert {a.status_code for a in answers} == {200}, [a.text for a in answers]
+    assert {a.json()["status"] for a in answers} == {"ready"}
+    assert httpx.get(f"{server.health_url}/health", timeout=2).json() == {"status": "ok"}
+    # AND both responders got the port (SO_REUSEPORT), none logged a failure to listen
+    assert "Health port could not listen" not in _text(server)
 
 
 @pytest.mark.integration

@@ -35,13 +35,15 @@ def statements(tf: Terraform, document: str) -> list[dict[str, Any]]:
 def test_container_port_is_the_port_uvicorn_listens_on(tf: Terraform) -> None:
     # GIVEN the port in Terraform, in Settings and in the image's command
     port = tf.resolve("${local.container_port}")
+    health_port = tf.resolve("${local.health_port}")
     dockerfile = load_dockerfile()
     # THEN they are one number, used by the task, the target group and both security groups
     assert port == Settings.model_fields["port"].default
     assert int(dockerfile.option("--port")) == port
-    assert dockerfile.exposed == [port]
+    assert dockerfile.exposed == [port, health_port]
     assert container(tf)["portMappings"] == [
-        {"containerPort": port, "hostPort": port, "protocol": "tcp"}
+        {"containerPort": port, "hostPort": port, "protocol": "tcp"},
+        {"containerPort": health_port, "hostPort": health_port, "protocol": "tcp"},
     ]
     assert tf.resolve(tf.resource("aws_lb_target_group", "this")["port"]) == port
     service = tf.resolve(tf.resource("aws_ecs_service", "this"))
@@ -52,14 +54,28 @@ def test_container_port_is_the_port_uvicorn_listens_on(tf: Terraform) -> None:
         assert body["from_port"] == body["to_port"] == port
 
 
-def test_health_checks_use_the_readiness_route(tf: Terraform) -> None:
+def test_health_checks_use_the_readiness_route_on_the_health_port(tf: Terraform) -> None:
+    # GIVEN the health check path and port in Terraform and in the image
     path = tf.resolve("${local.health_check_path}")
-    port = tf.resolve("${local.container_port}")
+    port = tf.resolve("${local.health_port}")
+    dockerfile = load_dockerfile()
+    env = {item["name"]: item["value"] for item in container(tf)["environment"]}
     assert path == "/ready"
+    # THEN the ALB, the container check and the image's own check all probe /ready there
     target_group = tf.resolve(tf.resource("aws_lb_target_group", "this"))
     assert target_group["health_check"][0]["path"] == path
+    assert target_group["health_check"][0]["port"] == port
     assert f"http://127.0.0.1:{port}{path}" in " ".join(container(tf)["healthCheck"]["command"])
-    assert f"http://127.0.0.1:{port}{path}" in load_dockerfile().healthcheck
+    assert f"http://127.0.0.1:{port}{path}" in dockerfile.healthcheck
+    # AND the service listens on it, on every interface, in the task and in the image alike
+    assert str(env["HEALTH_PORT"]) == dockerfile.env["HEALTH_PORT"] == str(port)
+    assert env["HOST"] == dockerfile.env["HOST"] == "0.0.0.0"
+    # AND only the ALB may reach it
+    egress = tf.resolve(tf.resource("aws_vpc_security_group_egress_rule", "alb_to_task_health"))
+    ingress = tf.resolve(tf.resource("aws_vpc_security_group_ingress_rule", "task_health_from_alb"))
+    for rule in (egress, ingress):
+        assert rule["from_port"] == rule["to_port"] == port
+    assert ingress["referenced_security_group_id"] == "${aws_security_group.alb.id}"
 
 
 def test_task_environment_holds_only_settings_fields(tf: Terraform) -> None:

@@ -24,7 +24,7 @@ from handlers.cpu_budget import WEB_CONCURRENCY
 from tests.performance import logvolume, overload, report, workers
 from tests.performance.loadgen import BenchError, LoadResult, ensure_wrk, run_wrk
 from tests.performance.processes import Server, image_command, start_server, uvicorn_command
-from tests.support.servers import ROOT, stop_process
+from tests.support.servers import ROOT, free_port, stop_process
 
 RESULTS_DIR = Path(__file__).with_name("results")
 MODEL_CACHE = RESULTS_DIR / "model"  # the real default model, trained once and reused
@@ -168,7 +168,13 @@ def run(args: argparse.Namespace, scratch: Path) -> dict[str, Any]:
     _inferno("publish", str(model_dir), "--store", str(store))
     baseline_artifact(model_dir, joblib_path)
     bodies = write_bodies(scratch, args.batch_sizes)
-    ours_env = {"MODEL_DIR": str(store), "METRICS_FLUSH_SECONDS": "60"}
+    # The health port as the image deploys it: what the ALB and the container check probe.
+    health_port = free_port()
+    ours_env = {
+        "MODEL_DIR": str(store),
+        "METRICS_FLUSH_SECONDS": "60",
+        "HEALTH_PORT": str(health_port),
+    }
     sections: dict[str, Any] = {}
     servers, process = start_pair(args, ours_env, joblib_path, scratch)
     try:
@@ -183,7 +189,13 @@ def run(args: argparse.Namespace, scratch: Path) -> dict[str, Any]:
         if "overload" in args.scenarios:
             print(f"overload: {args.overload_seconds} s of flood", flush=True)
             sections["overload"] = overload.run(
-                wrk, ours, bodies["single"], scratch, args.overload_seconds, args.seconds
+                wrk,
+                ours,
+                f"http://127.0.0.1:{health_port}",
+                bodies["single"],
+                scratch,
+                args.overload_seconds,
+                args.seconds,
             )
         sections["process"] = {
             s.name: {**process[s.name], "peak_rss_mb": s.peak_rss_mb()} for s in servers

@@ -1,0 +1,81 @@
+"""The load balancer's health checks on a port of their own, answered outside the worker.
+
+On the traffic port a probe waits its turn behind every connection the event loop has ready:
+under a flood of requests that is tens of milliseconds at the median and hundreds at the tail, and
+a stall of a few seconds fails every task's checks at once. A thread in the worker is no cure, as
+it waits for the GIL the inference threads hold. So each worker starts a responder process
+(handlers/http/health_responder.py) and leaves it two readings in shared memory: when the event
+loop last ran, and whether the default model is loaded. A busy worker is answered for at once; a
+wedged one (no heartbeat for a few seconds) is reported unhealthy, and a dead one takes its
+responder with it.
+"""
+
+import asyncio
+import contextlib
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+from handlers.http.health_state import HealthState, HealthStateFile
+from shared.observability import logger
+
+HEARTBEAT_SECONDS = 0.25
+RESPONDER = "handlers.http.health_responder"  # by name: the worker needs none of its imports
+
+
+@contextlib.asynccontextmanager
+async def health_port_served(
+    host: str, port: int | None, is_ready: Callable[[], bool]
+) -> AsyncIterator[None]:
+    """The health port for the life of the app (a no-op when no port is configured)."""
+    if port is None:
+        yield
+        return
+    health = HealthPort(host, port, is_ready)
+    health.start()
+    beating = asyncio.create_task(health.beat())
+    try:
+        yield
+    finally:
+        beating.cancel()
+        health.stop()
+
+
+class HealthPort:
+    """A worker's side of the health port: its heartbeat and its responder process."""
+
+    def __init__(self, host: str, port: int, is_ready: Callable[[], bool]) -> None:
+        self.host, self.port = host, port
+        self._is_ready = is_ready
+        handle, path = tempfile.mkstemp(prefix="inferno-health-", suffix=".state")
+        os.close(handle)
+        self._state = HealthStateFile(Path(path))
+        self._publish()
+        self._responder: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        """Spawns the responder; it listens within ~50 ms, in parallel with the model load."""
+        command = [sys.executable, "-m", RESPONDER, self.host, str(self.port)]
+        command += [str(self._state.path), str(os.getpid())]
+        self._responder = subprocess.Popen(command, stdin=subprocess.DEVNULL)
+        logger.info("Health port starting", extra={"health_port": self.port})
+
+    async def beat(self) -> None:
+        """Runs on the event loop for the life of the app."""
+        while True:
+            self._publish()
+            await asyncio.sleep(HEARTBEAT_SECONDS)
+
+    def stop(self) -> None:
+        if self._responder is not None:
+            self._responder.terminate()
+            self._responder.wait(timeout=5)
+        self._state.close()
+        self._state.path.unlink(missing_ok=True)
+
+    def _publish(self) -> None:
+        self._state.write(HealthState(time.monotonic(), self._is_ready()))

@@ -1,0 +1,96 @@
+"""The health responder: a small process answering the health port for one worker.
+
+`python -m handlers.http.health_responder HOST PORT STATE_FILE PARENT_PID`, started by the
+worker (handlers/http/health_port.py). It has its own interpreter and GIL, so a worker busy
+with a flood of requests and batches cannot delay its answer. It answers from the worker's state
+file: `/health` is 200 while the worker's event loop keeps beating, `/ready` also needs the
+default model loaded. It exits when its worker does. Stdlib only, so it starts in ~50 ms.
+"""
+
+import json
+import os
+import sys
+import threading
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+from typing import Any
+
+from handlers.http.health_state import HealthState, HealthStateFile
+
+# Longer than any stall a flood causes here (the loop's lag stays well under a second), shorter
+# than the container check's 4 s timeout: a loop this late serves nobody.
+LOOP_STALL_SECONDS = 3.0
+PROBE_TIMEOUT_SECONDS = 2.0  # a client that connects and says nothing holds us no longer
+PARENT_CHECK_SECONDS = 1.0
+
+
+def answer(path: str, state: HealthState) -> tuple[HTTPStatus, dict[str, Any]]:
+    """The status and JSON body for a probe of `path`, given the worker's state."""
+    if path not in ("/health", "/ready"):
+        return HTTPStatus.NOT_FOUND, {"detail": "only /health and /ready are served here"}
+    silent = state.silent_for()
+    if silent > LOOP_STALL_SECONDS:
+        return HTTPStatus.SERVICE_UNAVAILABLE, {
+            "status": "stalled",
+            "detail": f"the worker's event loop has not run for {silent:.1f} s",
+        }
+    if path == "/ready" and not state.ready:
+        return HTTPStatus.SERVICE_UNAVAILABLE, {
+            "status": "loading",
+            "detail": "the default model is not loaded yet",
+        }
+    return HTTPStatus.OK, {"status": "ready" if path == "/ready" else "ok"}
+
+
+class ResponderServer(HTTPServer):
+    allow_reuse_port = True  # every worker's responder listens on the same port
+    state: HealthStateFile
+
+
+class ProbeHandler(BaseHTTPRequestHandler):
+    server: ResponderServer
+    timeout = PROBE_TIMEOUT_SECONDS
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:
+        status, body = answer(self.path.partition("?")[0], self.server.state.read())
+        payload = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(payload)
+        self.close_connection = True
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Load balancers probe every few seconds from every node: not worth a log line each."""
+
+
+def exit_with_parent(parent_pid: int, server: HTTPServer) -> None:
+    """Stop serving once the worker is gone (its pid is no longer our parent)."""
+    stopped = threading.Event()
+    while not stopped.wait(PARENT_CHECK_SECONDS):
+        if os.getppid() != parent_pid:
+            server.shutdown()
+            return
+
+
+def main(argv: list[str]) -> int:
+    host, port, state_path, parent_pid = argv
+    try:
+        server = ResponderServer((host, int(port)), ProbeHandler)
+    except OSError as exc:
+        # One JSON line like the service's own, so the operator finds it beside them.
+        failure = {"level": "ERROR", "message": "Health port could not listen", "port": port}
+        print(json.dumps({**failure, "error": str(exc)}), file=sys.stderr, flush=True)
+        return 1
+    server.state = HealthStateFile(Path(state_path))
+    threading.Thread(target=exit_with_parent, args=(int(parent_pid), server), daemon=True).start()
+    server.serve_forever()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

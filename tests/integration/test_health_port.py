@@ -1,0 +1,74 @@
+"""The health port against the real app under uvicorn: what the ALB sees when a worker loads,
+wedges or dies."""
+
+import os
+import signal
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from handlers.http.health_responder import LOOP_STALL_SECONDS
+from model_build.publish import publish
+from shared.store.local import LocalStore
+from tests.support.servers import free_port, uvicorn_server, wait_for
+
+
+def get(url: str) -> httpx.Response:
+    return httpx.get(url, timeout=2)
+
+
+def test_ready_on_the_health_port_waits_for_the_model(tmp_path: Path) -> None:
+    # GIVEN a worker serving an empty store: alive, but no model to load
+    health = f"http://127.0.0.1:{free_port()}"
+    env = {"MODEL_DIR": str(tmp_path / "empty"), "HEALTH_PORT": health.rsplit(":", 1)[1]}
+    with uvicorn_server(env, tmp_path / "server.log", wait_path="/health"):
+        wait_for(health + "/health", timeout=10)
+        # WHEN the load balancer probes readiness there
+        ready = get(health + "/ready")
+        # THEN it is alive but not ready, saying why, as the traffic port does
+        assert ready.status_code == 503
+        assert ready.json() == {
+            "status": "loading",
+            "detail": "the default model is not loaded yet",
+        }
+        assert get(health + "/health").json() == {"status": "ok"}
+        assert get(health + "/metrics").status_code == 404
+
+
+def test_a_wedged_worker_is_unhealthy_and_a_dead_one_takes_its_responder(
+    tmp_path: Path, sentiment_model_dir: Path
+) -> None:
+    # GIVEN a worker serving a model, ready on the health port
+    publish(sentiment_model_dir, LocalStore(tmp_path / "store"))
+    health = f"http://127.0.0.1:{free_port()}"
+    env = {"MODEL_DIR": str(tmp_path / "store"), "HEALTH_PORT": health.rsplit(":", 1)[1]}
+    with uvicorn_server(env, tmp_path / "server.log") as server:
+        assert wait_for(health + "/ready", timeout=10).json() == {"status": "ready"}
+        # WHEN its event loop stops running (the whole process frozen)
+        os.kill(server.process.pid, signal.SIGSTOP)
+        try:
+            time.sleep(LOOP_STALL_SECONDS + 1)
+            stalled = get(health + "/health")
+        finally:
+            os.kill(server.process.pid, signal.SIGCONT)
+        # THEN the health port reports it, so the load balancer replaces the task
+        assert stalled.status_code == 503
+        assert stalled.json()["status"] == "stalled"
+        # AND once the loop runs again, it is healthy again
+        assert wait_for(health + "/health", timeout=5).json() == {"status": "ok"}
+        # WHEN the worker dies without a chance to clean up
+        server.process.kill()
+        server.process.wait()
+        # THEN its responder exits too: the port refuses, as for a dead task
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            try:
+                get(health + "/health")
+            except httpx.ConnectError:
+                return
+            except httpx.TransportError:
+                pass  # reset while the responder was shutting down: look again
+            time.sleep(0.2)
+        pytest.fail("the health responder outlived its worker")
