@@ -11,7 +11,7 @@ import sys
 import uvicorn.main
 
 from handlers.cpu_budget import worker_count
-from shared.serving.gc_pause import cyclic_gc_paused
+from shared.serving.gc_policy import cyclic_gc_paused
 
 WORKERS_FLAG = "--workers"
 # Imported before the app in every serving process, see preload().

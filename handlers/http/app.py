@@ -19,6 +19,7 @@ from handlers.http.routes import health, models, predict
 from shared.auth.service import auth_from_settings
 from shared.observability import metrics
 from shared.serving.batching import batcher_from_settings
+from shared.serving.gc_policy import collect_less_often
 from shared.serving.registry import ModelRegistry
 from shared.settings import Settings, get_settings
 from shared.store import ModelStore, store_from_settings
@@ -37,6 +38,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # gets it after the switch interval. 1 ms (not 5) keeps the event loop, and so /health, quick
     # under a flood of batches (measured in `make bench`'s overload scenario).
     sys.setswitchinterval(INFERENCE_SWITCH_INTERVAL_S)
+    collect_less_often()  # shared/serving/gc_policy.py: a quarter of the loop's time otherwise
     registry: ModelRegistry = app.state.registry
     settings: Settings = app.state.settings
     async with health_port_served(settings.host, settings.health_port, registry.is_ready):

@@ -5,7 +5,6 @@ version; a swap replaces the reference and the old model is freed once no reques
 """
 
 import functools
-import gc
 import threading
 import time
 from collections.abc import Callable
@@ -20,6 +19,7 @@ from shared.errors import (
     UnknownModel,
 )
 from shared.observability import logger, metric_names, metrics
+from shared.serving.gc_policy import settle_long_lived
 from shared.serving.loaded_model import LoadedModel, load_verified
 from shared.serving.release_signing import read_signed_manifest
 from shared.settings import Settings
@@ -232,7 +232,7 @@ class ModelRegistry:
             },
         )
         del previous
-        gc.collect()  # release the swapped-out estimator's memory promptly
+        settle_long_lived()  # frees the swapped-out estimator, freezes the new one
 
     # Background loop: back-off until loaded, then the refresh interval.
 

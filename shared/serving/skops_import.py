@@ -15,7 +15,7 @@ import threading
 from types import ModuleType
 from typing import Any
 
-from shared.serving.gc_pause import cyclic_gc_paused
+from shared.serving.gc_policy import cyclic_gc_paused
 
 _lock = threading.Lock()
 

@@ -168,12 +168,14 @@ def run(args: argparse.Namespace, scratch: Path) -> dict[str, Any]:
     _inferno("publish", str(model_dir), "--store", str(store))
     baseline_artifact(model_dir, joblib_path)
     bodies = write_bodies(scratch, args.batch_sizes)
-    # The health port as the image deploys it: what the ALB and the container check probe.
+    # As the image is deployed: the health port the ALB and the container check probe, and the
+    # share of access lines Terraform sets (the `logs` scenario measures both shares).
     health_port = free_port()
     ours_env = {
         "MODEL_DIR": str(store),
         "METRICS_FLUSH_SECONDS": "60",
         "HEALTH_PORT": str(health_port),
+        "ACCESS_LOG_SAMPLE_RATE": str(logvolume.deployed_rate()),
     }
     sections: dict[str, Any] = {}
     servers, process = start_pair(args, ours_env, joblib_path, scratch)

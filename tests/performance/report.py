@@ -121,7 +121,9 @@ def markdown(results: dict[str, Any], scenario_lines: list[str]) -> str:
         f"wrk -t1, {meta['seconds']:g} s per run after a {meta['warmup_seconds']:g} s warm-up; "
         f"{meta['workers']} uvicorn worker(s) each; {meta['cpus']} CPUs; model {meta['model']}; "
         f"commit {meta['commit']}; scenarios {' '.join(meta['scenarios'])}; 1-min load average "
-        f"{meta['load_average_1m']['before']} before, {meta['load_average_1m']['after']} after.",
+        f"{meta['load_average_1m']['before']} before, {meta['load_average_1m']['after']} after. "
+        "Ours runs as deployed: the image's command, the health port, and the access-log share "
+        "Terraform sets (errors and slow requests always logged).",
         "",
         *_processes(results["process"]),
         *(_single(results["single"]) if "single" in results else []),

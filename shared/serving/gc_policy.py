@@ -1,0 +1,50 @@
+"""How a serving process uses the cyclic garbage collector.
+
+A worker holds a million or so objects that live as long as it does (FastAPI, scikit-learn,
+scipy, the models) and makes a few hundred short-lived ones per request, nearly all freed by
+reference counting. CPython's defaults collect the young generation every 700 allocations and
+now and then walk the whole heap for cycles: a quarter of the event loop's time under load
+(py-spy, 64 connections of /predict). So: no collection while importing, the long-lived heap
+frozen out of the collector's sight after each model load, and young collections rarer. Together
+they raised the c=64 throughput by about half (`make bench`).
+"""
+
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+# Allocations between young-generation collections (CPython's default is 700). Measured at
+# 5,000, 20,000 and 50,000: 20,000 was fastest, resident memory the same within 1%.
+SERVING_YOUNG_THRESHOLD = 20_000
+
+
+@contextmanager
+def cyclic_gc_paused() -> Iterator[None]:
+    """Importing FastAPI, scikit-learn and scipy makes hundreds of thousands of objects that live
+    as long as the process; hunting cycles among them while they are made is wasted work (~10%
+    of the import time). Reference counting still frees everything else meanwhile."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def collect_less_often() -> None:
+    """Young collections every SERVING_YOUNG_THRESHOLD allocations; older ones as before."""
+    _, middle, oldest = gc.get_threshold()
+    gc.set_threshold(SERVING_YOUNG_THRESHOLD, middle, oldest)
+
+
+def settle_long_lived() -> None:
+    """After a model load or swap: free what the old version left in cycles, then freeze the
+    rest, so later collections walk only what requests make.
+
+    Unfreezing first lets this collection see objects frozen by the previous call, so a
+    swapped-out model's cycles are freed rather than kept for the life of the process.
+    """
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
