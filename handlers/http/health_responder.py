@@ -46,6 +46,24 @@ def answer(path: str, state: HealthState) -> tuple[HTTPStatus, dict[str, Any]]:
 class ResponderServer(HTTPServer):
     allow_reuse_port = True  # every worker's responder listens on the same port
     state: HealthStateFile
+    worker_pid: int
+    last_status: dict[str, HTTPStatus]
+
+    def note(self, path: str, status: HTTPStatus, body: dict[str, Any]) -> None:
+        """One JSON log line each time a path's answer changes (a stall begins or ends), so the
+        operator sees why the load balancer took the task out, without a line per probe."""
+        if self.last_status.get(path, HTTPStatus.OK) == status:
+            return
+        self.last_status[path] = status
+        line = {
+            "level": "INFO" if status == HTTPStatus.OK else "WARNING",
+            "message": "Health port answer changed",
+            "path": path,
+            "http_status": int(status),
+            "worker_pid": self.worker_pid,
+            **body,
+        }
+        print(json.dumps(line), flush=True)
 
 
 class ProbeHandler(BaseHTTPRequestHandler):
@@ -54,7 +72,10 @@ class ProbeHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def do_GET(self) -> None:
-        status, body = answer(self.path.partition("?")[0], self.server.state.read())
+        path = self.path.partition("?")[0]
+        status, body = answer(path, self.server.state.read())
+        if status != HTTPStatus.NOT_FOUND:
+            self.server.note(path, status, body)
         payload = json.dumps(body).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
@@ -87,6 +108,7 @@ def main(argv: list[str]) -> int:
         print(json.dumps({**failure, "error": str(exc)}), file=sys.stderr, flush=True)
         return 1
     server.state = HealthStateFile(Path(state_path))
+    server.worker_pid, server.last_status = int(parent_pid), {}
     threading.Thread(target=exit_with_parent, args=(int(parent_pid), server), daemon=True).start()
     server.serve_forever()
     return 0

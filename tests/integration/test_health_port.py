@@ -1,6 +1,7 @@
 """The health port against the real app under uvicorn: what the ALB sees when a worker loads,
 wedges or dies."""
 
+import json
 import os
 import signal
 import time
@@ -58,6 +59,17 @@ def test_a_wedged_worker_is_unhealthy_and_a_dead_one_takes_its_responder(
         assert stalled.json()["status"] == "stalled"
         # AND once the loop runs again, it is healthy again
         assert wait_for(health + "/health", timeout=5).json() == {"status": "ok"}
+        # AND the log says when the stall began and ended, one line each, naming the worker
+        changes = [
+            json.loads(line)
+            for line in server.log().splitlines()
+            if '"Health port answer changed"' in line and '"/health"' in line
+        ]
+        assert [(c["level"], c["http_status"], c["status"]) for c in changes] == [
+            ("WARNING", 503, "stalled"),
+            ("INFO", 200, "ok"),
+        ]
+        assert changes[0]["worker_pid"] == server.process.pid
         # WHEN the worker dies without a chance to clean up
         server.process.kill()
         server.process.wait()
