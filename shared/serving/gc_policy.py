@@ -38,13 +38,16 @@ def collect_less_often() -> None:
     gc.set_threshold(SERVING_YOUNG_THRESHOLD, middle, oldest)
 
 
-def settle_long_lived() -> None:
-    """After a model load or swap: free what the old version left in cycles, then freeze the
-    rest, so later collections walk only what requests make.
+def settle_long_lived(swapped: bool) -> None:
+    """After a model load: freeze the live heap, so later collections walk only what requests
+    make. After a swap, first free what the old version left in cycles.
 
-    Unfreezing first lets this collection see objects frozen by the previous call, so a
-    swapped-out model's cycles are freed rather than kept for the life of the process.
+    Unfreezing first lets that collection see objects frozen by the previous call, so a
+    swapped-out model's cycles are freed rather than kept for the life of the process. A first
+    load has nothing to free: it skips the full collection (~70 ms holding the GIL, which the
+    first /ready probe would wait for).
     """
-    gc.unfreeze()
-    gc.collect()
+    if swapped:
+        gc.unfreeze()
+        gc.collect()
     gc.freeze()

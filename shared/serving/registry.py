@@ -231,8 +231,9 @@ class ModelRegistry:
                 "store": self.store.describe(),
             },
         )
+        swapped = previous is not None
         del previous
-        settle_long_lived()  # frees the swapped-out estimator, freezes the new one
+        settle_long_lived(swapped)  # frees a swapped-out estimator, freezes the new one
 
     # Background loop: back-off until loaded, then the refresh interval.
 

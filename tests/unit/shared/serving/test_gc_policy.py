@@ -38,11 +38,11 @@ def test_settling_freezes_the_live_heap_and_frees_what_the_last_settle_froze() -
     # GIVEN an object kept alive only by its own cycle, frozen by a first settle
     kept = Node()
     ref = weakref.ref(kept)
-    settle_long_lived()
+    settle_long_lived(swapped=False)
     assert gc.get_freeze_count() > 0
-    # WHEN its last outside reference goes (a swapped-out model) and the next load settles
+    # WHEN its last outside reference goes (a swapped-out model) and the swap settles
     del kept
-    settle_long_lived()
+    settle_long_lived(swapped=True)
     # THEN the cycle was collected, not kept frozen for the life of the process
     assert ref() is None
     assert gc.get_freeze_count() > 0
