@@ -111,6 +111,9 @@ def main(argv: list[str]) -> int:
     server.worker_pid, server.last_status = int(parent_pid), {}
     threading.Thread(target=exit_with_parent, args=(int(parent_pid), server), daemon=True).start()
     server.serve_forever()
+    # Only a dead worker stops us this way (a live one terminates us); its state file is ours.
+    server.state.close()
+    Path(state_path).unlink(missing_ok=True)
     return 0
 
 

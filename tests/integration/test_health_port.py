@@ -44,9 +44,16 @@ def test_a_wedged_worker_is_unhealthy_and_a_dead_one_takes_its_responder(
     # GIVEN a worker serving a model, ready on the health port
     publish(sentiment_model_dir, LocalStore(tmp_path / "store"))
     health = f"http://127.0.0.1:{free_port()}"
-    env = {"MODEL_DIR": str(tmp_path / "store"), "HEALTH_PORT": health.rsplit(":", 1)[1]}
+    state_dir = tmp_path / "tmp"
+    state_dir.mkdir()
+    env = {
+        "MODEL_DIR": str(tmp_path / "store"),
+        "HEALTH_PORT": health.rsplit(":", 1)[1],
+        "TMPDIR": str(state_dir),
+    }
     with uvicorn_server(env, tmp_path / "server.log") as server:
         assert wait_for(health + "/ready", timeout=10).json() == {"status": "ready"}
+        assert list(state_dir.glob("inferno-health-*")), "the worker's state file, in TMPDIR"
         # WHEN its event loop stops running (the whole process frozen)
         os.kill(server.process.pid, signal.SIGSTOP)
         try:
@@ -79,6 +86,7 @@ def test_a_wedged_worker_is_unhealthy_and_a_dead_one_takes_its_responder(
             try:
                 get(health + "/health")
             except httpx.ConnectError:
+                assert not list(state_dir.glob("inferno-health-*")), "its state file is left"
                 return
             except httpx.TransportError:
                 pass  # reset while the responder was shutting down: look again
