@@ -66,27 +66,35 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--starts", type=int, default=3, help="cold starts of each server; medians count"
     )
     parser.add_argument("--overload-seconds", type=int, default=60, help="length of the flood")
+    parser.add_argument(
+        "--candidate",
+        default=None,
+        help="serve this sentiment candidate pipeline (model_build/candidates.py) instead of the "
+        "default, e.g. `today` for the tweets-only word + character model",
+    )
     return parser.parse_args(argv)
 
 
 TRAINING_STAMP = ".training-source"
 
 
-def trained_model() -> Path:
+def trained_model(candidate: str | None = None) -> Path:
     """Train into a scratch name and rename, so an interrupted run never leaves half a cache."""
-    stamp = MODEL_CACHE / TRAINING_STAMP
+    cache = MODEL_CACHE if candidate is None else MODEL_CACHE.with_name(f"model-{candidate}")
+    stamp = cache / TRAINING_STAMP
     fresh = stamp.exists() and stamp.read_text() == _training_source_hash()
-    if fresh and _loads_today(MODEL_CACHE):
-        print(f"model: reusing {MODEL_CACHE}", flush=True)
-        return MODEL_CACHE
-    shutil.rmtree(MODEL_CACHE, ignore_errors=True)
-    partial = MODEL_CACHE.with_name("model.partial")
+    if fresh and _loads_today(cache):
+        print(f"model: reusing {cache}", flush=True)
+        return cache
+    shutil.rmtree(cache, ignore_errors=True)
+    partial = cache.with_name(f"{cache.name}.partial")
     shutil.rmtree(partial, ignore_errors=True)
-    print("model: training the default sentiment model once (about a minute)", flush=True)
-    _inferno("train", "--output", str(partial))
+    which = "default" if candidate is None else f"`{candidate}`"
+    print(f"model: training the {which} sentiment model once (a minute or two)", flush=True)
+    _inferno("train", "--output", str(partial), *(["--candidate", candidate] if candidate else []))
     (partial / TRAINING_STAMP).write_text(_training_source_hash())
-    partial.rename(MODEL_CACHE)
-    return MODEL_CACHE
+    partial.rename(cache)
+    return cache
 
 
 def _training_source_hash() -> str:
@@ -162,7 +170,7 @@ def check_same_answers(ours: Server, baseline: Server) -> None:
 def run(args: argparse.Namespace, scratch: Path) -> dict[str, Any]:
     wrk = ensure_wrk()
     load_before = os.getloadavg()[0]
-    model_dir = trained_model()
+    model_dir = trained_model(args.candidate)
     manifest = json.loads((model_dir / "manifest.json").read_text())
     store, joblib_path = scratch / "store", scratch / "baseline.joblib"
     _inferno("publish", str(model_dir), "--store", str(store))
@@ -348,7 +356,8 @@ def assemble(
             "warmup_seconds": args.warmup,
             "workers": args.workers,
             "scenarios": args.scenarios,
-            "model": f"{manifest['name']}/{manifest['version']}",
+            "model": f"{manifest['name']}/{manifest['version']}"
+            + (f" (candidate `{args.candidate}`)" if args.candidate else ""),
             "load_average_1m": {"before": load[0], "after": load[1]},
         },
         **sections,
