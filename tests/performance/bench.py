@@ -82,7 +82,7 @@ def trained_model() -> Path:
     shutil.rmtree(MODEL_CACHE, ignore_errors=True)
     partial = MODEL_CACHE.with_name("model.partial")
     shutil.rmtree(partial, ignore_errors=True)
-    print("model: training the default sentiment model once (about a minute)", flush=True)
+    print("model: training the default sentiment model once (about three minutes)", flush=True)
     _inferno("train", "--output", str(partial))
     (partial / TRAINING_STAMP).write_text(_training_source_hash())
     partial.rename(MODEL_CACHE)
