@@ -17,7 +17,7 @@ def ensure_default_model(settings: Settings) -> None:
     if settings.model_name in store.model_names():
         return
     logger.info(
-        "No model in %s yet: training the default sentiment model (about a minute)",
+        "No model in %s yet: training the default sentiment model (about three minutes)",
         store.describe(),
     )
     with tempfile.TemporaryDirectory() as scratch:

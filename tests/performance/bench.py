@@ -90,7 +90,7 @@ def trained_model(candidate: str | None = None) -> Path:
     partial = cache.with_name(f"{cache.name}.partial")
     shutil.rmtree(partial, ignore_errors=True)
     which = "default" if candidate is None else f"`{candidate}`"
-    print(f"model: training the {which} sentiment model once (a minute or two)", flush=True)
+    print(f"model: training the {which} sentiment model once (up to three minutes)", flush=True)
     _inferno("train", "--output", str(partial), *(["--candidate", candidate] if candidate else []))
     (partial / TRAINING_STAMP).write_text(_training_source_hash())
     partial.rename(cache)
