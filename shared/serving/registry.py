@@ -19,7 +19,7 @@ from shared.errors import (
     UnknownModel,
 )
 from shared.observability import logger, metric_names, metrics
-from shared.serving.gc_policy import settle_long_lived
+from shared.serving.gc_policy import cyclic_gc_paused, settle_long_lived
 from shared.serving.loaded_model import LoadedModel, load_verified
 from shared.serving.release_signing import read_signed_manifest
 from shared.settings import Settings
@@ -215,7 +215,8 @@ class ModelRegistry:
                 f"manifest at {name}/{version} names {manifest.name}/{manifest.version}"
             )
         artifact = self.store.read(version_key(name, version, manifest.artifact))
-        model = load_verified(manifest, artifact)
+        with cyclic_gc_paused():  # what a load makes lives as long as the model: no cycles to hunt
+            model = load_verified(manifest, artifact)
         with self._swap_lock:
             previous = self._models.get(name)
             self._models = {**self._models, name: model}
