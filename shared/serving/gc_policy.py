@@ -4,10 +4,10 @@ A worker holds a million or so objects that live as long as it does (FastAPI, sc
 scipy, the models) and makes a few hundred short-lived ones per request, nearly all freed by
 reference counting. CPython's defaults collect the young generation every 700 allocations and
 now and then walk the whole heap for cycles: a quarter of the event loop's time under load
-(py-spy, 64 connections of /predict). So: no collection while importing or loading, what they made
-frozen out of the collector's sight, and young collections rarer. Together
-they raised the c=64 throughput by about half and brought the start to /ready level with the
-baseline (`make bench`).
+(py-spy, 64 connections of /predict). So: no collection while importing or loading, what they
+made frozen out of the collector's sight, and young collections rarer. Together they raised the
+c=64 throughput by about half and brought the start to /ready level with the baseline (`make
+bench`).
 """
 
 import gc
