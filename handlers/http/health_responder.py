@@ -11,6 +11,7 @@ import json
 import os
 import sys
 import threading
+import time
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
@@ -91,11 +92,9 @@ class ProbeHandler(BaseHTTPRequestHandler):
 
 def exit_with_parent(parent_pid: int, server: HTTPServer) -> None:
     """Stop serving once the worker is gone (its pid is no longer our parent)."""
-    stopped = threading.Event()
-    while not stopped.wait(PARENT_CHECK_SECONDS):
-        if os.getppid() != parent_pid:
-            server.shutdown()
-            return
+    while os.getppid() == parent_pid:
+        time.sleep(PARENT_CHECK_SECONDS)
+    server.shutdown()
 
 
 def main(argv: list[str]) -> int:

@@ -49,8 +49,8 @@ def _chars(items: list[Any]) -> int:
     return sum(len(item) for item in items if isinstance(item, str))
 
 
-def cost_of(items: list[Any]) -> int:
-    return sum(ITEM_COST + (len(item) if isinstance(item, str) else 0) for item in items)
+def _cost(items: list[Any], chars: int) -> int:
+    return ITEM_COST * len(items) + chars
 
 
 @dataclass(eq=False)
@@ -278,12 +278,13 @@ class PredictionBatcher:
         return self._express if cost <= EXPRESS_MAX_COST else self._bulk
 
     def _admit(self, model: LoadedModel, items: list[Any]) -> _Job:
-        cost = cost_of(items)
+        chars = _chars(items)  # one pass: the cost and the packing bound both need it
+        cost = _cost(items, chars)
         lane = self._lane_for(cost)
         if not lane.admits(cost):
             raise self.overloaded(model.name, cost)
         loop = asyncio.get_running_loop()
-        job = _Job(model, items, cost, _chars(items), loop.create_future(), lane)
+        job = _Job(model, items, cost, chars, loop.create_future(), lane)
         lane.enqueue(job, loop)
         return job
 
