@@ -4,17 +4,12 @@
 The real-emulator replay of the same events is tests/integration/test_lambda_replay.py.
 """
 
-import asyncio
-import importlib
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-import handlers
-import handlers.http.app as http_app
 from handlers.cli.replay import (
     HANDLER,
     LocalLambdaContext,
@@ -27,12 +22,10 @@ from handlers.http.app import create_app
 from model_build.publish import publish
 from shared.settings import Settings
 from shared.store.local import LocalStore
+from tests.support.lambda_entry import Handler, fresh_entry
 
 EVENTS = Path(__file__).resolve().parents[3] / "events"
 CASES = {case.name: case for case in load_events(EVENTS)}
-ENTRY = "handlers.lambda_function"
-
-Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 
 @pytest.fixture(scope="module")
@@ -43,25 +36,8 @@ def handler(
     as a new execution environment would import it; the previous import is restored after."""
     store = LocalStore(tmp_path_factory.mktemp("lambda-store"))
     publish(sentiment_model_dir, store, alias="production")
-    previous = sys.modules.pop(ENTRY, None)
-    # Mangum runs each invocation on the thread's event loop: the environment's one loop, closed
-    # with it here (left open, its sockets would be reported in whichever test collects them).
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
-    with pytest.MonkeyPatch.context() as patch:
-        # The entry wraps `handlers.http.app.app`: give it one built with explicit settings.
-        patch.setattr(http_app, "app", create_app(Settings(model_dir=store.root), store))
-        try:
-            yield importlib.import_module(ENTRY).handler
-        finally:
-            asyncio.set_event_loop(None)
-            loop.close()
-            sys.modules.pop(ENTRY, None)
-            if previous is None:
-                vars(handlers).pop("lambda_function", None)
-            else:
-                sys.modules[ENTRY] = previous
-                handlers.lambda_function = previous  # type: ignore[attr-defined]
+    with fresh_entry(create_app(Settings(model_dir=store.root), store)) as entry:
+        yield entry
 
 
 def invoke(handler: Handler, name: str) -> dict[str, Any]:

@@ -1,18 +1,13 @@
 """The Lambda entry enforces client keys as the container does (AUTH_MODE=keys): the same app
 behind Mangum, so the same 401 / 403 / 200, on ALB and API Gateway events."""
 
-import asyncio
 import copy
-import importlib
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-import handlers
-import handlers.http.app as http_app
 from handlers.cli.replay import LocalLambdaContext, load_event, response_body, response_headers
 from handlers.http.app import create_app
 from model_build.publish import publish
@@ -20,10 +15,9 @@ from shared.auth import admin
 from shared.auth.keys import ClientRecord
 from shared.settings import Settings
 from shared.store.local import LocalStore
+from tests.support.lambda_entry import Handler, fresh_entry
 
 EVENTS = Path(__file__).resolve().parents[3] / "events"
-ENTRY = "handlers.lambda_function"
-Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 
 @pytest.fixture(scope="module")
@@ -35,23 +29,8 @@ def keyed(
     store = LocalStore(tmp_path_factory.mktemp("lambda-keys"))
     publish(sentiment_model_dir, store, alias="production")
     key = admin.create(store, ClientRecord(name="acme", models=["sentiment"]))
-    previous = sys.modules.pop(ENTRY, None)
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
-    settings = Settings(model_dir=store.root, auth_mode="keys")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(http_app, "app", create_app(settings, store))
-        try:
-            yield importlib.import_module(ENTRY).handler, key
-        finally:
-            asyncio.set_event_loop(None)
-            loop.close()
-            sys.modules.pop(ENTRY, None)
-            if previous is None:
-                vars(handlers).pop("lambda_function", None)
-            else:
-                sys.modules[ENTRY] = previous
-                handlers.lambda_function = previous  # type: ignore[attr-defined]
+    with fresh_entry(create_app(Settings(model_dir=store.root, auth_mode="keys"), store)) as entry:
+        yield entry, key
 
 
 def with_header(name: str, header: str | None, value: str = "") -> dict[str, Any]:
