@@ -5,24 +5,43 @@
 process with its own event loop, inference thread, batches, metrics buffer and log lines.
 """
 
+import contextlib
 import importlib
+import os
+import shutil
 import sys
+import tempfile
+from collections.abc import Iterator
 
 import uvicorn.main
 
-from handlers.cpu_budget import worker_count
+from handlers.cpu_budget import WEB_CONCURRENCY, worker_count
 from shared.serving.gc_policy import cyclic_gc_paused
 
 WORKERS_FLAG = "--workers"
 # Imported before the app in every serving process, see preload().
 NUMERIC_CORE = "scipy.special"
+# Read by the workers' settings (shared/settings.py): where they all leave their health state.
+HEALTH_STATE_DIR = "HEALTH_STATE_DIR"
 
 
 def with_workers(argv: list[str], workers: int) -> list[str]:
     """uvicorn's arguments with a worker count, unless the caller gave one."""
-    if any(arg == WORKERS_FLAG or arg.startswith(WORKERS_FLAG + "=") for arg in argv):
+    if workers_named(argv) is not None:
         return argv
     return [*argv, WORKERS_FLAG, str(workers)]
+
+
+def workers_named(argv: list[str]) -> int | None:
+    """The count a `--workers N` or `--workers=N` in uvicorn's arguments gives, if any."""
+    for index, arg in enumerate(argv):
+        value = arg.removeprefix(WORKERS_FLAG + "=") if arg.startswith(WORKERS_FLAG + "=") else None
+        if arg == WORKERS_FLAG and index + 1 < len(argv):
+            value = argv[index + 1]
+        if value is not None:
+            with contextlib.suppress(ValueError):
+                return int(value)
+    return None
 
 
 def preload(argv: list[str]) -> None:
@@ -40,12 +59,26 @@ def preload(argv: list[str]) -> None:
             importlib.import_module(argv[0].partition(":")[0])
 
 
+@contextlib.contextmanager
+def workers_told(workers: int) -> Iterator[None]:
+    """Tells the workers (they inherit our environment) how many they are and gives them one
+    directory for their health state, so each health responder answers for the whole task."""
+    os.environ[WEB_CONCURRENCY] = str(workers)
+    state_dir = tempfile.mkdtemp(prefix="inferno-health-")
+    os.environ[HEALTH_STATE_DIR] = state_dir
+    try:
+        yield
+    finally:
+        shutil.rmtree(state_dir, ignore_errors=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
-    workers = worker_count()
-    if workers == 1:
-        preload(args)  # this process serves; with several, the supervisor only waits on them
-    uvicorn.main.main(args=with_workers(args, workers), prog_name="inferno-server")
+    workers = workers_named(args) or worker_count()
+    with workers_told(workers):
+        if workers == 1:
+            preload(args)  # this process serves; with several, the supervisor only waits on them
+        uvicorn.main.main(args=with_workers(args, workers), prog_name="inferno-server")
 
 
 if __name__ == "__main__":

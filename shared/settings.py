@@ -100,6 +100,17 @@ class Settings(BaseSettings):
         description="Also answer /health and /ready on this port, off the event loop, for the "
         "load balancer and the container check (handlers/http/health_port.py); unset: off.",
     )
+    health_state_dir: Path | None = Field(
+        default=None,
+        description="Where the workers of one server leave their health state, so the health "
+        "port answers for all of them (handlers.server sets it); unset: each worker its own.",
+    )
+    web_concurrency: int = Field(
+        default=1,
+        ge=1,
+        description="uvicorn's worker count (handlers.server sets it): the health port's /ready "
+        "waits for the default model in that many workers.",
+    )
     log_level: str = Field(default="INFO", description="Log level of the service's logger.")
     metrics_flush_seconds: float = Field(
         default=60.0, gt=0, description="Interval of EMF metric flushes in the container."

@@ -41,7 +41,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     collect_less_often()  # shared/serving/gc_policy.py: a quarter of the loop's time otherwise
     registry: ModelRegistry = app.state.registry
     settings: Settings = app.state.settings
-    async with health_port_served(settings.host, settings.health_port, registry.is_ready):
+    async with health_port_served(settings, registry.is_ready):
         if settings.load_models_before_serving:
             await asyncio.to_thread(registry.refresh)  # a failure is retried by the thread below
         registry.start()

@@ -4,10 +4,11 @@ On the traffic port a probe waits its turn behind every connection the event loo
 under a flood of requests that is tens of milliseconds at the median and hundreds at the tail, and
 a stall of a few seconds fails every task's checks at once. A thread in the worker is no cure, as
 it waits for the GIL the inference threads hold. So each worker starts a responder process
-(handlers/http/health_responder.py) and leaves it two readings in shared memory: when the event
-loop last ran, and whether the default model is loaded. A busy worker is answered for at once; a
-wedged one (no heartbeat for a few seconds) is reported unhealthy, and a dead one takes its
-responder with it.
+(handlers/http/health_responder.py) and leaves two readings in shared memory: when its event loop
+last ran, and whether the default model is loaded. The workers of one server share a directory of
+these (handlers/server.py sets it), so every responder answers for the whole task. A busy worker
+is answered for at once; a wedged one (no heartbeat for a few seconds) makes the task unhealthy,
+and a dead one takes its responder and its state with it.
 """
 
 import asyncio
@@ -20,8 +21,9 @@ import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
-from handlers.http.health_state import HealthState, HealthStateFile
+from handlers.http.health_state import HealthState, HealthStateFile, state_path
 from shared.observability import logger
+from shared.settings import Settings
 
 HEARTBEAT_SECONDS = 0.25
 RESPONDER = "handlers.http.health_responder"  # by name: the worker needs none of its imports
@@ -29,13 +31,19 @@ RESPONDER = "handlers.http.health_responder"  # by name: the worker needs none o
 
 @contextlib.asynccontextmanager
 async def health_port_served(
-    host: str, port: int | None, is_ready: Callable[[], bool]
+    settings: Settings, is_ready: Callable[[], bool]
 ) -> AsyncIterator[None]:
     """The health port for the life of the app (a no-op when no port is configured)."""
-    if port is None:
+    if settings.health_port is None:
         yield
         return
-    health = HealthPort(host, port, is_ready)
+    health = HealthPort(
+        settings.host,
+        settings.health_port,
+        is_ready,
+        settings.health_state_dir,
+        settings.web_concurrency,
+    )
     health.start()
     beating = asyncio.create_task(health.beat())
     try:
@@ -48,26 +56,32 @@ async def health_port_served(
 class HealthPort:
     """A worker's side of the health port: its heartbeat and its responder process."""
 
-    def __init__(self, host: str, port: int, is_ready: Callable[[], bool]) -> None:
-        self.host, self.port = host, port
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        is_ready: Callable[[], bool],
+        state_dir: Path | None = None,
+        workers: int = 1,
+    ) -> None:
+        """`state_dir` is shared by the server's `workers` workers; None: this one's alone."""
+        self.host, self.port, self.workers = host, port, workers
         self._is_ready = is_ready
-        handle, path = tempfile.mkstemp(prefix="inferno-health-", suffix=".state")
-        os.close(handle)
-        self._state = HealthStateFile(Path(path))
-        self._publish()
+        self.state_dir = state_dir or Path(tempfile.mkdtemp(prefix="inferno-health-"))
+        self._state = HealthStateFile(state_path(self.state_dir, os.getpid()), self._reading())
         self._responder: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
         """Spawns the responder; it listens within ~50 ms, in parallel with the model load."""
         command = [sys.executable, "-m", RESPONDER, self.host, str(self.port)]
-        command += [str(self._state.path), str(os.getpid())]
+        command += [str(self.state_dir), str(self.workers), str(os.getpid())]
         self._responder = subprocess.Popen(command, stdin=subprocess.DEVNULL)
         logger.info("Health port starting", extra={"health_port": self.port})
 
     async def beat(self) -> None:
         """Runs on the event loop for the life of the app."""
         while True:
-            self._publish()
+            self._state.write(self._reading())
             await asyncio.sleep(HEARTBEAT_SECONDS)
 
     def stop(self) -> None:
@@ -76,6 +90,8 @@ class HealthPort:
             self._responder.wait(timeout=5)
         self._state.close()
         self._state.path.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            self.state_dir.rmdir()  # the last worker out: uvicorn's SIGTERM skips the launcher's
 
-    def _publish(self) -> None:
-        self._state.write(HealthState(time.monotonic(), self._is_ready()))
+    def _reading(self) -> HealthState:
+        return HealthState(time.monotonic(), self._is_ready())

@@ -1,23 +1,26 @@
-"""The health responder: a small process answering the health port for one worker.
+"""The health responder: a small process answering the health port for every worker of a task.
 
-`python -m handlers.http.health_responder HOST PORT STATE_FILE PARENT_PID`, started by the
-worker (handlers/http/health_port.py). It has its own interpreter and GIL, so a worker busy
-with a flood of requests and batches cannot delay its answer. It answers from the worker's state
-file: `/health` is 200 while the worker's event loop keeps beating, `/ready` also needs the
-default model loaded. It exits when its worker does. Stdlib only, so it starts in ~50 ms.
+`python -m handlers.http.health_responder HOST PORT STATE_DIR WORKERS WORKER_PID`, started by each
+worker (handlers/http/health_port.py). It has its own interpreter and GIL, so a worker busy with
+a flood of requests and batches cannot delay its answer. All the task's responders share the port
+and read every worker's state file in STATE_DIR, so any of them gives the task's answer: `/health`
+is 200 while every worker's event loop keeps beating, `/ready` also needs the default model loaded
+in WORKERS workers. It exits when its worker does. Stdlib only, so it starts in ~50 ms.
 """
 
+import contextlib
 import json
 import os
 import sys
 import threading
 import time
+from collections.abc import Mapping
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any
 
-from handlers.http.health_state import HealthState, HealthStateFile
+from handlers.http.health_state import HealthState, read_live_states, state_path
 
 # Longer than any stall a flood causes here (the loop's lag stays well under a second), shorter
 # than the container check's 4 s timeout: a loop this late serves nobody.
@@ -26,27 +29,35 @@ PROBE_TIMEOUT_SECONDS = 2.0  # a client that connects and says nothing holds us 
 PARENT_CHECK_SECONDS = 1.0
 
 
-def answer(path: str, state: HealthState) -> tuple[HTTPStatus, dict[str, Any]]:
-    """The status and JSON body for a probe of `path`, given the worker's state."""
+def answer(
+    path: str, states: Mapping[int, HealthState], workers: int
+) -> tuple[HTTPStatus, dict[str, Any]]:
+    """The status and JSON body for a probe of `path`, given each live worker's state (by pid)
+    and how many workers the task runs."""
     if path not in ("/health", "/ready"):
         return HTTPStatus.NOT_FOUND, {"detail": "only /health and /ready are served here"}
-    silent = state.silent_for()
+    # A wedged worker still holds the connections it accepted: the task is unhealthy, whichever
+    # responder is asked (answering for one's own worker only, a wedged one of N would fail
+    # 1/N of the probes, and the load balancer's consecutive count would rarely see it).
+    silent, pid = max(((state.silent_for(), pid) for pid, state in states.items()), default=(0, 0))
     if silent > LOOP_STALL_SECONDS:
         return HTTPStatus.SERVICE_UNAVAILABLE, {
             "status": "stalled",
-            "detail": f"the worker's event loop has not run for {silent:.1f} s",
+            "detail": f"the event loop of worker {pid} has not run for {silent:.1f} s",
         }
-    if path == "/ready" and not state.ready:
-        return HTTPStatus.SERVICE_UNAVAILABLE, {
-            "status": "loading",
-            "detail": "the default model is not loaded yet",
-        }
+    loaded = sum(state.ready for state in states.values())
+    if path == "/ready" and (loaded < workers or loaded < len(states)):
+        detail = "the default model is not loaded yet"
+        if workers > 1:
+            detail += f" in every worker ({loaded} of {max(workers, len(states))} ready)"
+        return HTTPStatus.SERVICE_UNAVAILABLE, {"status": "loading", "detail": detail}
     return HTTPStatus.OK, {"status": "ready" if path == "/ready" else "ok"}
 
 
 class ResponderServer(HTTPServer):
     allow_reuse_port = True  # every worker's responder listens on the same port
-    state: HealthStateFile
+    state_dir: Path
+    workers: int
     worker_pid: int
     last_status: dict[str, HTTPStatus]
 
@@ -74,7 +85,7 @@ class ProbeHandler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         path = self.path.partition("?")[0]
-        status, body = answer(path, self.server.state.read())
+        status, body = answer(path, read_live_states(self.server.state_dir), self.server.workers)
         if status != HTTPStatus.NOT_FOUND:
             self.server.note(path, status, body)
         payload = json.dumps(body).encode()
@@ -98,7 +109,7 @@ def exit_with_parent(parent_pid: int, server: HTTPServer) -> None:
 
 
 def main(argv: list[str]) -> int:
-    host, port, state_path, parent_pid = argv
+    host, port, state_dir, workers, worker_pid = argv
     try:
         server = ResponderServer((host, int(port)), ProbeHandler)
     except OSError as exc:
@@ -106,13 +117,14 @@ def main(argv: list[str]) -> int:
         failure = {"level": "ERROR", "message": "Health port could not listen", "port": port}
         print(json.dumps({**failure, "error": str(exc)}), file=sys.stderr, flush=True)
         return 1
-    server.state = HealthStateFile(Path(state_path))
-    server.worker_pid, server.last_status = int(parent_pid), {}
-    threading.Thread(target=exit_with_parent, args=(int(parent_pid), server), daemon=True).start()
+    server.state_dir, server.workers = Path(state_dir), int(workers)
+    server.worker_pid, server.last_status = int(worker_pid), {}
+    threading.Thread(target=exit_with_parent, args=(int(worker_pid), server), daemon=True).start()
     server.serve_forever()
     # Only a dead worker stops us this way (a live one terminates us); its state file is ours.
-    server.state.close()
-    Path(state_path).unlink(missing_ok=True)
+    state_path(server.state_dir, server.worker_pid).unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        server.state_dir.rmdir()  # once empty: the last worker gone (a new one makes it again)
     return 0
 
 

@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from handlers.cpu_budget import TASK_CPU_UNITS, WEB_CONCURRENCY, worker_count
+from handlers.http.health_responder import LOOP_STALL_SECONDS
 
 from .infra import ROOT, load_dockerfile
 
@@ -91,7 +92,9 @@ def server(model_store: Path, tmp_path: Path, request: pytest.FixtureRequest) ->
     log = tmp_path / "server.log"
     # The image's own ENV, with loopback and a free port for the health port.
     image_env = {**dockerfile.env, "HOST": "127.0.0.1", "HEALTH_PORT": str(health_port)}
-    env = child_env(model_store, **image_env, **request.param)
+    temp = tmp_path / "tmp"  # where the workers' health state goes
+    temp.mkdir()
+    env = child_env(model_store, **image_env, TMPDIR=str(temp), **request.param)
     with log.open("wb") as output:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=output)
     served = Served(
@@ -110,13 +113,15 @@ def server(model_store: Path, tmp_path: Path, request: pytest.FixtureRequest) ->
             pytest.fail(f"not stopped {STOP_TIMEOUT_SECONDS}s after SIGTERM:\n{log.read_text()}")
     # uvicorn drains, then re-raises the SIGTERM it caught: a clean stop is 0 or -SIGTERM.
     assert code in {0, -signal.SIGTERM}, log.read_text()
-    # AND no health responder outlives its worker
+    # AND no health responder outlives its worker, nor any health state the server
     with pytest.raises(httpx.ConnectError):
         httpx.get(f"{served.health_url}/health", timeout=2)
+    assert not list(temp.iterdir())
 
 
 def wait_until_ready(served: Served, process: subprocess.Popen[bytes]) -> None:
-    """/ready from one worker, then every worker's model load in the log (each has its own)."""
+    """/ready from one worker, every worker's model load in the log (each has its own), then the
+    health port's /ready as the load balancer sees it: it follows the worker's next heartbeat."""
     deadline = time.monotonic() + READY_TIMEOUT_SECONDS
     ready = False
     while time.monotonic() < deadline:
@@ -124,10 +129,17 @@ def wait_until_ready(served: Served, process: subprocess.Popen[bytes]) -> None:
             pytest.fail(f"the image command exited with {process.returncode}:\n{_text(served)}")
         with contextlib.suppress(httpx.TransportError):
             ready = ready or httpx.get(f"{served.url}/ready", timeout=2).status_code == 200
-        if ready and _text(served).count(MODEL_LOADED) >= served.workers:
+        loaded = ready and _text(served).count(MODEL_LOADED) >= served.workers
+        if loaded and _health_port_ready(served):
             return
         time.sleep(0.5)
     pytest.fail(f"not ready within {READY_TIMEOUT_SECONDS}s:\n{_text(served)}")
+
+
+def _health_port_ready(served: Served) -> bool:
+    with contextlib.suppress(httpx.TransportError):
+        return httpx.get(f"{served.health_url}/ready", timeout=2).status_code == 200
+    return False
 
 
 def _text(served: Served) -> str:
@@ -160,6 +172,44 @@ def test_image_health_port_answers_for_every_worker(server: Served) -> None:
     assert httpx.get(f"{server.health_url}/health", timeout=2).json() == {"status": "ok"}
     # AND both responders got the port (SO_REUSEPORT), none logged a failure to listen
     assert "Health port could not listen" not in _text(server)
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("server", [{WEB_CONCURRENCY: "2"}], ids=["2-workers"], indirect=True)
+def test_one_wedged_worker_fails_every_probe_of_the_task(server: Served) -> None:
+    # GIVEN the image's command with two workers, both ready on the health port
+    wedged, _ = worker_pids(server)
+    # WHEN one worker's event loop stops running (frozen for less than uvicorn's own 5 s
+    # check, after which its supervisor would kill and replace it)
+    os.kill(wedged, signal.SIGSTOP)
+    try:
+        time.sleep(LOOP_STALL_SECONDS + 0.5)
+        answers = [httpx.get(f"{server.health_url}/health", timeout=2) for _ in range(10)]
+    finally:
+        os.kill(wedged, signal.SIGCONT)
+    # THEN every probe says the task is unhealthy, naming the worker, whichever responder the
+    # kernel picked: the load balancer's consecutive failures see it
+    assert {a.status_code for a in answers} == {503}, [a.text for a in answers]
+    assert {a.json()["detail"].split(" has not run")[0] for a in answers} == {
+        f"the event loop of worker {wedged}"
+    }
+    # AND once it runs again the task is ready again
+    assert _health_port_ready_soon(server)
+
+
+def worker_pids(served: Served) -> list[int]:
+    """The workers' pids, from uvicorn's "Started server process [PID]" lines."""
+    lines = [line for line in _text(served).splitlines() if WORKER_STARTED in line]
+    return [int(line.rsplit("[", 1)[1].split("]")[0]) for line in lines]
+
+
+def _health_port_ready_soon(served: Served, timeout: float = 10) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if _health_port_ready(served):
+            return True
+        time.sleep(0.2)
+    return False
 
 
 @pytest.mark.integration

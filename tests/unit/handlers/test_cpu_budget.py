@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from handlers.cpu_budget import cgroup_cpus, worker_count
-from handlers.server import with_workers
+from handlers.server import with_workers, workers_named
 
 
 def cgroup(root: Path, files: dict[str, str]) -> Path:
@@ -82,3 +82,17 @@ def test_the_launcher_adds_workers_unless_the_command_names_them() -> None:
     ]
     assert with_workers(["app:app", "--workers", "2"], 4) == ["app:app", "--workers", "2"]
     assert with_workers(["app:app", "--workers=2"], 4) == ["app:app", "--workers=2"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "named"),
+    [
+        (["app:app", "--workers", "3"], 3),
+        (["app:app", "--workers=3", "--port", "1"], 3),
+        (["app:app", "--port", "1"], None),
+        (["app:app", "--workers"], None),  # uvicorn says what is missing
+        (["app:app", "--workers", "many"], None),
+    ],
+)
+def test_the_launcher_reads_the_count_the_command_names(argv: list[str], named: int | None) -> None:
+    assert workers_named(argv) == named

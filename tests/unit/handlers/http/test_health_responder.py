@@ -1,5 +1,8 @@
-"""What the health responder answers from a worker's state, and the state file it reads."""
+"""What the health responder answers from the task's worker states, and the files it reads."""
 
+import os
+import subprocess
+import sys
 import time
 from http import HTTPStatus
 from pathlib import Path
@@ -7,7 +10,12 @@ from pathlib import Path
 import pytest
 
 from handlers.http.health_responder import LOOP_STALL_SECONDS, answer
-from handlers.http.health_state import HealthState, HealthStateFile
+from handlers.http.health_state import (
+    HealthState,
+    HealthStateFile,
+    read_live_states,
+    state_path,
+)
 
 
 def beating(ready: bool, seconds_ago: float = 0.0) -> HealthState:
@@ -16,42 +24,82 @@ def beating(ready: bool, seconds_ago: float = 0.0) -> HealthState:
 
 @pytest.mark.parametrize("path", ["/health", "/ready"])
 def test_a_beating_ready_worker_is_healthy_and_ready(path: str) -> None:
-    status, body = answer(path, beating(ready=True))
+    status, body = answer(path, {1: beating(ready=True)}, workers=1)
     assert status == HTTPStatus.OK
     assert body == {"status": "ok" if path == "/health" else "ready"}
 
 
 def test_a_loading_worker_is_alive_but_not_ready() -> None:
-    assert answer("/health", beating(ready=False))[0] == HTTPStatus.OK
-    status, body = answer("/ready", beating(ready=False))
+    assert answer("/health", {1: beating(ready=False)}, workers=1)[0] == HTTPStatus.OK
+    status, body = answer("/ready", {1: beating(ready=False)}, workers=1)
     assert status == HTTPStatus.SERVICE_UNAVAILABLE
-    assert body["status"] == "loading"
+    assert body == {"status": "loading", "detail": "the default model is not loaded yet"}
 
 
 @pytest.mark.parametrize("path", ["/health", "/ready"])
 def test_a_silent_event_loop_is_neither(path: str) -> None:
-    status, body = answer(path, beating(ready=True, seconds_ago=LOOP_STALL_SECONDS + 0.5))
+    states = {7: beating(ready=True, seconds_ago=LOOP_STALL_SECONDS + 0.5)}
+    status, body = answer(path, states, workers=1)
     assert status == HTTPStatus.SERVICE_UNAVAILABLE
     assert body["status"] == "stalled"
-    assert "has not run for 3.5 s" in body["detail"]
+    assert body["detail"] == "the event loop of worker 7 has not run for 3.5 s"
+
+
+@pytest.mark.parametrize("path", ["/health", "/ready"])
+def test_one_wedged_worker_makes_the_task_unhealthy_whichever_responder_answers(path: str) -> None:
+    # GIVEN two workers, one beating and one silent past the limit
+    states = {1: beating(ready=True), 2: beating(ready=True, seconds_ago=LOOP_STALL_SECONDS + 1)}
+    # THEN the answer names the wedged one, so the load balancer takes the task out
+    status, body = answer(path, states, workers=2)
+    assert status == HTTPStatus.SERVICE_UNAVAILABLE
+    assert "worker 2 " in body["detail"]
+
+
+def test_the_task_is_ready_once_every_worker_has_the_model() -> None:
+    one_loading = {1: beating(ready=True), 2: beating(ready=False)}
+    status, body = answer("/ready", one_loading, workers=2)
+    assert status == HTTPStatus.SERVICE_UNAVAILABLE
+    assert body["detail"] == "the default model is not loaded yet in every worker (1 of 2 ready)"
+    both = {1: beating(ready=True), 2: beating(ready=True)}
+    assert answer("/ready", both, workers=2)[0] == HTTPStatus.OK
+
+
+def test_a_worker_not_started_yet_keeps_the_task_loading() -> None:
+    # GIVEN two workers expected, and only one has written its state so far
+    status, body = answer("/ready", {1: beating(ready=True)}, workers=2)
+    assert status == HTTPStatus.SERVICE_UNAVAILABLE
+    assert "(1 of 2 ready)" in body["detail"]
+    # AND the task is alive meanwhile
+    assert answer("/health", {1: beating(ready=True)}, workers=2)[0] == HTTPStatus.OK
 
 
 def test_other_paths_are_not_found() -> None:
-    assert answer("/predict", beating(ready=True))[0] == HTTPStatus.NOT_FOUND
+    assert answer("/predict", {1: beating(ready=True)}, workers=1)[0] == HTTPStatus.NOT_FOUND
 
 
-def test_the_state_file_carries_what_the_worker_wrote(tmp_path: Path) -> None:
-    # GIVEN a worker's state file and a second mapping of it, as the responder opens it
-    writer = HealthStateFile(tmp_path / "state")
-    reader = HealthStateFile(tmp_path / "state")
+def test_a_state_file_carries_what_its_worker_wrote(tmp_path: Path) -> None:
+    # GIVEN this process's state file, as a worker makes it
+    writer = HealthStateFile(state_path(tmp_path, os.getpid()), HealthState(12.5, False))
     try:
-        # WHEN the worker writes twice
-        writer.write(HealthState(12.5, False))
-        first = reader.read()
+        # THEN a reader sees its first state, and each later write, with nothing reopened
+        assert read_live_states(tmp_path) == {os.getpid(): HealthState(12.5, False)}
         writer.write(HealthState(13.0, True))
-        # THEN the reader sees each write, with no copy or reopen in between
-        assert first == HealthState(12.5, False)
-        assert reader.read() == HealthState(13.0, True)
+        assert read_live_states(tmp_path) == {os.getpid(): HealthState(13.0, True)}
     finally:
         writer.close()
-        reader.close()
+
+
+def test_a_dead_workers_file_and_strangers_are_left_out(tmp_path: Path) -> None:
+    # GIVEN a state file whose worker has exited, a file being written, and one that is no
+    # worker's
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    HealthStateFile(state_path(tmp_path, int(gone.stdout)), HealthState(1.0, True)).close()
+    (tmp_path / f"worker-{os.getpid()}.state").write_bytes(b"\0")  # shorter than a state
+    (tmp_path / "worker-notes.state").write_bytes(b"x" * 9)
+    # THEN none of them counts as a live worker
+    assert read_live_states(tmp_path) == {}
