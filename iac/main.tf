@@ -39,6 +39,11 @@ locals {
     RankedItems      = { unit = "Count", stat = "Sum", dimensions = ["service", "model"] }
     AnomalyCount     = { unit = "Count", stat = "Sum", dimensions = ["service", "model", "flagged"] }
   }
+  # Under AUTH_MODE=keys the same counts again, per client: who is throttled, refused or shed.
+  client_metrics = {
+    RequestCount    = { unit = "Count", stat = "Sum", dimensions = ["service", "client", "status_class"] }
+    PredictionCount = { unit = "Count", stat = "Sum", dimensions = ["service", "client", "model"] }
+  }
 
   # Environment of the container: Settings fields (upper-cased) plus Powertools' own variables.
   container_environment = [

@@ -15,20 +15,25 @@ locals {
   tg_dimensions  = { LoadBalancer = aws_lb.this.arn_suffix, TargetGroup = aws_lb_target_group.this.arn_suffix }
   ecs_dimensions = { ClusterName = aws_ecs_cluster.this.name, ServiceName = aws_ecs_service.this.name }
 
-  # One widget per EMF metric, found by SEARCH so every route/model/label value shows up.
+  # One widget per EMF metric, found by SEARCH so every route/model/label value shows up; then
+  # one per per-client count, a line per client.
+  metric_widget_specs = concat(
+    [for metric, spec in local.app_metrics : merge(spec, { metric = metric, title = metric })],
+    [for metric, spec in local.client_metrics : merge(spec, { metric = metric, title = "${metric} by client" })],
+  )
   app_metric_widgets = [
-    for metric, spec in local.app_metrics : {
+    for spec in local.metric_widget_specs : {
       type   = "metric"
       width  = 8
       height = 6
       properties = {
-        title  = "${metric} (${spec.unit})"
+        title  = "${spec.title} (${spec.unit})"
         region = var.region
         view   = "timeSeries"
         period = 60
         metrics = [[{
-          expression = "SEARCH('{${local.metrics_namespace},${join(",", spec.dimensions)}} MetricName=\"${metric}\" service=\"${local.service_name}\"', '${spec.stat}', 60)"
-          id         = lower(metric)
+          expression = "SEARCH('{${local.metrics_namespace},${join(",", spec.dimensions)}} MetricName=\"${spec.metric}\" service=\"${local.service_name}\"', '${spec.stat}', 60)"
+          id         = lower(replace(spec.title, " ", "_"))
         }]]
       }
     }

@@ -68,8 +68,18 @@ class ClientAuth:
             _record(client, status, state.get(CHARGE))
 
 
+def may_see(request: Request, model: str) -> bool:
+    """Whether the caller may know of `model` (every caller may under AUTH_MODE=none): /models
+    and the OpenAPI document name only the models a client's key may use."""
+    client: ClientRecord | None = getattr(request.state, CLIENT, None)
+    return client is None or client.may_use(model)
+
+
 def _record(client: ClientRecord, status: int, charged: tuple[str, int] | None) -> None:
-    metrics.add(metric_names.REQUEST_COUNT_BY_CLIENT, 1, client=client.name)
+    status_class = f"{status // 100}xx"
+    metrics.add(
+        metric_names.REQUEST_COUNT_BY_CLIENT, 1, client=client.name, status_class=status_class
+    )
     if charged is not None and status < 400:
         model, items = charged
         metrics.add(metric_names.PREDICTION_COUNT_BY_CLIENT, items, client=client.name, model=model)

@@ -3,34 +3,61 @@
 No one schema states what `POST /models/{name}/predict` takes: that depends on the model named.
 So the document lists one path per served model, with that model's item schema, and a request
 that is valid against the document is one the service accepts. It is rebuilt when the served
-versions change (hot reload); before any model loads, the template path stays.
+versions change (hot reload); before any model loads, the template path stays. Under
+AUTH_MODE=keys a client's document lists only the models its key may use.
 """
 
 import copy
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from starlette.routing import BaseRoute
 
+from handlers.http.auth import may_see
 from shared.schemas import item_json_schema
 from shared.serving.loaded_model import LoadedModel
 from shared.settings import Settings
 
 TEMPLATE = "/models/{name}/predict"
 Document = dict[str, Any]
+Served = tuple[tuple[str, str], ...]
 
 
 def install_openapi(app: FastAPI) -> None:
-    built: dict[tuple[tuple[str, str], ...], Document] = {}
+    """`app.openapi()` describes every served model; the served document, /openapi.json, only
+    those the caller's key may use (handlers/http/auth.py), so no client learns another's."""
+    built: dict[Served, dict[tuple[str, ...], Document]] = {}
+
+    def document_of(models: list[LoadedModel]) -> Document:
+        served = tuple((model.name, model.version) for model in app.state.registry.served())
+        by_visible = built.get(served)
+        if by_visible is None:  # the served versions changed: forget every older document
+            built.clear()
+            by_visible = built[served] = {}
+        visible = tuple(model.name for model in models)
+        if visible not in by_visible:
+            by_visible[visible] = document(FastAPI.openapi(app), models, app.state.settings)
+        return by_visible[visible]
 
     def openapi() -> Document:
+        return document_of(app.state.registry.served())
+
+    async def openapi_route(request: Request) -> JSONResponse:
         models = app.state.registry.served()
-        served = tuple((model.name, model.version) for model in models)
-        if served not in built:
-            built.clear()
-            built[served] = document(FastAPI.openapi(app), models, app.state.settings)
-        return built[served]
+        return JSONResponse(document_of([m for m in models if may_see(request, m.name)]))
 
     app.openapi = openapi  # type: ignore[method-assign]
+    if app.openapi_url is None:
+        return
+    # FastAPI's own route serves app.openapi(), which cannot see the request: ours replaces it.
+    app.router.routes[:] = [r for r in app.router.routes if _path(r) != app.openapi_url]
+    app.add_route(app.openapi_url, openapi_route, include_in_schema=False)
+
+
+def _path(route: BaseRoute) -> str | None:
+    path: str | None = getattr(route, "path", None)
+    return path
 
 
 def document(base: Document, models: list[LoadedModel], settings: Settings) -> Document:

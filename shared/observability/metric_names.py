@@ -69,7 +69,11 @@ COLD_START = MetricSpec(
 # Clients are few (one per integrating customer, tens at most), so `client` stays low-cardinality.
 # Documented in handlers/http/AUTH.md until the README's table carries them.
 REQUEST_COUNT_BY_CLIENT = MetricSpec(
-    "RequestCount", "Count", ("client",), "every request with a valid client key, by client"
+    "RequestCount",
+    "Count",
+    ("client", "status_class"),
+    "every request with a valid client key, by client and status class (2xx, 4xx, 5xx): "
+    "which caller is refused, throttled or shed",
 )
 PREDICTION_COUNT_BY_CLIENT = MetricSpec(
     "PredictionCount", "Count", ("client", "model"), "every item predicted for a client"

@@ -171,6 +171,21 @@ def test_dashboard_namespace_and_metrics_are_the_metrics_contract(tf: Terraform)
     assert "local.app_metric_widgets" in body
 
 
+def test_dashboard_has_the_per_client_counts_of_the_contract(tf: Terraform) -> None:
+    # GIVEN the per-client dimension sets the service adds under AUTH_MODE=keys
+    expected = {
+        m.name: {"unit": m.unit, "dimensions": ["service", *m.dimensions]}
+        for m in metric_names.CLIENT_METRICS
+    }
+    # THEN the dashboard searches each of them, beside the per-route and per-model widgets
+    client_metrics: dict[str, Any] = tf.resolve(tf.locals["client_metrics"])
+    assert {
+        name: {"unit": spec["unit"], "dimensions": spec["dimensions"]}
+        for name, spec in client_metrics.items()
+    } == expected
+    assert "local.client_metrics" in str(tf.locals["metric_widget_specs"])
+
+
 def test_model_load_failure_alarm_matches_the_contract(tf: Terraform) -> None:
     alarm = tf.resolve(tf.resource("aws_cloudwatch_metric_alarm", "model_load_failure"))
     spec = metric_names.MODEL_LOAD_FAILURE

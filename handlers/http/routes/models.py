@@ -2,9 +2,10 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Request
 from pydantic import BaseModel
 
+from handlers.http.auth import may_see
 from handlers.http.deps import BatcherDep, ClientGoneDep, RegistryDep, SettingsDep
 from handlers.http.errors import BODY_ERRORS, NOT_LOADED, PREDICTION_ERRORS, UNKNOWN_MODEL
 from shared.schemas import BatchRequest, BatchResponse, ModelInfo
@@ -16,8 +17,9 @@ _PREDICT_ERRORS = {**UNKNOWN_MODEL, **BODY_ERRORS, **PREDICTION_ERRORS}
 
 
 @router.get("", response_model=list[ModelInfo])
-async def list_models_route(registry: RegistryDep) -> list[ModelInfo]:
-    return [describe(model) for model in registry.served()]
+async def list_models_route(request: Request, registry: RegistryDep) -> list[ModelInfo]:
+    """Every served model the caller's key may use: one client never learns of another's."""
+    return [describe(model) for model in registry.served() if may_see(request, model.name)]
 
 
 @router.get("/{name}", responses={**UNKNOWN_MODEL, **NOT_LOADED})

@@ -7,7 +7,9 @@ import pytest
 
 from shared.auth import admin
 from shared.auth.keys import ClientRecord
+from shared.observability import metrics
 from shared.store.local import LocalStore
+from tests.support.emf import totals
 from tests.support.inprocess import TestClient, serving
 
 TEXT = {"text": "what a lovely day"}
@@ -61,6 +63,35 @@ def test_a_model_the_key_may_not_use_is_403(tmp_path: Path, sentiment_model_dir:
         assert client.get("/models/risk", headers=bearer(key)).status_code == 403
 
 
+def test_a_client_learns_only_of_the_models_its_key_may_use(
+    tmp_path: Path, sentiment_model_dir: Path
+) -> None:
+    from tests.support.inprocess import two_model_store
+
+    # GIVEN a store serving two models, a client limited to one and a client with every model
+    store = two_model_store(tmp_path, sentiment_model_dir)
+    limited = admin.create(store, ClientRecord(name="acme", models=["sentiment"]))
+    everything = admin.create(store, ClientRecord(name="ops"))
+    with serving(store, auth_mode="keys") as client:
+        # WHEN each lists the models and reads the OpenAPI document
+        def seen(key: str) -> tuple[list[str], list[str]]:
+            listed = client.get("/models", headers=bearer(key)).json()
+            paths = client.get("/openapi.json", headers=bearer(key)).json()["paths"]
+            return [m["name"] for m in listed], sorted(p for p in paths if p.endswith("predict"))
+
+        # THEN the limited client sees its model only, where the other sees both
+        assert seen(limited) == (["sentiment"], ["/models/sentiment/predict", "/predict"])
+        assert seen(everything) == (
+            ["risk", "sentiment"],
+            ["/models/risk/predict", "/models/sentiment/predict", "/predict"],
+        )
+        # AND asking after another model tells nothing of whether it exists
+        assert client.get("/models/risk", headers=bearer(limited)).status_code == 403
+        assert client.get("/models/nothing", headers=bearer(limited)).status_code == 403
+        # AND the docs page still loads the document
+        assert client.get("/docs", headers=bearer(limited)).status_code == 200
+
+
 @pytest.fixture
 def bursty(local_store: LocalStore) -> tuple[LocalStore, str]:
     """3 requests in any second and in any minute: the limit holds however slowly a busy
@@ -76,6 +107,26 @@ def test_past_the_burst_is_429_with_retry_after(bursty: tuple[LocalStore, str]) 
         assert [r.status_code for r in statuses] == [200, 200, 200, 429, 429]
         assert int(statuses[-1].headers["Retry-After"]) >= 1
         assert statuses[-1].json()["detail"] == "Rate limit exceeded for client 'acme'"
+
+
+def test_each_clients_requests_are_counted_by_status_class(
+    bursty: tuple[LocalStore, str],
+) -> None:
+    # GIVEN a client past its burst, and a bad request of its own
+    store, key = bursty
+    with serving(store, auth_mode="keys") as client:
+        metrics.drain()
+        for _ in range(5):
+            client.post("/predict", json=TEXT, headers=bearer(key))
+        client.post("/predict", json={"txt": "typo"}, headers=bearer(key))
+        docs = metrics.drain()
+    # THEN the operator sees who is throttled or sending bad input, beside what it was served
+    per_client = [doc for doc in docs if "client" in doc]  # the per-route counts are beside
+    assert totals(per_client, "RequestCount", "client", "status_class") == {
+        ("acme", "2xx"): 3,
+        ("acme", "4xx"): 3,
+    }
+    assert totals(per_client, "PredictionCount", "client", "model") == {("acme", "sentiment"): 3}
 
 
 def test_revoked_and_rotated_keys(keyed: tuple[LocalStore, str]) -> None:

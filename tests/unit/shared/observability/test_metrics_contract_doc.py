@@ -4,7 +4,7 @@ says, row for row. On a mismatch the failure prints the rows to paste into the R
 import re
 from pathlib import Path
 
-from shared.observability.metric_names import ALL_METRICS, MetricSpec
+from shared.observability.metric_names import ALL_METRICS, CLIENT_METRICS, MetricSpec
 
 README = Path(__file__).resolve().parents[4] / "shared" / "observability" / "README.md"
 SECTION = re.compile(r"<!-- observability:start -->(.*?)<!-- observability:end -->", re.DOTALL)
@@ -35,6 +35,14 @@ def test_readme_metrics_table_matches_the_contract() -> None:
     expected = [contract_row(spec) for spec in ALL_METRICS]
     # WHEN the README's table is read THEN it has one row per metric, in contract order, equal
     assert readme_rows(README.read_text()) == expected, "\n".join(["README rows:", *expected])
+
+
+def test_readme_rows_for_the_per_client_dimensions_match_the_contract() -> None:
+    match = SECTION.search(README.read_text())
+    assert match
+    lines = {line.strip() for line in match.group(1).splitlines()}
+    missing = [row for row in map(contract_row, CLIENT_METRICS) if row not in lines]
+    assert missing == [], "\n".join(["README rows:", *missing])
 
 
 def test_a_drifted_table_is_caught() -> None:
