@@ -155,6 +155,10 @@ class RateLimited(InfernoError):
         return {"Retry-After": str(self.retry_after_seconds)}
 
 
+class QueueShareExceeded(RateLimited):
+    """The client already holds its share of the work queued in this process (others wait)."""
+
+
 class QuotaExhausted(RateLimited):
     """The client's daily quota is used up across the fleet until the UTC day rolls over."""
 

@@ -9,7 +9,9 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from shared.serving.batching import ClientGone, PredictionBatcher, wait_for_disconnect
+from handlers.http.auth import CLIENT
+from shared.auth.keys import ClientRecord
+from shared.serving.batching import Caller, PredictionBatcher, wait_for_disconnect
 from shared.serving.registry import ModelRegistry
 from shared.settings import Settings
 
@@ -29,12 +31,15 @@ async def _settings(request: Request) -> Settings:
     return settings
 
 
-async def _client_gone(request: Request) -> ClientGone:
-    # Awaited only after the body is read: then the next ASGI message is the disconnect.
-    return partial(wait_for_disconnect, request.receive)
+async def _caller(request: Request) -> Caller:
+    """The client key's name (its share of the queue is bounded; none under AUTH_MODE=none),
+    and its disconnect: awaited only after the body is read, when the next ASGI message is it."""
+    client: ClientRecord | None = getattr(request.state, CLIENT, None)
+    name = client.name if client is not None else None
+    return Caller(name, partial(wait_for_disconnect, request.receive))
 
 
 RegistryDep = Annotated[ModelRegistry, Depends(_registry)]
 BatcherDep = Annotated[PredictionBatcher, Depends(_batcher)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
-ClientGoneDep = Annotated[ClientGone, Depends(_client_gone)]
+CallerDep = Annotated[Caller, Depends(_caller)]

@@ -77,6 +77,11 @@ BODY_ERRORS: Responses = {
     422: _doc("Input that does not fit the request schema or the model's input schema"),
 }
 PREDICTION_ERRORS: Responses = {
+    429: _doc(
+        "With client keys: over the client's rate, its daily quota, or its share of the work "
+        "queued in the process",
+        headers=RETRY_AFTER,
+    ),
     503: _doc(
         "No model loaded yet, or queued work at its bound (then Retry-After says when to retry)",
         headers=RETRY_AFTER,

@@ -39,8 +39,8 @@ DROPPED_COUNT = MetricSpec(
     "DroppedCount",
     "Count",
     ("model", "reason"),
-    "every request not predicted: shed at admission (503), past its deadline (504) or "
-    "left by its client",
+    "every request not predicted: shed at admission (503), over its client's share of the "
+    "queue (429), past its deadline (504) or left by its client",
 )
 # What the models answer, one family per model kind: drift in answers, not only in traffic.
 PREDICTED_VALUE = MetricSpec(

@@ -8,7 +8,9 @@ and bulk ones queue in separate lanes, each with its own thread, so a single tex
 behind a 2-second batch.
 
 Queued work is bounded by what it costs (characters of text plus a per-item share), so nothing
-queues without limit: past the bound a request is shed at once (`Overloaded`). A request that
+queues without limit: past the bound a request is shed at once (`Overloaded`). A named caller (a
+client key) may hold at most half of a lane's queue, so one client's flood is refused with 429
+(`QueueShareExceeded`) while the others' work is still admitted. A request that
 outlives its deadline or loses its client is dropped before it reaches the model. A packed call
 that raises is re-run request by request, so only the request that caused it fails.
 """
@@ -17,13 +19,13 @@ import asyncio
 import contextlib
 import math
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from shared.errors import ClientDisconnected, Overloaded, RequestTimedOut
+from shared.errors import ClientDisconnected, Overloaded, QueueShareExceeded, RequestTimedOut
 from shared.observability import logger, metric_names, metrics
 from shared.serving.loaded_model import LoadedModel
 from shared.settings import Settings
@@ -38,11 +40,25 @@ EXPRESS_MAX_COST = 25_000
 ADMIT_WITHIN_SHARE = 0.5
 # Weight of the newest call in the learnt cost rate.
 RATE_SMOOTHING = 0.3
+# Most of a lane's queue bound one caller may hold, so the others always find room.
+CALLER_QUEUE_SHARE = 0.5
 
 # A model kind's answers (label, value, items, score...): the batcher never looks inside.
 Outcome = list[Any] | BaseException
 # Completes when the client has gone; called once the request body has been read.
 ClientGone = Callable[[], Awaitable[object]]
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who waits for a prediction: the client it is queued for (None: anonymous, unbounded
+    share), and what completes when that client disconnects."""
+
+    name: str | None = None
+    gone: ClientGone | None = None
+
+
+ANONYMOUS = Caller()
 
 
 def _chars(items: list[Any]) -> int:
@@ -61,6 +77,7 @@ class _Job:
     chars: int
     future: asyncio.Future[list[Any]] = field(repr=False)
     lane: "_Lane" = field(repr=False)
+    owner: str | None = None
     queued: bool = True
 
 
@@ -84,6 +101,7 @@ class _Lane:
         self.max_queued_cost = max_queued_cost
         self.timeout_seconds = timeout_seconds
         self.queued_cost = 0
+        self._held: Counter[str] = Counter()  # queued cost by caller name
         self._running_cost = 0
         # Seconds the model takes per unit of cost, learnt from the calls this lane has run.
         self._seconds_per_cost: float | None = None
@@ -102,6 +120,12 @@ class _Lane:
             return False
         return self.expected_wait(cost) <= ADMIT_WITHIN_SHARE * self.timeout_seconds
 
+    def admits_from(self, owner: str | None, cost: int) -> bool:
+        """Within the caller's share of the bound. A caller with nothing queued is always within
+        it: one request may be larger than a share (that is the global bound's business)."""
+        held = self._held[owner] if owner is not None else 0
+        return not held or held + cost <= CALLER_QUEUE_SHARE * self.max_queued_cost
+
     def expected_wait(self, cost: int = 0) -> float:
         """Seconds until work of `cost` queued now would be answered (the whole running call
         counted: a pessimistic estimate, so what is admitted is not timed out)."""
@@ -112,7 +136,7 @@ class _Lane:
         if loop is not self._loop:
             self._adopt(loop)
         self._queue.append(job)
-        self.queued_cost += job.cost
+        self._count(job, job.cost)
         if not self._busy:
             self._busy = True
             # After the current callbacks: requests arriving in the same loop turn share a call.
@@ -122,7 +146,14 @@ class _Lane:
         """Abandoned while queued: its cost stops counting at once; the next call skips it."""
         if job.queued:
             job.queued = False
-            self.queued_cost -= job.cost
+            self._count(job, -job.cost)
+
+    def _count(self, job: _Job, cost: int) -> None:
+        self.queued_cost += cost
+        if job.owner is not None:
+            self._held[job.owner] += cost
+            if not self._held[job.owner]:
+                del self._held[job.owner]
 
     def _adopt(self, loop: asyncio.AbstractEventLoop) -> None:
         """A new event loop (another Lambda invocation's, a test's) starts with a clean state."""
@@ -130,6 +161,7 @@ class _Lane:
             job.queued = False
         self._queue.clear()
         self.queued_cost = 0
+        self._held.clear()
         self._busy = False
         self._loop = loop
 
@@ -166,7 +198,7 @@ class _Lane:
                 chars += job.chars
         for job in taken:
             job.queued = False
-            self.queued_cost -= job.cost
+            self._count(job, -job.cost)
         self._queue = deque(job for job in self._queue if job.queued)
         return model, taken
 
@@ -229,21 +261,19 @@ class PredictionBatcher:
     def queued_cost(self) -> int:
         return self._express.queued_cost + self._bulk.queued_cost
 
-    async def predict(
-        self, model: LoadedModel, item: Any, client_gone: ClientGone | None = None
-    ) -> Any:
-        [prediction] = await self.predict_many(model, [item], client_gone)
+    async def predict(self, model: LoadedModel, item: Any, caller: Caller = ANONYMOUS) -> Any:
+        [prediction] = await self.predict_many(model, [item], caller)
         return prediction
 
     async def predict_many(
-        self, model: LoadedModel, items: list[Any], client_gone: ClientGone | None = None
+        self, model: LoadedModel, items: list[Any], caller: Caller = ANONYMOUS
     ) -> list[Any]:
-        """The items' predictions from one model call; `client_gone()` completing abandons them."""
+        """The items' predictions from one model call; `caller.gone()` completing abandons them."""
         if not items:
             return []
-        job = self._admit(model, items)
+        job = self._admit(model, items, caller.name)
         waiters: set[asyncio.Future[Any]] = {job.future}
-        watcher = asyncio.ensure_future(client_gone()) if client_gone is not None else None
+        watcher = asyncio.ensure_future(caller.gone()) if caller.gone is not None else None
         if watcher is not None:
             waiters.add(watcher)
         try:
@@ -277,14 +307,20 @@ class PredictionBatcher:
     def _lane_for(self, cost: int) -> _Lane:
         return self._express if cost <= EXPRESS_MAX_COST else self._bulk
 
-    def _admit(self, model: LoadedModel, items: list[Any]) -> _Job:
+    def _admit(self, model: LoadedModel, items: list[Any], owner: str | None) -> _Job:
         chars = _chars(items)  # one pass: the cost and the packing bound both need it
         cost = _cost(items, chars)
         lane = self._lane_for(cost)
+        if not lane.admits_from(owner, cost):
+            self._on_drop(model.name, "caller_share")
+            wait = max(1, math.ceil(lane.expected_wait()))
+            raise QueueShareExceeded(
+                f"Client {owner!r} already has half of the queued work; retry later", wait
+            )
         if not lane.admits(cost):
             raise self.overloaded(model.name, cost)
         loop = asyncio.get_running_loop()
-        job = _Job(model, items, cost, chars, loop.create_future(), lane)
+        job = _Job(model, items, cost, chars, loop.create_future(), lane, owner)
         lane.enqueue(job, loop)
         return job
 

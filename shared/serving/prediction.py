@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from shared.errors import InvalidInput
 from shared.observability import logger, tracer
 from shared.schemas import BatchItemResult, BatchRequest, BatchResponse, ModelInfo
-from shared.serving.batching import ClientGone, PredictionBatcher
+from shared.serving.batching import ANONYMOUS, Caller, PredictionBatcher
 from shared.serving.loaded_model import LoadedModel
 from shared.serving.registry import ModelRegistry
 from shared.settings import Settings
@@ -44,12 +44,12 @@ async def predict_one(
     registry: ModelRegistry,
     batcher: PredictionBatcher,
     settings: Settings,
-    client_gone: ClientGone | None = None,
+    caller: Caller = ANONYMOUS,
 ) -> BaseModel:
     """The model kind's response: its answer's fields, then `model` and `version`."""
     model = registry.get(name)
     value = model.kind.validate(model.manifest, item, settings.max_text_length)
-    output = await batcher.predict(model, value, client_gone)
+    output = await batcher.predict(model, value, caller)
     _record(model, [output])
     return model.kind.response.model_construct(
         **dict(output), model=model.name, version=model.version
@@ -63,7 +63,7 @@ async def predict_batch(
     registry: ModelRegistry,
     batcher: PredictionBatcher,
     settings: Settings,
-    client_gone: ClientGone | None = None,
+    caller: Caller = ANONYMOUS,
 ) -> BatchResponse:
     """Valid items go to the model in one call; an invalid one is answered by its index."""
     if len(request.items) > settings.max_batch_size:
@@ -81,7 +81,7 @@ async def predict_batch(
         except InvalidInput as exc:
             results.append(BatchItemResult(index=index, error=exc.args[0]))
     # One model call for the batch (shared with whatever else is queued at that moment).
-    predictions = await batcher.predict_many(model, [value for _, value in valid], client_gone)
+    predictions = await batcher.predict_many(model, [value for _, value in valid], caller)
     results += [
         BatchItemResult.model_construct(index=index, prediction=output, error=None)
         for (index, _), output in zip(valid, predictions, strict=True)

@@ -16,6 +16,8 @@ import httpx
 import pytest
 
 from model_build.publish import publish
+from shared.auth import admin
+from shared.auth.keys import ClientRecord
 from shared.store.local import LocalStore
 from tests.support.emf import emf_documents, log_records, totals
 from tests.support.servers import RunningServer, uvicorn_server
@@ -150,6 +152,70 @@ def test_a_client_that_gives_up_has_its_batch_dropped(roomy_server: RunningServe
     assert dropped[("client_gone",)] == 1
     records = [r for r in log_records(log) if r.get("message") == "request"]
     assert [r["status"] for r in records if r.get("dropped") == "client_gone"] == [499]
+
+
+@pytest.fixture
+def keyed_server(
+    tmp_path: Path, sentiment_model_dir: Path
+) -> Iterator[tuple[RunningServer, dict[str, str]]]:
+    """Client keys, and a bulk lane with room for three of the largest batches: one client's
+    half is one queued beside the one computing."""
+    store = LocalStore(tmp_path / "store")
+    publish(sentiment_model_dir, store)
+    generous = {"rate": 100.0, "burst": 100, "item_rate": 100_000.0, "item_burst": 100_000}
+    keys = {name: admin.create(store, ClientRecord(name=name, **generous)) for name in CLIENTS}
+    env = {
+        "MODEL_DIR": str(tmp_path / "store"),
+        "AUTH_MODE": "keys",
+        "MAX_TEXT_LENGTH": "5000",
+        "MAX_QUEUED_COST": str(4 * 3_200_000 // 3),  # the bulk lane gets three quarters
+        "REQUEST_TIMEOUT_SECONDS": "120",
+    }
+    with uvicorn_server(env, tmp_path / "server.log") as running:
+        yield running, keys
+
+
+CLIENTS = ("flooder", "acme")
+# A bulk request (past the express lane's cost) that fits beside one client's half, not beside
+# three of the largest batches.
+ACME_BATCH = json.dumps({"items": [{"text": ("good service " * 80)[:1000]}] * 50}).encode()
+
+
+def test_one_client_flooding_is_told_429_while_another_clients_batch_is_answered(
+    keyed_server: tuple[RunningServer, dict[str, str]],
+) -> None:
+    server, keys = keyed_server
+
+    async def scenario() -> tuple[list[httpx.Response], httpx.Response]:
+        async with httpx.AsyncClient(base_url=server.url, timeout=120) as client:
+
+            async def post(name: str, body: bytes) -> httpx.Response:
+                headers = {**JSON_HEADERS, "Authorization": f"Bearer {keys[name]}"}
+                return await client.post(BATCH_PATH, content=body, headers=headers)
+
+            # GIVEN one client sending six of the largest batches at once
+            flood = [asyncio.ensure_future(post("flooder", MAX_BATCH)) for _ in range(6)]
+            await asyncio.sleep(0.3)
+            # WHEN another client sends a bulk batch meanwhile
+            acme = await post("acme", ACME_BATCH)
+            return list(await asyncio.gather(*flood)), acme
+
+    flood, acme = asyncio.run(scenario())
+    # THEN the other client is answered: the flooder holds at most half of the queue
+    assert acme.status_code == 200, acme.text[:300]
+    # AND the flooder is told to slow down, with when to retry, and nothing fails otherwise
+    assert {r.status_code for r in flood} == {200, 429}, [r.text[:200] for r in flood]
+    refused = [r for r in flood if r.status_code == 429]
+    assert all(int(r.headers["retry-after"]) >= 1 for r in refused)
+    assert "'flooder' already has half of the queued work" in refused[0].json()["detail"]
+    # AND the operator sees who: the drops by reason, and the flooder's 4xx beside acme's 2xx
+    docs = emf_documents(_stopped_log(server))
+    assert totals(docs, "DroppedCount", "reason")[("caller_share",)] == len(refused)
+    per_client = totals(
+        [d for d in docs if "client" in d], "RequestCount", "client", "status_class"
+    )
+    assert per_client[("flooder", "4xx")] == len(refused)
+    assert per_client[("acme", "2xx")] == 1
 
 
 JSON_HEADERS = {"content-type": "application/json"}

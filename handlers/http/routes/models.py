@@ -6,7 +6,7 @@ from fastapi import APIRouter, Body, Request
 from pydantic import BaseModel
 
 from handlers.http.auth import may_see
-from handlers.http.deps import BatcherDep, ClientGoneDep, RegistryDep, SettingsDep
+from handlers.http.deps import BatcherDep, CallerDep, RegistryDep, SettingsDep
 from handlers.http.errors import BODY_ERRORS, NOT_LOADED, PREDICTION_ERRORS, UNKNOWN_MODEL
 from shared.schemas import BatchRequest, BatchResponse, ModelInfo
 from shared.serving.kinds import AnyResponse
@@ -40,9 +40,9 @@ async def predict_model_route(
     registry: RegistryDep,
     batcher: BatcherDep,
     settings: SettingsDep,
-    client_gone: ClientGoneDep,
+    caller: CallerDep,
 ) -> BaseModel:
-    return await predict_one(name, item, registry, batcher, settings, client_gone)
+    return await predict_one(name, item, registry, batcher, settings, caller)
 
 
 @router.post("/{name}/predict/batch", responses=_PREDICT_ERRORS)
@@ -52,6 +52,6 @@ async def predict_batch_route(
     registry: RegistryDep,
     batcher: BatcherDep,
     settings: SettingsDep,
-    client_gone: ClientGoneDep,
+    caller: CallerDep,
 ) -> BatchResponse:
-    return await predict_batch(name, body, registry, batcher, settings, client_gone)
+    return await predict_batch(name, body, registry, batcher, settings, caller)

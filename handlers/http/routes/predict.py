@@ -3,7 +3,7 @@ model's prediction path (the same one `/models/{name}/predict` takes)."""
 
 from fastapi import APIRouter
 
-from handlers.http.deps import BatcherDep, ClientGoneDep, RegistryDep, SettingsDep
+from handlers.http.deps import BatcherDep, CallerDep, RegistryDep, SettingsDep
 from handlers.http.errors import BODY_ERRORS, PREDICTION_ERRORS
 from shared.errors import InvalidInput
 from shared.observability import logger
@@ -19,10 +19,10 @@ async def predict_route(
     registry: RegistryDep,
     batcher: BatcherDep,
     settings: SettingsDep,
-    client_gone: ClientGoneDep,
+    caller: CallerDep,
 ) -> PredictResponse:
     answer = await predict_one(
-        registry.default_name, body.model_dump(), registry, batcher, settings, client_gone
+        registry.default_name, body.model_dump(), registry, batcher, settings, caller
     )
     if not isinstance(answer, ModelPredictResponse):  # a default model that is no classifier
         raise InvalidInput("POST /predict needs a classifier; use /models/{name}/predict")

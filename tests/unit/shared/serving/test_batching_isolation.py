@@ -10,9 +10,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from shared.errors import ClientDisconnected, Overloaded, RequestTimedOut
+from shared.errors import ClientDisconnected, Overloaded, QueueShareExceeded, RequestTimedOut
 from shared.manifest import ModelManifest, SampleCheck, TextInputSchema
-from shared.serving.batching import EXPRESS_MAX_COST, ITEM_COST, PredictionBatcher
+from shared.serving.batching import EXPRESS_MAX_COST, ITEM_COST, Caller, PredictionBatcher
 from shared.serving.loaded_model import LoadedModel
 
 POISON = "poison"
@@ -132,6 +132,61 @@ def test_work_queued_past_the_bound_is_shed_with_a_retry_hint() -> None:
     assert batcher.queued_cost == 0
 
 
+def test_one_client_holds_at_most_half_the_queue_and_the_others_still_get_in() -> None:
+    model, estimator = fake_model()
+    estimator.gate.clear()
+    text = "x" * 1000
+    # Small requests get a quarter of the bound: room for four of these, two per client.
+    drops: list[str] = []
+    batcher = PredictionBatcher(
+        max_batch_size=256,
+        max_queued_cost=4 * 4 * (1000 + ITEM_COST),
+        on_drop=lambda model, reason: drops.append(reason),
+    )
+    flooder, other = Caller("flooder"), Caller("other")
+
+    async def scenario() -> list[Any]:
+        running = asyncio.ensure_future(batcher.predict(model, "running", flooder))
+        await asyncio.sleep(0.05)
+        # GIVEN a client with half the queue waiting
+        held = [asyncio.ensure_future(batcher.predict(model, text, flooder)) for _ in range(2)]
+        await asyncio.sleep(0)
+        # WHEN it sends more
+        with pytest.raises(QueueShareExceeded) as refused:
+            await batcher.predict(model, text, flooder)
+        # THEN it is told to slow down (429), and another client's work is still queued
+        assert refused.value.status_code == 429
+        assert refused.value.retry_after_seconds >= 1
+        assert "'flooder'" in refused.value.args[0]
+        others = [asyncio.ensure_future(batcher.predict(model, text, other)) for _ in range(2)]
+        await asyncio.sleep(0)
+        estimator.gate.set()
+        return await asyncio.gather(running, *held, *others)
+
+    assert len(asyncio.run(scenario())) == 5
+    assert drops == ["caller_share"]
+    assert batcher.queued_cost == 0
+
+
+def test_a_client_with_nothing_queued_may_send_more_than_its_share() -> None:
+    model, estimator = fake_model()
+    estimator.gate.clear()
+    big = ["x" * 1000] * 30  # more than half the bulk lane's bound below, and the bulk lane's
+    batcher = PredictionBatcher(max_batch_size=256, max_queued_cost=4 * 30 * (1000 + ITEM_COST))
+
+    async def scenario() -> list[list[Any]]:
+        running = asyncio.ensure_future(batcher.predict_many(model, big, Caller("big")))
+        await asyncio.sleep(0.05)
+        queued = asyncio.ensure_future(batcher.predict_many(model, big, Caller("big")))
+        await asyncio.sleep(0)
+        with pytest.raises(QueueShareExceeded):
+            await batcher.predict_many(model, big, Caller("big"))
+        estimator.gate.set()
+        return list(await asyncio.gather(running, queued))
+
+    assert [len(answers) for answers in asyncio.run(scenario())] == [30, 30]
+
+
 def test_a_request_past_its_deadline_gets_a_timeout_and_never_reaches_the_model() -> None:
     model, estimator = fake_model()
     estimator.gate.clear()
@@ -161,7 +216,8 @@ def test_work_whose_client_left_is_dropped_before_the_model() -> None:
         running = asyncio.ensure_future(batcher.predict(model, "running"))
         await asyncio.sleep(0.05)
         gone = asyncio.Event()
-        abandoned = asyncio.ensure_future(batcher.predict(model, "abandoned", gone.wait))
+        caller = Caller(gone=gone.wait)
+        abandoned = asyncio.ensure_future(batcher.predict(model, "abandoned", caller))
         await asyncio.sleep(0.01)
         gone.set()
         with pytest.raises(ClientDisconnected):
