@@ -10,7 +10,8 @@ behind a 2-second batch.
 Queued work is bounded by what it costs (characters of text plus a per-item share), so nothing
 queues without limit: past the bound a request is shed at once (`Overloaded`). A named caller (a
 client key) may hold at most half of a lane's queue, so one client's flood is refused with 429
-(`QueueShareExceeded`) while the others' work is still admitted. A request that
+(`QueueShareExceeded`) while the others' work is still admitted, and what is queued is taken in
+fair order between callers, so their work does not wait behind the flood. A request that
 outlives its deadline or loses its client is dropped before it reaches the model. A packed call
 that raises is re-run request by request, so only the request that caused it fails.
 """
@@ -79,6 +80,8 @@ class _Job:
     lane: "_Lane" = field(repr=False)
     owner: str | None = None
     queued: bool = True
+    # Its place in the fair order: the caller's queued cost ahead of it, from the lane's clock.
+    start_tag: float = 0.0
 
 
 class _Lane:
@@ -102,6 +105,10 @@ class _Lane:
         self.timeout_seconds = timeout_seconds
         self.queued_cost = 0
         self._held: Counter[str] = Counter()  # queued cost by caller name
+        # Start-time fair queuing: the start tag of the last call's first job, and where each
+        # caller's queued work ends on that clock.
+        self._clock = 0.0
+        self._finish: dict[str | None, float] = {}
         self._running_cost = 0
         # Seconds the model takes per unit of cost, learnt from the calls this lane has run.
         self._seconds_per_cost: float | None = None
@@ -135,6 +142,8 @@ class _Lane:
     def enqueue(self, job: _Job, loop: asyncio.AbstractEventLoop) -> None:
         if loop is not self._loop:
             self._adopt(loop)
+        job.start_tag = max(self._clock, self._finish.get(job.owner, 0.0))
+        self._finish[job.owner] = job.start_tag + job.cost
         self._queue.append(job)
         self._count(job, job.cost)
         if not self._busy:
@@ -162,6 +171,7 @@ class _Lane:
         self._queue.clear()
         self.queued_cost = 0
         self._held.clear()
+        self._finish.clear()
         self._busy = False
         self._loop = loop
 
@@ -179,16 +189,22 @@ class _Lane:
         call.add_done_callback(lambda done: self._deliver(jobs, done))
 
     def _next_call(self) -> tuple[LoadedModel | None, list[_Job]]:
-        """Whole live requests for the first queued model, first-fit up to max_batch_size."""
+        """Whole live requests in fair order, for the model of the first, first-fit up to
+        max_batch_size. Fair order interleaves callers by the cost each has queued (start-time
+        fair queuing): a client's first request does not wait behind another's tenth. One
+        caller's requests, and all anonymous ones, keep their arrival order."""
         while self._queue and not self._queue[0].queued:
             self._queue.popleft()
         if not self._queue:
             return None, []
-        model = self._queue[0].model
+        # sorted() is stable: equal tags keep arrival order.
+        order = sorted((job for job in self._queue if job.queued), key=lambda job: job.start_tag)
+        model = order[0].model
+        self._clock = order[0].start_tag
         taken: list[_Job] = []
         size = chars = 0
         char_budget = self.max_batch_chars
-        for job in self._queue:
+        for job in order:
             fits = size + len(job.items) <= self.max_batch_size and (
                 char_budget is None or chars + job.chars <= char_budget
             )
@@ -200,6 +216,8 @@ class _Lane:
             job.queued = False
             self._count(job, -job.cost)
         self._queue = deque(job for job in self._queue if job.queued)
+        # Callers whose queued work the clock has passed start afresh from it: forget them.
+        self._finish = {o: end for o, end in self._finish.items() if end > self._clock}
         return model, taken
 
     def _deliver(self, jobs: list[_Job], call: asyncio.Future[tuple[list[Outcome], float]]) -> None:

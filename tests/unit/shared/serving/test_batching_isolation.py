@@ -168,6 +168,52 @@ def test_one_client_holds_at_most_half_the_queue_and_the_others_still_get_in() -
     assert batcher.queued_cost == 0
 
 
+def test_a_clients_first_request_does_not_wait_behind_anothers_queue() -> None:
+    model, estimator = fake_model()
+    estimator.gate.clear()
+    batcher = PredictionBatcher(max_batch_size=1)  # one request per call: the order shows
+    busy, newcomer = Caller("busy"), Caller("newcomer")
+
+    async def scenario() -> None:
+        running = asyncio.ensure_future(batcher.predict(model, "busy 0", busy))
+        await asyncio.sleep(0.05)
+        # GIVEN a client with three requests queued, then another client's one
+        queued = [batcher.predict(model, f"busy {i}", busy) for i in (1, 2, 3)]
+        waiting = [asyncio.ensure_future(request) for request in queued]
+        await asyncio.sleep(0)
+        first = asyncio.ensure_future(batcher.predict(model, "newcomer 1", newcomer))
+        await asyncio.sleep(0)
+        estimator.gate.set()
+        await asyncio.gather(running, *waiting, first)
+
+    asyncio.run(scenario())
+    # THEN the newcomer's request is the next call (the busy client has one computing), not last
+    assert [call for [call] in estimator.calls] == [
+        "busy 0",
+        "newcomer 1",
+        "busy 1",
+        "busy 2",
+        "busy 3",
+    ]
+
+
+def test_anonymous_requests_keep_their_arrival_order() -> None:
+    model, estimator = fake_model()
+    estimator.gate.clear()
+    batcher = PredictionBatcher(max_batch_size=1)
+
+    async def scenario() -> None:
+        running = asyncio.ensure_future(batcher.predict(model, "0"))
+        await asyncio.sleep(0.05)
+        waiting = [asyncio.ensure_future(batcher.predict(model, str(i))) for i in range(1, 6)]
+        await asyncio.sleep(0)
+        estimator.gate.set()
+        await asyncio.gather(running, *waiting)
+
+    asyncio.run(scenario())
+    assert [call for [call] in estimator.calls] == ["0", "1", "2", "3", "4", "5"]
+
+
 def test_a_client_with_nothing_queued_may_send_more_than_its_share() -> None:
     model, estimator = fake_model()
     estimator.gate.clear()
