@@ -14,7 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.routing import BaseRoute
 
-from handlers.http.auth import may_see
+from handlers.http.auth import OPEN_PATHS, may_see
 from shared.schemas import item_json_schema
 from shared.serving.loaded_model import LoadedModel
 from shared.settings import Settings
@@ -67,7 +67,39 @@ def document(base: Document, models: list[LoadedModel], settings: Settings) -> D
     schemas["BatchRequest"]["properties"]["items"]["maxItems"] = settings.max_batch_size
     if models:
         doc["paths"] = _per_model_paths(doc["paths"], models, settings.max_text_length)
+    if settings.auth_mode == "keys":
+        _declare_client_keys(doc)
     return doc
+
+
+def _declare_client_keys(doc: Document) -> None:
+    """How to present a key, and what the key checks answer, on every route they guard."""
+    doc["components"]["securitySchemes"] = {
+        "bearer": {"type": "http", "scheme": "bearer", "description": "A client key"},
+        "apiKey": {"type": "apiKey", "in": "header", "name": "X-Api-Key"},
+    }
+    for path, item in doc["paths"].items():
+        if path in OPEN_PATHS:
+            continue
+        checks = {**_KEY_CHECKS, **(_MODEL_CHECK if path.startswith(_MODEL_PATHS) else {})}
+        for operation in item.values():
+            operation["security"] = [{"bearer": []}, {"apiKey": []}]
+            responses = operation.setdefault("responses", {})
+            for status, description in checks.items():
+                responses.setdefault(status, _error(description))
+
+
+_KEY_CHECKS = {
+    "401": "No key, or one unknown, expired or revoked",
+    "429": "Over the client's rate, its daily quota, or its share of the queued work",
+}
+_MODEL_CHECK = {"403": "The key may not use this model"}
+_MODEL_PATHS = ("/predict", "/models/")
+
+
+def _error(description: str) -> Document:
+    schema = {"$ref": "#/components/schemas/ErrorResponse"}
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
 def _per_model_paths(paths: Document, models: list[LoadedModel], max_text_length: int) -> Document:

@@ -92,6 +92,21 @@ def test_a_client_learns_only_of_the_models_its_key_may_use(
         assert client.get("/docs", headers=bearer(limited)).status_code == 200
 
 
+def test_the_openapi_document_says_how_to_present_a_key(keyed: tuple[LocalStore, str]) -> None:
+    store, key = keyed
+    with serving(store, auth_mode="keys") as client:
+        doc = client.get("/openapi.json", headers=bearer(key)).json()
+    assert set(doc["components"]["securitySchemes"]) == {"bearer", "apiKey"}
+    predict = doc["paths"]["/predict"]["post"]
+    assert predict["security"] == [{"bearer": []}, {"apiKey": []}]
+    assert {"401", "403", "429"} <= set(predict["responses"])
+    listing = doc["paths"]["/models"]["get"]
+    assert {"401", "429"} <= set(listing["responses"]) and "403" not in listing["responses"]
+    # The load balancer's probes need no key
+    assert "security" not in doc["paths"]["/health"]["get"]
+    assert "401" not in doc["paths"]["/ready"]["get"]["responses"]
+
+
 @pytest.fixture
 def bursty(local_store: LocalStore) -> tuple[LocalStore, str]:
     """3 requests in any second and in any minute: the limit holds however slowly a busy
