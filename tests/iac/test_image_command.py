@@ -183,8 +183,8 @@ def test_one_wedged_worker_fails_every_probe_of_the_task(server: Served) -> None
     # check, after which its supervisor would kill and replace it)
     os.kill(wedged, signal.SIGSTOP)
     try:
-        time.sleep(LOOP_STALL_SECONDS + 0.5)
-        answers = [httpx.get(f"{server.health_url}/health", timeout=2) for _ in range(10)]
+        time.sleep(LOOP_STALL_SECONDS + 0.3)
+        answers = [httpx.get(f"{server.health_url}/health", timeout=1) for _ in range(6)]
     finally:
         os.kill(wedged, signal.SIGCONT)
     # THEN every probe says the task is unhealthy, naming the worker, whichever responder the
