@@ -68,10 +68,16 @@ class ClientAuth:
             _record(client, status, state.get(CHARGE))
 
 
+def client_of(request: Request) -> ClientRecord | None:
+    """The client whose key authenticated this request; None under AUTH_MODE=none."""
+    client: ClientRecord | None = getattr(request.state, CLIENT, None)
+    return client
+
+
 def may_see(request: Request, model: str) -> bool:
     """Whether the caller may know of `model` (every caller may under AUTH_MODE=none): /models
     and the OpenAPI document name only the models a client's key may use."""
-    client: ClientRecord | None = getattr(request.state, CLIENT, None)
+    client = client_of(request)
     return client is None or client.may_use(model)
 
 

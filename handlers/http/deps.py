@@ -9,8 +9,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from handlers.http.auth import CLIENT
-from shared.auth.keys import ClientRecord
+from handlers.http.auth import client_of
 from shared.serving.batching import Caller, PredictionBatcher, wait_for_disconnect
 from shared.serving.registry import ModelRegistry
 from shared.settings import Settings
@@ -34,7 +33,7 @@ async def _settings(request: Request) -> Settings:
 async def _caller(request: Request) -> Caller:
     """The client key's name (its share of the queue is bounded; none under AUTH_MODE=none),
     and its disconnect: awaited only after the body is read, when the next ASGI message is it."""
-    client: ClientRecord | None = getattr(request.state, CLIENT, None)
+    client = client_of(request)
     name = client.name if client is not None else None
     return Caller(name, partial(wait_for_disconnect, request.receive))
 
