@@ -34,13 +34,11 @@ def with_workers(argv: list[str], workers: int) -> list[str]:
 
 def workers_named(argv: list[str]) -> int | None:
     """The count a `--workers N` or `--workers=N` in uvicorn's arguments gives, if any."""
-    for index, arg in enumerate(argv):
-        value = arg.removeprefix(WORKERS_FLAG + "=") if arg.startswith(WORKERS_FLAG + "=") else None
-        if arg == WORKERS_FLAG and index + 1 < len(argv):
-            value = argv[index + 1]
-        if value is not None:
-            with contextlib.suppress(ValueError):
-                return int(value)
+    for arg, following in zip(argv, [*argv[1:], ""], strict=True):
+        flag, equals, value = arg.partition("=")
+        if flag == WORKERS_FLAG:
+            value = value if equals else following
+            return int(value) if value.isdigit() else None  # else uvicorn says what is wrong
     return None
 
 

@@ -20,7 +20,7 @@ import asyncio
 import contextlib
 import math
 import time
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -112,7 +112,7 @@ class _Lane:
         self._running_cost = 0
         # Seconds the model takes per unit of cost, learnt from the calls this lane has run.
         self._seconds_per_cost: float | None = None
-        self._queue: deque[_Job] = deque()
+        self._queue: list[_Job] = []
         self._busy = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._executor: ThreadPoolExecutor | None = None
@@ -193,12 +193,11 @@ class _Lane:
         max_batch_size. Fair order interleaves callers by the cost each has queued (start-time
         fair queuing): a client's first request does not wait behind another's tenth. One
         caller's requests, and all anonymous ones, keep their arrival order."""
-        while self._queue and not self._queue[0].queued:
-            self._queue.popleft()
-        if not self._queue:
-            return None, []
         # sorted() is stable: equal tags keep arrival order.
         order = sorted((job for job in self._queue if job.queued), key=lambda job: job.start_tag)
+        if not order:
+            self._queue.clear()
+            return None, []
         model = order[0].model
         self._clock = order[0].start_tag
         taken: list[_Job] = []
@@ -208,14 +207,14 @@ class _Lane:
             fits = size + len(job.items) <= self.max_batch_size and (
                 char_budget is None or chars + job.chars <= char_budget
             )
-            if job.queued and job.model is model and (fits or not taken):
+            if job.model is model and (fits or not taken):
                 taken.append(job)
                 size += len(job.items)
                 chars += job.chars
         for job in taken:
             job.queued = False
             self._count(job, -job.cost)
-        self._queue = deque(job for job in self._queue if job.queued)
+        self._queue = [job for job in self._queue if job.queued]
         # Callers whose queued work the clock has passed start afresh from it: forget them.
         self._finish = {o: end for o, end in self._finish.items() if end > self._clock}
         return model, taken

@@ -42,16 +42,15 @@ def collect_less_often() -> None:
     gc.set_threshold(SERVING_YOUNG_THRESHOLD, middle, oldest)
 
 
-def settle_long_lived(swapped: bool) -> None:
-    """After a model load: freeze the live heap, so later collections walk only what requests
-    make. After a swap, first free what the old version left in cycles.
+def free_swapped_out() -> None:
+    """After a model swap: free what the old version left in cycles, then freeze again, so
+    later collections walk only what requests make.
 
-    Unfreezing first lets that collection see objects frozen by the previous call, so a
-    swapped-out model's cycles are freed rather than kept for the life of the process. A first
-    load has nothing to free: it skips the full collection (~70 ms holding the GIL, which the
-    first /ready probe would wait for).
+    Unfreezing first lets this collection see what the load's pause froze, so a swapped-out
+    model's cycles are freed rather than kept for the life of the process. A first load needs
+    nothing of this: its pause already froze what it made, and skipping the full collection
+    spares ~70 ms holding the GIL, which the first /ready probe would wait for.
     """
-    if swapped:
-        gc.unfreeze()
-        gc.collect()
+    gc.unfreeze()
+    gc.collect()
     gc.freeze()

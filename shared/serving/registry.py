@@ -19,7 +19,7 @@ from shared.errors import (
     UnknownModel,
 )
 from shared.observability import logger, metric_names, metrics
-from shared.serving.gc_policy import cyclic_gc_paused, settle_long_lived
+from shared.serving.gc_policy import cyclic_gc_paused, free_swapped_out
 from shared.serving.loaded_model import LoadedModel, load_verified
 from shared.serving.release_signing import read_signed_manifest
 from shared.settings import Settings
@@ -234,7 +234,8 @@ class ModelRegistry:
         )
         swapped = previous is not None
         del previous
-        settle_long_lived(swapped)  # frees a swapped-out estimator, freezes the new one
+        if swapped:
+            free_swapped_out()  # the load's pause froze the new one; this frees the old one
 
     # Background loop: back-off until loaded, then the refresh interval.
 

@@ -12,7 +12,13 @@ import pytest
 
 from shared.errors import ClientDisconnected, Overloaded, QueueShareExceeded, RequestTimedOut
 from shared.manifest import ModelManifest, SampleCheck, TextInputSchema
-from shared.serving.batching import EXPRESS_MAX_COST, ITEM_COST, Caller, PredictionBatcher
+from shared.serving.batching import (
+    ANONYMOUS,
+    EXPRESS_MAX_COST,
+    ITEM_COST,
+    Caller,
+    PredictionBatcher,
+)
 from shared.serving.loaded_model import LoadedModel
 
 POISON = "poison"
@@ -168,27 +174,37 @@ def test_one_client_holds_at_most_half_the_queue_and_the_others_still_get_in() -
     assert batcher.queued_cost == 0
 
 
-def test_a_clients_first_request_does_not_wait_behind_anothers_queue() -> None:
+Sent = tuple[str, Caller]
+
+
+def calls_in_order(computing: Sent, *rounds: list[Sent]) -> list[str]:
+    """The texts in the order the model took them, one request per call: `computing` holds the
+    model while each round is queued in turn."""
     model, estimator = fake_model()
     estimator.gate.clear()
-    batcher = PredictionBatcher(max_batch_size=1)  # one request per call: the order shows
-    busy, newcomer = Caller("busy"), Caller("newcomer")
+    batcher = PredictionBatcher(max_batch_size=1)
 
     async def scenario() -> None:
-        running = asyncio.ensure_future(batcher.predict(model, "busy 0", busy))
+        running = [asyncio.ensure_future(batcher.predict(model, *computing))]
         await asyncio.sleep(0.05)
-        # GIVEN a client with three requests queued, then another client's one
-        queued = [batcher.predict(model, f"busy {i}", busy) for i in (1, 2, 3)]
-        waiting = [asyncio.ensure_future(request) for request in queued]
-        await asyncio.sleep(0)
-        first = asyncio.ensure_future(batcher.predict(model, "newcomer 1", newcomer))
-        await asyncio.sleep(0)
+        for sent in rounds:
+            running += [asyncio.ensure_future(batcher.predict(model, *item)) for item in sent]
+            await asyncio.sleep(0)
         estimator.gate.set()
-        await asyncio.gather(running, *waiting, first)
+        await asyncio.gather(*running)
 
     asyncio.run(scenario())
+    return [text for [text] in estimator.calls]
+
+
+def test_a_clients_first_request_does_not_wait_behind_anothers_queue() -> None:
+    busy, newcomer = Caller("busy"), Caller("newcomer")
+    # GIVEN a client with three requests queued, then another client's one
+    order = calls_in_order(
+        ("busy 0", busy), [(f"busy {i}", busy) for i in (1, 2, 3)], [("newcomer 1", newcomer)]
+    )
     # THEN the newcomer's request is the next call (the busy client has one computing), not last
-    assert [call for [call] in estimator.calls] == [
+    assert order == [
         "busy 0",
         "newcomer 1",
         "busy 1",
@@ -198,20 +214,8 @@ def test_a_clients_first_request_does_not_wait_behind_anothers_queue() -> None:
 
 
 def test_anonymous_requests_keep_their_arrival_order() -> None:
-    model, estimator = fake_model()
-    estimator.gate.clear()
-    batcher = PredictionBatcher(max_batch_size=1)
-
-    async def scenario() -> None:
-        running = asyncio.ensure_future(batcher.predict(model, "0"))
-        await asyncio.sleep(0.05)
-        waiting = [asyncio.ensure_future(batcher.predict(model, str(i))) for i in range(1, 6)]
-        await asyncio.sleep(0)
-        estimator.gate.set()
-        await asyncio.gather(running, *waiting)
-
-    asyncio.run(scenario())
-    assert [call for [call] in estimator.calls] == ["0", "1", "2", "3", "4", "5"]
+    order = calls_in_order(("0", ANONYMOUS), [(str(i), ANONYMOUS) for i in range(1, 6)])
+    assert order == ["0", "1", "2", "3", "4", "5"]
 
 
 def test_a_client_with_nothing_queued_may_send_more_than_its_share() -> None:

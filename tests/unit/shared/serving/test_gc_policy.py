@@ -9,7 +9,8 @@ import pytest
 from shared.serving.gc_policy import (
     SERVING_YOUNG_THRESHOLD,
     collect_less_often,
-    settle_long_lived,
+    cyclic_gc_paused,
+    free_swapped_out,
 )
 
 
@@ -34,15 +35,15 @@ def test_young_collections_become_rarer_and_older_ones_keep_their_pace() -> None
     assert gc.get_threshold() == (SERVING_YOUNG_THRESHOLD, middle, oldest)
 
 
-def test_settling_freezes_the_live_heap_and_frees_what_the_last_settle_froze() -> None:
-    # GIVEN an object kept alive only by its own cycle, frozen by a first settle
-    kept = Node()
+def test_a_load_freezes_what_it_made_and_a_swap_frees_what_the_old_version_left() -> None:
+    # GIVEN an object kept alive only by its own cycle, frozen as a first load's pause ends
+    with cyclic_gc_paused():
+        kept = Node()
     ref = weakref.ref(kept)
-    settle_long_lived(swapped=False)
     assert gc.get_freeze_count() > 0
-    # WHEN its last outside reference goes (a swapped-out model) and the swap settles
+    # WHEN its last outside reference goes (a swapped-out model) and the swap is settled
     del kept
-    settle_long_lived(swapped=True)
+    free_swapped_out()
     # THEN the cycle was collected, not kept frozen for the life of the process
     assert ref() is None
     assert gc.get_freeze_count() > 0
