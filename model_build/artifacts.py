@@ -1,6 +1,5 @@
 """Write a model directory: the skops artifact and its manifest."""
 
-import json
 import platform
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,6 +9,7 @@ import sklearn
 import skops
 import skops.io as sio
 
+from shared.errors import InfernoError
 from shared.manifest import (
     ARTIFACT_FILENAME,
     MANIFEST_FILENAME,
@@ -17,7 +17,7 @@ from shared.manifest import (
     ModelManifest,
     SampleCheck,
 )
-from shared.serving.allowlist import allowlist_for, refusals
+from shared.serving.allowlist import refusals, server_allowlist
 from shared.serving.loaded_model import artifact_schema, artifact_types, sha256_hex
 
 
@@ -42,7 +42,7 @@ def write_model_dir(
     """Serialise with skops and record exactly which types a loader must trust."""
     artifact = sio.dumps(estimator)
     trusted = artifact_types(artifact)
-    unexpected = refusals(artifact_schema(artifact), allowlist_for(task))
+    unexpected = refusals(artifact_schema(artifact), server_allowlist())
     if unexpected:
         raise ValueError(f"the estimator holds types the server will refuse: {unexpected}")
     manifest = ModelManifest(
@@ -72,4 +72,23 @@ def write_model_dir(
 
 
 def read_manifest(directory: Path) -> ModelManifest:
-    return ModelManifest.model_validate(json.loads((directory / MANIFEST_FILENAME).read_text()))
+    """A model directory's manifest; one line that says what to do for anything else."""
+    make_one = f"make one with: inferno package {directory} --name NAME --sample ROWS.csv"
+    if directory.is_file():
+        raise NotAModelDirectory(f"{directory} is a file, not a model directory: {make_one}")
+    if not (directory / MANIFEST_FILENAME).is_file():
+        raise NotAModelDirectory(
+            f"{directory} has no {MANIFEST_FILENAME}, so it is not a model directory: {make_one}"
+        )
+    try:
+        return ModelManifest.model_validate_json((directory / MANIFEST_FILENAME).read_bytes())
+    except ValueError as exc:
+        raise NotAModelDirectory(
+            f"{directory / MANIFEST_FILENAME} is not a valid manifest: {exc}"
+        ) from exc
+
+
+class NotAModelDirectory(InfernoError):
+    """What was given to publish or gate is not a model directory."""
+
+    status_code = 400

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictStr
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StrictStr
 
 from shared.manifest import FeatureSpec, InputSchema, TabularInputSchema
 from shared.serving.kinds import AnyPrediction
@@ -84,7 +84,11 @@ class BatchRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     items: list[Any] = Field(
-        min_length=1, description="Inputs, each shaped like a single predict body."
+        min_length=1,
+        # `instances` is what TF Serving, Vertex AI and MLflow clients send.
+        validation_alias=AliasChoices("items", "instances"),
+        description="Inputs, each shaped like a single predict body or a row of its values in "
+        "the schema's order (the body may name this list `instances`).",
     )
 
 
@@ -100,12 +104,20 @@ class BatchResponse(BaseModel):
     results: list[BatchItemResult]
 
 
+class PredictionsResponse(BaseModel):
+    """The answer to `{"instances": [...]}`: one prediction per instance, in order."""
+
+    model: str
+    version: str
+    predictions: list[AnyPrediction]
+
+
 def item_json_schema(schema: InputSchema, max_text_length: int) -> dict[str, Any]:
     """The JSON Schema of exactly the items `validate_item` accepts for this input schema."""
     if isinstance(schema, TabularInputSchema):
         return {
             "type": "object",
-            "properties": {feature.name: _feature_schema(feature) for feature in schema.features},
+            "properties": {feature.name: feature_schema(feature) for feature in schema.features},
             "required": [feature.name for feature in schema.features],
             "additionalProperties": False,
         }
@@ -122,12 +134,47 @@ def item_json_schema(schema: InputSchema, max_text_length: int) -> dict[str, Any
     }
 
 
-def _feature_schema(feature: FeatureSpec) -> dict[str, Any]:
-    found: dict[str, Any] = {"type": "integer" if feature.type == "int" else "number"}
+def row_json_schema(schema: InputSchema, max_text_length: int) -> dict[str, Any]:
+    """An item as a row: its values in the schema's order."""
+    item = item_json_schema(schema, max_text_length)
+    values = list(item["properties"].values())
+    return {
+        "type": "array",
+        "prefixItems": values,
+        "minItems": len(values),
+        "maxItems": len(values),
+    }
+
+
+_JSON_TYPES = {"float": "number", "int": "integer", "bool": "boolean", "category": "string"}
+
+
+def feature_schema(feature: FeatureSpec) -> dict[str, Any]:
+    found: dict[str, Any] = {"type": _JSON_TYPES[feature.type]}
+    if feature.type == "category" and feature.unknown_category == "refuse":
+        found["enum"] = list(feature.categories or [])
+    elif feature.type == "category":
+        found["examples"] = list(feature.categories or [])[:20]
     if feature.minimum is not None:
         found["minimum"] = feature.minimum
     if feature.maximum is not None:
         found["maximum"] = feature.maximum
-    if feature.description:
-        found["description"] = feature.description
+    if feature.nullable:
+        found["type"] = [found["type"], "null"]
+        if "enum" in found:
+            found["enum"].append(None)
+    found["description"] = _feature_description(feature)
+    if not found["description"]:
+        del found["description"]
     return found
+
+
+def _feature_description(feature: FeatureSpec) -> str:
+    parts = [feature.description] if feature.description else []
+    if feature.seen_minimum is not None and feature.seen_maximum is not None:
+        parts.append(f"seen in training from {feature.seen_minimum:g} to {feature.seen_maximum:g}")
+    if feature.nullable:
+        parts.append("null when missing")
+    if feature.type == "category" and feature.unknown_category == "model":
+        parts.append("another value is handled by the model")
+    return "; ".join(parts)

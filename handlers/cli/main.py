@@ -212,6 +212,9 @@ def build_parser() -> argparse.ArgumentParser:
     from handlers.cli.keys import register as register_keys  # client keys: their own module
 
     register_keys(sub)
+    from handlers.cli.package import register as register_package  # bring your own model
+
+    register_package(sub)
     return parser
 
 

@@ -17,6 +17,7 @@ from shared.auth.keys import ClientRecord
 from shared.auth.service import AuthService
 from shared.errors import InfernoError
 from shared.observability import logger, metric_names, metrics
+from shared.serving.prediction import instances_of
 
 OPEN_PATHS = frozenset({"/health", "/ready"})
 CLIENT = "client"  # request.state keys
@@ -108,13 +109,14 @@ async def admit_client(request: Request) -> None:
 
 
 async def _items(request: Request) -> int:
-    """Items a prediction asks for: a batch's length, else one. The body is already parsed by
-    FastAPI (Starlette caches it), so this costs no second parse."""
-    if not request.url.path.endswith("/predict/batch"):
-        return 1
+    """Items a prediction asks for: a batch's or an `instances` body's length, else one. The
+    body is already parsed by FastAPI (Starlette caches it), so this costs no second parse."""
     try:
         body = await request.json()
     except ValueError:
         return 1
-    items = body.get("items") if isinstance(body, dict) else None
+    if not isinstance(body, dict):
+        return 1
+    batch = request.url.path.endswith("/predict/batch")
+    items = body.get("items", body.get("instances")) if batch else instances_of(body)
     return max(1, len(items)) if isinstance(items, list) else 1

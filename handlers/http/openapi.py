@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from starlette.routing import BaseRoute
 
 from handlers.http.auth import OPEN_PATHS, may_see
-from shared.schemas import item_json_schema
+from shared.schemas import item_json_schema, row_json_schema
 from shared.serving.loaded_model import LoadedModel
 from shared.settings import Settings
 
@@ -66,7 +66,7 @@ def document(base: Document, models: list[LoadedModel], settings: Settings) -> D
     schemas["PredictRequest"]["properties"]["text"]["maxLength"] = settings.max_text_length
     schemas["BatchRequest"]["properties"]["items"]["maxItems"] = settings.max_batch_size
     if models:
-        doc["paths"] = _per_model_paths(doc["paths"], models, settings.max_text_length)
+        doc["paths"] = _per_model_paths(doc["paths"], models, settings)
     if settings.auth_mode == "keys":
         _declare_client_keys(doc)
     return doc
@@ -102,19 +102,20 @@ def _error(description: str) -> Document:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
-def _per_model_paths(paths: Document, models: list[LoadedModel], max_text_length: int) -> Document:
+def _per_model_paths(paths: Document, models: list[LoadedModel], settings: Settings) -> Document:
     expanded: Document = {}
     for path, item in paths.items():
         if path != TEMPLATE:
             expanded[path] = item
             continue
         for model in models:
-            operation = _model_operation(item["post"], model, max_text_length)
+            operation = _model_operation(item["post"], model, settings)
             expanded[f"/models/{model.name}/predict"] = {"post": operation}
     return expanded
 
 
-def _model_operation(template: Document, model: LoadedModel, max_text_length: int) -> Document:
+def _model_operation(template: Document, model: LoadedModel, settings: Settings) -> Document:
+    max_text_length, max_batch_size = settings.max_text_length, settings.max_batch_size
     operation = copy.deepcopy(template)
     operation["operationId"] = f"{template['operationId']}_{model.name}"
     operation["summary"] = f"Predict one item with {model.name}"
@@ -124,8 +125,39 @@ def _model_operation(template: Document, model: LoadedModel, max_text_length: in
     schema = item_json_schema(model.manifest.input_schema, max_text_length)
     schema["properties"].update(model.kind.request_properties(model.manifest))
     schema["examples"] = [model.manifest.sample.input]
-    operation["requestBody"]["content"]["application/json"]["schema"] = schema
-    # The answer of this model's kind (every kind's schema is a component: see routes/models.py).
+    row = row_json_schema(model.manifest.input_schema, max_text_length)
+    instances = {
+        "type": "object",
+        "properties": {
+            "instances": {
+                "type": "array",
+                "items": {"oneOf": [{k: v for k, v in schema.items() if k != "examples"}, row]},
+                "minItems": 1,
+                "maxItems": max_batch_size,
+            }
+        },
+        "required": ["instances"],
+        "additionalProperties": False,
+        "examples": [{"instances": [model.manifest.sample.input]}],
+    }
+    body = {"oneOf": [schema, instances]}
+    operation["requestBody"]["content"]["application/json"]["schema"] = body
+    # The answer of this model's kind (every kind's schema is a component: see routes/models.py),
+    # or, for `instances`, a list of the kind's predictions.
     answer = {"$ref": f"#/components/schemas/{model.kind.response.__name__}"}
-    operation["responses"]["200"]["content"]["application/json"]["schema"] = answer
+    predictions = {
+        "type": "object",
+        "properties": {
+            "model": {"type": "string"},
+            "version": {"type": "string"},
+            "predictions": {
+                "type": "array",
+                "items": {"$ref": f"#/components/schemas/{model.kind.output.__name__}"},
+            },
+        },
+        "required": ["model", "version", "predictions"],
+    }
+    operation["responses"]["200"]["content"]["application/json"]["schema"] = {
+        "oneOf": [answer, predictions]
+    }
     return operation

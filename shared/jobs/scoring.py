@@ -50,9 +50,23 @@ def model_input(record: Any, job: JobSpec, schema: Any) -> Any:
     dropped = {job.id_field, *job.keep}
     item = {k: v for k, v in record.items() if k not in dropped}
     if job.format == "csv" and isinstance(schema, TabularInputSchema):
-        names = {feature.name for feature in schema.features}
-        item = {k: _number(v) if k in names else v for k, v in item.items()}
+        types = {feature.name: feature.type for feature in schema.features}
+        item = {k: _csv_value(v, types[k]) if k in types else v for k, v in item.items()}
     return item
+
+
+def _csv_value(value: Any, feature_type: str) -> Any:
+    """A CSV cell as the feature's JSON value: empty is null, then by the feature's type."""
+    if value == "":
+        return None
+    if feature_type == "category":
+        return value
+    if feature_type == "bool":
+        return _CSV_BOOLEANS.get(str(value).strip().lower(), value)
+    return _number(value)
+
+
+_CSV_BOOLEANS = {"true": True, "false": False, "1": True, "0": False}
 
 
 def _number(value: Any) -> Any:

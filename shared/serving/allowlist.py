@@ -1,42 +1,59 @@
-"""The exact types a model artifact may hold, per model kind, and the check of a skops schema.
+"""The exact types a model artifact may hold, and the check of a skops schema against them.
 
-The server holds these lists; a manifest's `trusted_types` can only narrow them. Names are
-exact (`module.Class`): no prefixes, so nothing else in a trusted module comes along. Callables
-are never types here: a function may appear only as a `FunctionTransformer`'s `func` or
-`inverse_func`, and only if it is on the kind's exact function list. Every other way skops can
-reach a callable (bound methods, arbitrary `__reduce__`) is refused by its loader name.
+Types: every public scikit-learn estimator and transformer, the helper classes their fitted
+state holds, and the numpy and scipy types under them, derived from scikit-learn's own registry
+by `model_build/allowed_types.py` and shipped as data (`allowed_types.json`). A manifest's
+`trusted_types` can only narrow the list. Names are exact (`module.Class`): no prefixes, so
+nothing else in a trusted module comes along.
+
+Functions: only the element-wise numpy ufuncs below, and only where a class calls them on data
+(a `FunctionTransformer`'s `func`, a `TransformedTargetRegressor`'s `inverse_func`). Every
+other way skops can reach a callable (bound methods, arbitrary `__reduce__`, `functools.partial`,
+operator getters) is refused by its loader name, before anything is built.
 """
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 from typing import Any
 
-# Containers and scalars every skops artifact uses (as values and as `key_types`).
-_CONTAINERS = frozenset(
-    {"builtins.dict", "builtins.list", "builtins.str", "builtins.tuple", "builtins.int",
-     "builtins.float", "builtins.bool", "numpy.ndarray", "numpy.float64", "numpy.int64"}
+ALLOWED_TYPES_PATH = Path(__file__).with_name("allowed_types.json")
+
+# Element-wise numpy ufuncs: pure arithmetic on their input, nothing else. Never builtins,
+# `os`, `operator`, `importlib` or anything that can look up or run other code.
+FUNCTIONS = frozenset(
+    {f"numpy.{name}" for name in (
+        "log", "log1p", "log2", "log10", "exp", "expm1", "exp2", "sqrt", "cbrt", "square",
+        "absolute", "negative", "reciprocal", "sign", "tanh", "arctanh", "sinh", "arcsinh",
+        "floor", "ceil", "rint", "trunc",
+    )}
 )  # fmt: skip
 _FUNCTION_TRANSFORMER = "sklearn.preprocessing._function_transformer.FunctionTransformer"
-# Element-wise numpy ufuncs: pure arithmetic on their input, nothing else.
-_ELEMENTWISE = frozenset({"numpy.log1p", "numpy.expm1", "numpy.sqrt", "numpy.absolute"})
-_LINEAR = frozenset(
-    {"sklearn.linear_model._logistic.LogisticRegression", "sklearn.pipeline.Pipeline"}
-)
+_TARGET_TRANSFORMER = "sklearn.compose._target.TransformedTargetRegressor"
+# The attributes a function may be the value of, by the class that holds it.
+CALLABLE_SLOTS = {
+    _FUNCTION_TRANSFORMER: frozenset({"func", "inverse_func"}),
+    _TARGET_TRANSFORMER: frozenset({"func", "inverse_func"}),
+}
 
-# Loaders that build plain data or allowed objects. Not here: MethodNode (getattr of a named
-# attribute), ReduceNode (a callable of the artifact's choosing), OperatorFuncNode, and any
-# loader a future skops adds before it is reviewed.
+# Loaders that build plain data or an allowed object from data. Not here: MethodNode (getattr
+# of a named attribute), ReduceNode (a callable of the artifact's choosing), PartialNode,
+# OperatorFuncNode, ConstructorFromReduceNode, DefaultDictNode (its factory is called), and
+# any loader a future skops adds before it is reviewed. TreeNode and LossNode rebuild
+# scikit-learn's own Cython trees and losses by class name, which must itself be allowed.
 _DATA_LOADERS = frozenset(
-    {"ObjectNode", "DictNode", "ListNode", "TupleNode", "JsonNode", "NdArrayNode",
-     "SparseMatrixNode", "SetNode", "TreeNode"}
+    {"ObjectNode", "DictNode", "ListNode", "TupleNode", "SetNode", "JsonNode", "NdArrayNode",
+     "SparseMatrixNode", "SliceNode", "BytesNode", "DTypeNode", "RandomStateNode",
+     "RandomGeneratorNode", "TreeNode", "LossNode"}
 )  # fmt: skip
 _REFERENCE_LOADERS = frozenset({"TypeNode", "FunctionNode"})  # a type or function, not called
-_CALLABLE_SLOTS = frozenset({"func", "inverse_func"})
 
 
 @dataclass(frozen=True)
 class Allowlist:
-    """Types an artifact may instantiate or name, and functions a FunctionTransformer may call."""
+    """Types an artifact may instantiate or name, and functions a class may call on data."""
 
     types: frozenset[str]
     functions: frozenset[str] = frozenset()
@@ -47,59 +64,11 @@ class Allowlist:
         return Allowlist(self.types & wanted, self.functions & wanted)
 
 
-# Keyed by the manifest's `task` (input and kind: a text pipeline differs from a tabular one).
-# From the artifacts `inferno train` writes today (sentiment: hashed TF-IDF + logistic
-# regression; risk: scaler + logistic regression; the kinds' examples below), plus, for tabular
-# inputs, a FunctionTransformer over element-wise ufuncs. A new kind adds its entry here.
-ALLOWLISTS: dict[str, Allowlist] = {
-    "text-classification": Allowlist(
-        types=_CONTAINERS
-        | _LINEAR
-        | {
-            "sklearn.feature_extraction.text.HashingVectorizer",
-            "sklearn.feature_extraction.text.TfidfTransformer",
-            "sklearn.pipeline.FeatureUnion",
-        },
-    ),
-    "tabular-classification": Allowlist(
-        types=_CONTAINERS
-        | _LINEAR
-        | {"sklearn.preprocessing._data.StandardScaler", _FUNCTION_TRANSFORMER},
-        functions=_ELEMENTWISE,
-    ),
-    # The kinds' examples (inferno train --model progression | basket | fraud).
-    "tabular-regression": Allowlist(
-        types=_CONTAINERS
-        | {
-            "sklearn.pipeline.Pipeline",
-            "sklearn.preprocessing._data.StandardScaler",
-            "sklearn.linear_model._bayes.BayesianRidge",
-            _FUNCTION_TRANSFORMER,
-        },
-        functions=_ELEMENTWISE,
-    ),
-    "text-ranking": Allowlist(
-        types=_CONTAINERS
-        | {
-            "sklearn.pipeline.Pipeline",
-            "sklearn.feature_extraction.text.CountVectorizer",
-            "sklearn.naive_bayes.MultinomialNB",
-        },
-    ),
-    "tabular-anomaly": Allowlist(
-        types=_CONTAINERS
-        | {
-            "sklearn.ensemble._iforest.IsolationForest",
-            "sklearn.tree._classes.ExtraTreeRegressor",
-            "sklearn.tree._tree.Tree",  # rebuilt from arrays by skops' TreeNode
-        },
-    ),
-}
-
-
-def allowlist_for(kind: str) -> Allowlist:
-    """The server's list for a model kind; an unknown kind may hold nothing."""
-    return ALLOWLISTS.get(kind, Allowlist(frozenset()))
+@cache
+def server_allowlist() -> Allowlist:
+    """The one list every model is held to, whatever its kind."""
+    data = json.loads(ALLOWED_TYPES_PATH.read_text())
+    return Allowlist(frozenset(data["estimators"]) | frozenset(data["helpers"]), FUNCTIONS)
 
 
 @dataclass(frozen=True)
@@ -113,12 +82,10 @@ class _Node:
 def refusals(schema: Any, allowed: Allowlist) -> list[str]:
     """Every reason the schema breaks the allowlist, read without loading anything."""
     found: set[str] = set()
-    for node in _nodes(schema):
+    for node in schema_nodes(schema):
         if node.loader in _REFERENCE_LOADERS:
-            transform_step = node.parent == _FUNCTION_TRANSFORMER and node.slot in _CALLABLE_SLOTS
-            if node.name in allowed.functions and transform_step:
-                continue
-            if node.name in allowed.types:
+            in_slot = node.slot in CALLABLE_SLOTS.get(node.parent or "", frozenset())
+            if (node.name in allowed.functions and in_slot) or node.name in allowed.types:
                 continue
             found.add(f"{node.name} (a callable or type reference)")
         elif node.loader not in _DATA_LOADERS:
@@ -128,7 +95,7 @@ def refusals(schema: Any, allowed: Allowlist) -> list[str]:
     return sorted(found)
 
 
-def _nodes(schema: Any) -> Iterator[_Node]:
+def schema_nodes(schema: Any) -> Iterator[_Node]:
     """Every node naming a module and class; an object's attributes know their slot."""
     pending: list[tuple[Any, str | None, str | None]] = [(schema, None, None)]
     while pending:
@@ -144,6 +111,9 @@ def _nodes(schema: Any) -> Iterator[_Node]:
             continue
         name, loader = f"{module}.{cls}", str(value.get("__loader__"))
         yield _Node(name, loader, slot, parent)
+        if loader == "RandomGeneratorNode":
+            # numpy rebuilds the bit generator from a class name kept as a plain string.
+            yield _Node(f"numpy.random.{_bit_generator(value)}", "ObjectNode", None, None)
         for key, item in value.items():
             if key == "content" and loader == "ObjectNode":
                 pending.append((item, _STATE, name))
@@ -152,6 +122,14 @@ def _nodes(schema: Any) -> Iterator[_Node]:
                 pending.extend((node, attribute, parent) for attribute, node in item.items())
             else:
                 pending.append((item, None, None))
+
+
+def _bit_generator(node: dict[str, Any]) -> str:
+    try:
+        name = json.loads(node["content"]["bit_generator"]["content"]["bit_generator"]["content"])
+    except (KeyError, TypeError, ValueError):
+        return "<unreadable>"
+    return name if isinstance(name, str) else "<unreadable>"
 
 
 _STATE = "\0state"

@@ -8,9 +8,9 @@ import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
-from shared.errors import IntegrityError, SampleCheckError, UntrustedArtifactError
+from shared.errors import IntegrityError, ModelLoadError, SampleCheckError, UntrustedArtifactError
 from shared.manifest import ModelManifest
-from shared.serving.allowlist import allowlist_for, refusals
+from shared.serving.allowlist import refusals, schema_nodes, server_allowlist
 from shared.serving.kinds import ModelKind, kind_of
 
 
@@ -58,8 +58,30 @@ def load_verified(manifest: ModelManifest, artifact: bytes) -> LoadedModel:
             f"{manifest.name}/{manifest.version}: artifact sha256 {actual} does not match the "
             f"manifest's {manifest.sha256}"
         )
-    # The server's exact list for this kind, narrowed (never widened) by the manifest's.
-    allowed = allowlist_for(manifest.task).narrowed_to(manifest.trusted_types)
+    estimator = load_artifact(manifest, artifact)
+    model = LoadedModel(manifest, estimator, size_bytes=len(artifact))
+    check_sample(model)
+    return model
+
+
+def load_artifact(manifest: ModelManifest, artifact: bytes) -> Any:
+    """The estimator (or ONNX session) an artifact holds, refused before anything is built if
+    it holds what the server does not run. No hash or sample check: `load_verified` adds them."""
+    return _onnx(manifest, artifact) if manifest.format == "onnx" else _skops(manifest, artifact)
+
+
+def _onnx(manifest: ModelManifest, artifact: bytes) -> Any:
+    from shared.serving.onnx_model import load_onnx
+
+    try:
+        return load_onnx(manifest, artifact)
+    except ModelLoadError as exc:
+        raise type(exc)(f"{manifest.name}/{manifest.version}: {exc}") from exc
+
+
+def _skops(manifest: ModelManifest, artifact: bytes) -> Any:
+    # The server's one list, narrowed (never widened) by the manifest's.
+    allowed = server_allowlist().narrowed_to(manifest.trusted_types)
     refused = refusals(artifact_schema(artifact), allowed)
     if refused:
         raise UntrustedArtifactError(
@@ -69,26 +91,12 @@ def load_verified(manifest: ModelManifest, artifact: bytes) -> LoadedModel:
     # the time before the process answers /health.
     from shared.serving.skops_import import skops_io
 
-    sio = skops_io()
-    types = artifact_types(artifact)
-    model = LoadedModel(manifest, sio.loads(artifact, trusted=types), size_bytes=len(artifact))
-    check_sample(model)
-    return model
+    return skops_io().loads(artifact, trusted=artifact_types(artifact))
 
 
 def artifact_types(artifact: bytes) -> list[str]:
     """Every type a skops artifact would instantiate, read from its schema without loading it."""
-    found: set[str] = set()
-    pending: list[Any] = [artifact_schema(artifact)]
-    while pending:
-        node = pending.pop()
-        if isinstance(node, dict):
-            if isinstance(node.get("__module__"), str) and isinstance(node.get("__class__"), str):
-                found.add(f"{node['__module__']}.{node['__class__']}")
-            pending.extend(node.values())
-        elif isinstance(node, list):
-            pending.extend(node)
-    return sorted(found)
+    return sorted({node.name for node in schema_nodes(artifact_schema(artifact))})
 
 
 def artifact_schema(artifact: bytes) -> Any:
@@ -101,11 +109,18 @@ def artifact_schema(artifact: bytes) -> Any:
 
 
 def check_sample(model: LoadedModel) -> None:
+    """The manifest's sample and further checks, predicted in one call, must answer as written."""
+    manifest = model.manifest
+    checks = [manifest.sample, *manifest.checks]
     try:
-        [output] = model.predict([model.sample_input()])
+        inputs = [model.kind.validate(manifest, check.input, sys.maxsize) for check in checks]
+        outputs = model.predict(inputs)
     except Exception as exc:
         raise SampleCheckError(
             f"{model.name}/{model.version}: sample prediction failed: {exc}"
         ) from exc
-    if problem := model.kind.sample_problem(model.manifest, output):
-        raise SampleCheckError(f"{model.name}/{model.version}: {problem}")
+    for position, (check, output) in enumerate(zip(checks, outputs, strict=True)):
+        problem = model.kind.sample_problem(manifest.model_copy(update={"sample": check}), output)
+        if problem:
+            which = "" if position == 0 else f"check {position}: "
+            raise SampleCheckError(f"{model.name}/{model.version}: {which}{problem}")

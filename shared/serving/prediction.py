@@ -9,7 +9,13 @@ from pydantic import BaseModel
 
 from shared.errors import InvalidInput
 from shared.observability import logger, tracer
-from shared.schemas import BatchItemResult, BatchRequest, BatchResponse, ModelInfo
+from shared.schemas import (
+    BatchItemResult,
+    BatchRequest,
+    BatchResponse,
+    ModelInfo,
+    PredictionsResponse,
+)
 from shared.serving.batching import ANONYMOUS, Caller, PredictionBatcher
 from shared.serving.loaded_model import LoadedModel
 from shared.serving.registry import ModelRegistry
@@ -35,6 +41,58 @@ def _record(model: LoadedModel, outputs: list[BaseModel]) -> None:
     logger.thread_safe_append_keys(
         model=model.name, model_version=model.version, items=len(outputs)
     )
+
+
+def instances_of(body: Any) -> list[Any] | None:
+    """The items of a body in the convention TF Serving, Vertex AI, SageMaker and MLflow
+    clients speak, `{"instances": [...]}` (objects or rows), else None."""
+    if isinstance(body, dict) and len(body) == 1 and isinstance(body.get("instances"), list):
+        return list(body["instances"])
+    return None
+
+
+@tracer.capture_method
+async def predict_instances(
+    name: str,
+    instances: list[Any],
+    registry: ModelRegistry,
+    batcher: PredictionBatcher,
+    settings: Settings,
+    caller: Caller = ANONYMOUS,
+) -> PredictionsResponse:
+    """Every instance in one model call; any invalid one refuses the request (422), each
+    problem located as `["body", "instances", index, field]`."""
+    if not instances:
+        raise InvalidInput([_located({"loc": ["body"], "msg": "must hold at least one item"}, [])])
+    if len(instances) > settings.max_batch_size:
+        raise InvalidInput(
+            f"instances holds {len(instances)} items; the limit is {settings.max_batch_size}"
+        )
+    model = registry.get(name)
+    values: list[Any] = []
+    problems: list[dict[str, Any]] = []
+    for index, item in enumerate(instances):
+        try:
+            values.append(model.kind.validate(model.manifest, item, settings.max_text_length))
+        except InvalidInput as exc:
+            problems += [_located(problem, [index]) for problem in _problems(exc)]
+    if problems:
+        raise InvalidInput(problems)
+    outputs = await batcher.predict_many(model, values, caller)
+    _record(model, outputs)
+    return PredictionsResponse.model_construct(
+        model=model.name, version=model.version, predictions=outputs
+    )
+
+
+def _problems(exc: InvalidInput) -> list[dict[str, Any]]:
+    found = exc.args[0]
+    return found if isinstance(found, list) else [{"loc": ["body"], "msg": str(found)}]
+
+
+def _located(problem: dict[str, Any], index: list[int]) -> dict[str, Any]:
+    loc = list(problem.get("loc", ["body"]))
+    return {**problem, "loc": ["body", "instances", *index, *loc[1:]]}
 
 
 @tracer.capture_method

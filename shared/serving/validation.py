@@ -12,7 +12,11 @@ _LARGEST_FLOAT = int(sys.float_info.max)
 
 
 def validate_item(schema: InputSchema, item: Any, max_text_length: int) -> Any:
-    """The model-ready input (a text, or a feature dict); InvalidInput listing every problem."""
+    """The model-ready input (a text, or a feature dict); InvalidInput listing every problem.
+
+    An item is an object, or a row: a list of the values in the schema's order."""
+    if isinstance(item, list):
+        item = _row_to_object(schema, item)
     if not isinstance(item, dict):
         raise InvalidInput(
             [_error([], f"expected a JSON object, got {type(item).__name__}", "dict_type")]
@@ -61,25 +65,51 @@ def _lone_surrogate(text: str) -> int | None:
     return None
 
 
-def _validate_tabular(schema: TabularInputSchema, item: dict[str, Any]) -> dict[str, float]:
+def _row_to_object(schema: InputSchema, row: list[Any]) -> dict[str, Any]:
+    names = (
+        [feature.name for feature in schema.features]
+        if isinstance(schema, TabularInputSchema)
+        else [schema.field]
+    )
+    if len(row) != len(names):
+        raise InvalidInput(
+            [_error([], f"a row holds {len(names)} values ({', '.join(names)}), got {len(row)}")]
+        )
+    return dict(zip(names, row, strict=True))
+
+
+def _validate_tabular(schema: TabularInputSchema, item: dict[str, Any]) -> dict[str, Any]:
     known = {feature.name for feature in schema.features}
     errors = [_error([key], "unknown field", "extra_forbidden") for key in item if key not in known]
-    values: dict[str, float] = {}
+    values: dict[str, Any] = {}
     for feature in schema.features:
         if feature.name not in item:
             errors.append(_error([feature.name], "field required", "missing"))
         elif problem := _feature_problem(feature, item[feature.name]):
             errors.append(_error([feature.name], problem))
         else:
-            values[feature.name] = float(item[feature.name])
+            values[feature.name] = _model_value(feature, item[feature.name])
     if errors:
         raise InvalidInput(errors)
     return values
 
 
+def _model_value(feature: FeatureSpec, value: Any) -> Any:
+    """What the estimator is given: floats for numbers, the value itself otherwise."""
+    if value is None or feature.type in ("bool", "category"):
+        return value
+    return float(value)
+
+
 def _feature_problem(feature: FeatureSpec, value: Any) -> str | None:
+    if value is None:
+        return None if feature.nullable else "must not be null"
+    if feature.type == "bool":
+        return None if isinstance(value, bool) else f"expected a boolean, got {_json_type(value)}"
+    if feature.type == "category":
+        return _category_problem(feature, value)
     if isinstance(value, bool) or not isinstance(value, int | float):
-        return f"expected a number, got {type(value).__name__}"
+        return f"expected a number, got {_json_type(value)}"
     if isinstance(value, int) and abs(value) > _LARGEST_FLOAT:
         return "number is too large to be represented as a float"
     if not math.isfinite(value):
@@ -91,6 +121,35 @@ def _feature_problem(feature: FeatureSpec, value: Any) -> str | None:
     if feature.maximum is not None and value > feature.maximum:
         return f"{value} is above the maximum {feature.maximum}"
     return None
+
+
+def _category_problem(feature: FeatureSpec, value: Any) -> str | None:
+    if not isinstance(value, str):
+        return f"expected one of the categories (a string), got {_json_type(value)}"
+    allowed = feature.categories or []
+    if feature.unknown_category == "refuse" and value not in allowed:
+        shown = ", ".join(repr(category) for category in allowed[:_SHOWN_CATEGORIES])
+        more = (
+            f" and {len(allowed) - _SHOWN_CATEGORIES} more"
+            if len(allowed) > _SHOWN_CATEGORIES
+            else ""
+        )
+        return f"{_clip(value)!r} is not a known category; allowed: {shown}{more}"
+    return None
+
+
+_SHOWN_CATEGORIES = 20
+
+
+def _clip(value: str, limit: int = 40) -> str:
+    return value if len(value) <= limit else value[:limit] + "..."
+
+
+def _json_type(value: Any) -> str:
+    """A value's type as a JSON client knows it."""
+    names = {bool: "boolean", int: "number", float: "number", str: "string", list: "array",
+             dict: "object", type(None): "null"}  # fmt: skip
+    return names.get(type(value), type(value).__name__)
 
 
 def _error(loc: list[str | int], msg: str, kind: str = "value_error") -> dict[str, Any]:

@@ -8,9 +8,15 @@ from pydantic import BaseModel
 from handlers.http.auth import may_see
 from handlers.http.deps import BatcherDep, CallerDep, RegistryDep, SettingsDep
 from handlers.http.errors import BODY_ERRORS, NOT_LOADED, PREDICTION_ERRORS, UNKNOWN_MODEL
-from shared.schemas import BatchRequest, BatchResponse, ModelInfo
+from shared.schemas import BatchRequest, BatchResponse, ModelInfo, PredictionsResponse
 from shared.serving.kinds import AnyResponse
-from shared.serving.prediction import describe, predict_batch, predict_one
+from shared.serving.prediction import (
+    describe,
+    instances_of,
+    predict_batch,
+    predict_instances,
+    predict_one,
+)
 
 router = APIRouter(prefix="/models", tags=["models"])
 _PREDICT_ERRORS = {**UNKNOWN_MODEL, **BODY_ERRORS, **PREDICTION_ERRORS}
@@ -31,7 +37,10 @@ async def get_model_route(name: str, registry: RegistryDep) -> ModelInfo:
 @router.post(
     "/{name}/predict",
     response_model=None,
-    responses={**_PREDICT_ERRORS, 200: {"model": AnyResponse, "description": "The kind's answer"}},
+    responses={
+        **_PREDICT_ERRORS,
+        200: {"model": AnyResponse | PredictionsResponse, "description": "The kind's answer"},
+    },
 )
 async def predict_model_route(
     name: str,
@@ -42,6 +51,8 @@ async def predict_model_route(
     settings: SettingsDep,
     caller: CallerDep,
 ) -> BaseModel:
+    if (instances := instances_of(item)) is not None:
+        return await predict_instances(name, instances, registry, batcher, settings, caller)
     return await predict_one(name, item, registry, batcher, settings, caller)
 
 

@@ -60,16 +60,44 @@ class SchemaOnly:
 
 
 def to_matrix(manifest: "ModelManifest", inputs: list[Any]) -> Any:
-    """What the estimator takes: a float matrix for a tabular schema, the texts for a text one."""
+    """What the estimator takes: the texts for a text schema; for a tabular one a float matrix
+    in feature order (missing values as NaN), or a DataFrame when it was fitted on one."""
     from shared.manifest import TabularInputSchema
 
     schema = manifest.input_schema
-    if isinstance(schema, TabularInputSchema):
-        import numpy as np  # not at module import: it would delay /health by ~0.15 s
+    if not isinstance(schema, TabularInputSchema):
+        return list(inputs)
+    import numpy as np  # not at module import: it would delay /health by ~0.15 s
 
-        names = [feature.name for feature in schema.features]
-        return np.array([[float(item[name]) for name in names] for item in inputs])
-    return list(inputs)
+    names = [feature.name for feature in schema.features]
+    if schema.layout == "frame":
+        return _frame(schema, names, inputs)
+    nan = float("nan")
+    return np.array(
+        [[nan if item[name] is None else float(item[name]) for name in names] for item in inputs]
+    )
+
+
+def _frame(schema: Any, names: list[str], inputs: list[Any]) -> Any:
+    import numpy as np
+    import pandas as pd  # only models fitted on a DataFrame pay for it
+
+    columns: dict[str, Any] = {}
+    for feature in schema.features:
+        values = [item[feature.name] for item in inputs]
+        if feature.type == "category":
+            columns[feature.name] = np.array(
+                [np.nan if value is None else value for value in values], dtype=object
+            )
+        elif feature.type == "bool" and not feature.nullable:
+            columns[feature.name] = np.array(values, dtype=bool)
+        elif feature.type == "int" and not any(value is None for value in values):
+            columns[feature.name] = np.array(values, dtype=np.int64)
+        else:
+            columns[feature.name] = np.array(
+                [np.nan if value is None else float(value) for value in values], dtype=np.float64
+            )
+    return pd.DataFrame(columns, columns=names)
 
 
 def require(estimator: Any, *methods: str) -> None:

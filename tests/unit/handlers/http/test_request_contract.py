@@ -117,6 +117,20 @@ def test_each_served_model_has_its_own_exact_request_body(spec: dict[str, Any]) 
     assert not jsonschema.Draft202012Validator(risk).is_valid({**risk["examples"][0], "x": 1})
 
 
+def test_instances_take_objects_or_rows_up_to_the_batch_limit(spec: dict[str, Any]) -> None:
+    path = spec["paths"]["/models/risk/predict"]
+    item = body_schema(path)["examples"][0]
+    instances = jsonschema.Draft202012Validator(body_schema(path, 1))
+    assert instances.is_valid({"instances": [item, list(item.values())]})
+    assert not instances.is_valid({"instances": [list(item.values())[:-1]]})
+    assert not instances.is_valid({"instances": []})
+    assert not instances.is_valid({"instances": [item] * 257})
+    answer = path["post"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert answer["oneOf"][1]["properties"]["predictions"]["items"]["$ref"].endswith(
+        "/ModelPrediction"
+    )
+
+
 def test_the_predict_body_states_the_text_rules(spec: dict[str, Any]) -> None:
     text = spec["components"]["schemas"]["PredictRequest"]["properties"]["text"]
     assert text["maxLength"] == 5000
@@ -135,8 +149,8 @@ def test_the_not_blank_pattern_is_exactly_what_validation_calls_blank() -> None:
     assert text_problem("\x1c\x1c", 10) and not text_problem("\ufeff", 10)
 
 
-def body_schema(path_item: dict[str, Any]) -> dict[str, Any]:
-    schema: dict[str, Any] = path_item["post"]["requestBody"]["content"]["application/json"][
-        "schema"
-    ]
+def body_schema(path_item: dict[str, Any], shape: int = 0) -> dict[str, Any]:
+    """One item (shape 0) or `{"instances": [...]}` (shape 1)."""
+    body = path_item["post"]["requestBody"]["content"]["application/json"]["schema"]
+    schema: dict[str, Any] = body["oneOf"][shape]
     return schema

@@ -1,5 +1,10 @@
-"""Only types on the server's exact list for a model kind load; refusal comes before skops runs."""
+"""Only types on the server's exact list load; refusal comes before skops runs."""
 
+import functools
+import importlib
+import json
+import operator
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,7 +20,7 @@ from model_build.artifacts import read_manifest
 from model_build.publish import publish
 from shared.errors import UntrustedArtifactError
 from shared.manifest import ModelManifest
-from shared.serving.allowlist import ALLOWLISTS, allowlist_for, refusals
+from shared.serving.allowlist import FUNCTIONS, refusals, server_allowlist
 from shared.serving.loaded_model import artifact_schema, artifact_types, load_verified, sha256_hex
 from shared.serving.registry import ModelRegistry
 from shared.settings import Settings
@@ -106,18 +111,47 @@ def test_the_registry_keeps_serving_when_a_hostile_version_is_released(
 
 
 def test_a_function_is_allowed_only_where_a_function_transformer_calls_it() -> None:
-    tabular = allowlist_for("tabular-classification")
     allowed = Pipeline([("log", FunctionTransformer(np.log1p)), ("scale", StandardScaler())])
-    assert refusals(artifact_schema(sio.dumps(allowed)), tabular) == []
+    assert refusals(artifact_schema(sio.dumps(allowed)), server_allowlist()) == []
     # The same ufunc as another estimator's attribute is refused: it is not a type.
     misplaced = StandardScaler()
     misplaced.copy = np.log1p
-    assert refusals(artifact_schema(sio.dumps(misplaced)), tabular) == [
+    assert refusals(artifact_schema(sio.dumps(misplaced)), server_allowlist()) == [
         "numpy.log1p (a callable or type reference)"
     ]
-    # And a text model may hold no FunctionTransformer at all.
-    text = allowlist_for("text-classification")
-    assert "FunctionTransformer" in " ".join(refusals(artifact_schema(sio.dumps(allowed)), text))
+
+
+@pytest.mark.parametrize(
+    "function",
+    [exec, eval, getattr, setattr, __import__, open, compile, os.system, os.popen,
+     operator.attrgetter("x"), operator.methodcaller("x"), importlib.import_module,
+     functools.partial(np.log1p), np.load, np.fromfile],
+    ids=lambda function: getattr(function, "__name__", type(function).__name__),
+)  # fmt: skip
+def test_no_function_off_the_list_passes_even_where_functions_are_called(
+    function: Callable[..., Any],
+) -> None:
+    schema = artifact_schema(sio.dumps(FunctionTransformer(function)))
+    assert refusals(schema, server_allowlist()), function
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTIONS))
+def test_every_listed_function_passes_as_a_transform_step(name: str) -> None:
+    ufunc = getattr(np, name.removeprefix("numpy."))
+    assert isinstance(ufunc, np.ufunc)  # element-wise arithmetic, nothing that looks things up
+    schema = artifact_schema(sio.dumps(FunctionTransformer(ufunc, inverse_func=np.expm1)))
+    assert refusals(schema, server_allowlist()) == []
+
+
+def test_a_generator_whose_bit_generator_is_another_callable_is_refused() -> None:
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    fitted = HistGradientBoostingClassifier(max_iter=2).fit([[0.0], [1.0]] * 10, [0, 1] * 10)
+    fitted._feature_subsample_rng = np.random.default_rng(0)
+    schema = artifact_schema(sio.dumps(fitted))
+    assert refusals(schema, server_allowlist()) == []
+    text = json.dumps(schema).replace('\\"PCG64\\"', '\\"seed\\"')
+    assert "numpy.random.seed" in " ".join(refusals(json.loads(text), server_allowlist()))
 
 
 def test_loaders_that_call_what_the_artifact_names_are_refused(sentiment_model_dir: Path) -> None:
@@ -129,32 +163,50 @@ def test_loaders_that_call_what_the_artifact_names_are_refused(sentiment_model_d
         "__loader__": "MethodNode",
         "content": {"func": "__init__", "obj": {}},
     }
-    assert refusals(schema, allowlist_for(manifest.task)) == [
-        "sklearn.pipeline.Pipeline (loader MethodNode)"
-    ]
+    assert refusals(schema, server_allowlist()) == ["sklearn.pipeline.Pipeline (loader MethodNode)"]
 
 
 def test_a_manifest_narrows_the_list_but_never_widens_it(sentiment_model_dir: Path) -> None:
     manifest = read_manifest(sentiment_model_dir)
     artifact = (sentiment_model_dir / manifest.artifact).read_bytes()
-    widened = allowlist_for(manifest.task).narrowed_to([*manifest.trusted_types, "builtins.exec"])
+    widened = server_allowlist().narrowed_to([*manifest.trusted_types, "builtins.exec"])
     assert "builtins.exec" not in widened.types | widened.functions
     assert refusals(artifact_schema(artifact), widened) == []
 
 
-def test_an_unknown_kind_may_hold_nothing(sentiment_model_dir: Path) -> None:
+def test_a_manifest_that_trusts_nothing_loads_nothing(sentiment_model_dir: Path) -> None:
     manifest = read_manifest(sentiment_model_dir)
     artifact = (sentiment_model_dir / manifest.artifact).read_bytes()
-    assert refusals(artifact_schema(artifact), allowlist_for("text-unheard-of"))
+    assert refusals(artifact_schema(artifact), server_allowlist().narrowed_to([]))
 
 
-def test_every_list_is_exact_names_and_holds_no_callable_builtin() -> None:
-    dangerous = {"exec", "eval", "getattr", "setattr", "__import__", "open", "compile", "input"}
-    for kind, allowed in ALLOWLISTS.items():
-        for name in allowed.types | allowed.functions:
-            module, _, attribute = name.rpartition(".")
-            assert module and attribute, f"{kind}: {name} is not module.name"
-            assert attribute not in dangerous, f"{kind}: {name}"
+def test_the_list_is_exact_names_and_holds_no_callable_builtin() -> None:
+    dangerous = {
+        "exec",
+        "eval",
+        "getattr",
+        "setattr",
+        "__import__",
+        "open",
+        "compile",
+        "input",
+        "system",
+        "popen",
+        "import_module",
+        "attrgetter",
+        "methodcaller",
+        "partial",
+    }
+    allowed = server_allowlist()
+    for name in allowed.types | allowed.functions:
+        module, _, attribute = name.rpartition(".")
+        assert module and attribute, f"{name} is not module.name"
+        assert attribute not in dangerous, name
+        assert module.split(".")[0] in {"builtins", "numpy", "scipy", "sklearn"}, name
+        assert module.split(".")[0] != "builtins" or attribute in _BUILTIN_DATA, name
+
+
+_BUILTIN_DATA = {"dict", "list", "tuple", "set", "str", "int", "float", "bool", "slice", "bytes"}
 
 
 def test_the_artifacts_training_writes_today_pass_their_kind(
@@ -167,4 +219,4 @@ def test_the_artifacts_training_writes_today_pass_their_kind(
     for directory in (sentiment_model_dir, risk_dir):
         manifest = read_manifest(directory)
         artifact = (directory / manifest.artifact).read_bytes()
-        assert refusals(artifact_schema(artifact), allowlist_for(manifest.task)) == []
+        assert refusals(artifact_schema(artifact), server_allowlist()) == []

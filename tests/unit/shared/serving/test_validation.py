@@ -67,7 +67,16 @@ def test_bad_tabular_items_name_the_feature(item: dict[str, Any], field: str, me
 
 def test_a_non_object_item_is_refused() -> None:
     with pytest.raises(InvalidInput, match="expected a JSON object"):
-        validate_item(TABULAR, [1, 2], 5000)
+        validate_item(TABULAR, "1, 2", 5000)
+
+
+def test_a_row_is_read_in_the_schema_order() -> None:
+    names = [feature.name for feature in TABULAR.features]
+    row = [1.0] * len(names)
+    assert validate_item(TABULAR, row, 5000) == dict.fromkeys(names, 1.0)
+    with pytest.raises(InvalidInput, match=f"a row holds {len(names)} values"):
+        validate_item(TABULAR, [1, 2, 3, 4, 5, 6, 7], 5000)
+    assert validate_item(TextInputSchema(), ["great"], 5000) == "great"
 
 
 def test_a_lone_surrogate_is_refused_naming_the_field() -> None:
@@ -88,3 +97,48 @@ def test_an_integer_that_overflows_a_float_is_refused() -> None:
     [error] = caught.value.args[0]
     assert error["loc"] == ["body", "amount"]
     assert "too large" in error["msg"]
+
+
+TYPED = TabularInputSchema(
+    features=[
+        FeatureSpec(name="amount", type="float", nullable=True),
+        FeatureSpec(name="country", type="category", categories=["DE", "FR", "US"]),
+        FeatureSpec(name="channel", type="category", categories=["web"], unknown_category="model"),
+        FeatureSpec(name="returning", type="bool"),
+    ],
+    layout="frame",
+)
+
+
+def test_typed_features_pass_as_the_model_takes_them() -> None:
+    item = {"amount": None, "country": "FR", "channel": "phone", "returning": True}
+    assert validate_item(TYPED, item, 5000) == item
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("country", "XX", "'XX' is not a known category; allowed: 'DE', 'FR', 'US'"),
+        ("country", 3, "expected one of the categories (a string), got number"),
+        ("country", None, "must not be null"),
+        ("returning", 1, "expected a boolean, got number"),
+        ("amount", "12", "expected a number, got string"),
+        ("amount", True, "expected a number, got boolean"),
+    ],
+)
+def test_a_typed_feature_names_what_it_allows(field: str, value: Any, message: str) -> None:
+    item = {"amount": 1.0, "country": "DE", "channel": "web", "returning": False, field: value}
+    with pytest.raises(InvalidInput) as caught:
+        validate_item(TYPED, item, 5000)
+    [error] = caught.value.args[0]
+    assert error["loc"] == ["body", field]
+    assert error["msg"] == message
+
+
+def test_a_long_category_list_is_shown_in_part() -> None:
+    many = FeatureSpec(name="code", type="category", categories=[f"c{i:03}" for i in range(50)])
+    with pytest.raises(InvalidInput) as caught:
+        validate_item(TabularInputSchema(features=[many]), {"code": "x" * 100}, 5000)
+    [error] = caught.value.args[0]
+    assert error["msg"].endswith("'c019' and 30 more")
+    assert "x" * 41 not in error["msg"]

@@ -1,0 +1,68 @@
+"""A random forest over card transactions with categorical columns, logged as an MLflow model.
+
+Seeded synthetic data: the amount, the merchant's category, the card's country, the hour and
+whether the card was present; fraud is likelier for large card-absent amounts abroad at night.
+"""
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.compose import make_column_transformer
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import OneHotEncoder
+
+CATEGORIES = ["grocery", "travel", "electronics", "gaming", "fashion"]
+COUNTRIES = ["DE", "FR", "GB", "US", "BR"]
+
+
+def transactions(rows: int, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame(
+        {
+            "amount": rng.gamma(2.0, 60.0, rows).round(2),
+            "merchant_category": rng.choice(CATEGORIES, rows),
+            "country": rng.choice(COUNTRIES, rows, p=[0.4, 0.2, 0.15, 0.15, 0.1]),
+            "hour": rng.integers(0, 24, rows),
+            "card_present": rng.random(rows) < 0.6,
+        }
+    )
+    risk = (
+        (frame.amount > 150).astype(float)
+        + (~frame.card_present) * 0.8
+        + frame.country.isin(["BR", "US"]) * 0.6
+        + frame.hour.between(0, 5) * 0.7
+        + frame.merchant_category.isin(["electronics", "gaming"]) * 0.5
+    )
+    fraud = risk + rng.normal(0, 0.4, rows) > 2.2
+    frame["label"] = np.where(fraud, "fraud", "legit")
+    return frame
+
+
+def main(output: Path) -> None:
+    import mlflow.sklearn
+    from mlflow.models import infer_signature
+
+    data = transactions(6000)
+    features, labels = data.drop(columns=["label"]), data["label"]
+    encode = make_column_transformer(
+        (OneHotEncoder(handle_unknown="ignore"), ["merchant_category", "country"]),
+        remainder="passthrough",
+    )
+    model = make_pipeline(encode, RandomForestClassifier(60, max_depth=10, random_state=0))
+    model.fit(features, labels)
+    output.mkdir(parents=True, exist_ok=True)
+    example = features.head(5)
+    mlflow.sklearn.save_model(
+        model,
+        output / "mlflow-model",
+        signature=infer_signature(example, model.predict(example)),
+        input_example=example,
+    )
+    transactions(300, seed=1).to_csv(output / "sample.csv", index=False)
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]))
