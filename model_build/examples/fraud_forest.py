@@ -60,6 +60,8 @@ def main(output: Path) -> None:
         output / "mlflow-model",
         signature=infer_signature(example, model.predict(example)),
         input_example=example,
+        # MLflow saves scikit-learn models with skops and asks which types to trust.
+        skops_trusted_types=["sklearn.tree._tree.Tree"],
     )
     transactions(300, seed=1).to_csv(output / "sample.csv", index=False)
 

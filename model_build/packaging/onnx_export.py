@@ -21,11 +21,25 @@ def to_onnx(estimator: Any, schema: InputSchema, kind: str) -> tuple[bytes, Onnx
         raise PackagingError(
             f"cannot convert {type(estimator).__name__} to ONNX: {reason}"
         ) from exc
+    for node in graph.graph.node:
+        if node.op_type == "StringNormalizer":
+            _use_c_utf8(node)
     outputs = [output.name for output in graph.graph.output]
     wanted = "probabilities" if kind in ("classification", "ranking") else "variable"
     output = wanted if wanted in outputs else outputs[-1 if wanted == "probabilities" else 0]
     names = [name for name, _ in initial_types]
     return graph.SerializeToString(), OnnxSpec(inputs=inputs, input_names=names, output=output)
+
+
+def _use_c_utf8(node: Any) -> None:
+    """Lower-case texts in the C.UTF-8 locale, which every glibc (and the slim image) has;
+    onnxruntime's default, en_US.UTF-8, is often not installed. The agreement check on the
+    sample still decides whether the result equals scikit-learn's."""
+    from onnx import helper
+
+    kept = [attribute for attribute in node.attribute if attribute.name != "locale"]
+    del node.attribute[:]
+    node.attribute.extend([*kept, helper.make_attribute("locale", "C.UTF-8")])
 
 
 def _initial_types(schema: InputSchema) -> tuple[list[tuple[str, Any]], Any]:

@@ -73,11 +73,15 @@ def _skops(path: Path) -> Any:
     from shared.serving.allowlist import refusals, server_allowlist
     from shared.serving.loaded_model import artifact_schema, artifact_types
 
+    from shared.serving.tree_checks import check_trees
+
     data = path.read_bytes()
     refused = refusals(artifact_schema(data), server_allowlist())
     if refused:
         raise PackagingError(f"{path}: holds types the server refuses: {', '.join(refused)}")
-    return sio.loads(data, trusted=artifact_types(data))
+    model = sio.loads(data, trusted=artifact_types(data))
+    check_trees(model)
+    return model
 
 
 def _mlflow(path: Path, trust_pickle: bool) -> Source:
@@ -91,7 +95,10 @@ def _mlflow(path: Path, trust_pickle: bool) -> Source:
             f"{path}: only MLflow's sklearn flavor is packaged (this model has: {flavors}); "
             "export other frameworks to ONNX and package the .onnx file"
         )
-    model = _pickle(path / flavor["pickled_model"], trust_pickle)
+    stored = path / flavor["pickled_model"]
+    # MLflow 3 saves with skops by default (checked here like any skops file); older, a pickle.
+    skops_file = flavor.get("serialization_format") == "skops" or stored.suffix == ".skops"
+    model = _skops(stored) if skops_file else _pickle(stored, trust_pickle)
     types, optional = _signature(spec.get("signature") or {})
     return Source(model, _example(path, spec), types, optional)
 

@@ -12,6 +12,7 @@ from shared.errors import IntegrityError, ModelLoadError, SampleCheckError, Untr
 from shared.manifest import ModelManifest
 from shared.serving.allowlist import refusals, schema_nodes, server_allowlist
 from shared.serving.kinds import ModelKind, kind_of
+from shared.serving.tree_checks import check_trees
 
 
 @dataclass
@@ -91,7 +92,9 @@ def _skops(manifest: ModelManifest, artifact: bytes) -> Any:
     # the time before the process answers /health.
     from shared.serving.skops_import import skops_io
 
-    return skops_io().loads(artifact, trusted=artifact_types(artifact))
+    estimator = skops_io().loads(artifact, trusted=artifact_types(artifact))
+    check_trees(estimator)  # allowed types, but are their node indices in bounds?
+    return estimator
 
 
 def artifact_types(artifact: bytes) -> list[str]:

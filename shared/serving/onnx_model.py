@@ -71,6 +71,7 @@ def load_onnx(manifest: ModelManifest, artifact: bytes, threads: int | None = No
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads or intra_op_threads()
     options.inter_op_num_threads = 1
+    options.log_severity_level = 4  # a failure is raised, and logged once, by the caller
     # Spinning threads would take the core the event loop and the other workers need.
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     try:
