@@ -191,12 +191,15 @@ def infer_kind(estimator: Any) -> ModelKindName:
     """What scikit-learn can tell; otherwise the user must say."""
     from sklearn.base import is_classifier, is_outlier_detector, is_regressor
 
-    if is_classifier(estimator):
-        return "classification"
-    if is_regressor(estimator):
-        return "regression"
-    if is_outlier_detector(estimator):
-        return "anomaly"
+    try:
+        if is_classifier(estimator):
+            return "classification"
+        if is_regressor(estimator):
+            return "regression"
+        if is_outlier_detector(estimator):
+            return "anomaly"
+    except (TypeError, AttributeError):
+        pass  # not scikit-learn's API: the user says
     raise PackagingError(
         f"cannot tell what {type(estimator).__name__} predicts: pass --kind with one of {KINDS}"
     )
@@ -215,7 +218,7 @@ def _require_fitted(estimator: Any) -> None:
         check_is_fitted(estimator)
     except NotFittedError as exc:
         raise PackagingError(f"{type(estimator).__name__} is not fitted: call fit first") from exc
-    except TypeError:
+    except (TypeError, AttributeError):
         pass  # not a scikit-learn estimator (LightGBM): the conversion will tell
 
 
