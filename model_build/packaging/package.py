@@ -57,6 +57,8 @@ def package_model(
     and the sample DataFrame that fixes its inputs; `label` names the sample's target column."""
     frame, target = _split_label(sample, label)
     if isinstance(model, bytes):
+        if format == "skops":
+            raise PackagingError("an ONNX graph is served as ONNX: --format skops does not apply")
         plan = _graph_plan(model, frame, kind, labels, threshold)
     else:
         plan = _estimator_plan(model, frame, kind, format, threshold, tolerance)

@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 
 from handlers.cpu_budget import WEB_CONCURRENCY
-from tests.performance import logvolume, overload, report, workers
+from tests.performance import formats, logvolume, overload, report, workers
 from tests.performance.loadgen import BenchError, LoadResult, ensure_wrk, run_wrk
 from tests.performance.processes import Server, image_command, start_server, uvicorn_command
 from tests.support.servers import ROOT, free_port, stop_process
@@ -41,7 +41,7 @@ TEXTS = [
 ]
 
 
-SCENARIOS = ("compare", "overload", "workers", "logs")
+SCENARIOS = ("compare", "overload", "workers", "logs", "formats")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -168,8 +168,15 @@ def check_same_answers(ours: Server, baseline: Server) -> None:
 
 
 def run(args: argparse.Namespace, scratch: Path) -> dict[str, Any]:
-    wrk = ensure_wrk()
     load_before = os.getloadavg()[0]
+    sections: dict[str, Any] = {}
+    if "formats" in args.scenarios:
+        print("formats: each bring-your-own-model example as skops and as ONNX", flush=True)
+        sections["formats"] = formats.run(scratch / "formats", max(1.0, args.seconds / 4))
+    if not set(args.scenarios) - {"formats"}:
+        load = (round(load_before, 2), round(os.getloadavg()[0], 2))
+        return assemble(args, {"name": "examples", "version": "-"}, sections, load)
+    wrk = ensure_wrk()
     model_dir = trained_model(args.candidate)
     manifest = json.loads((model_dir / "manifest.json").read_text())
     store, joblib_path = scratch / "store", scratch / "baseline.joblib"
@@ -185,7 +192,6 @@ def run(args: argparse.Namespace, scratch: Path) -> dict[str, Any]:
         "HEALTH_PORT": str(health_port),
         "ACCESS_LOG_SAMPLE_RATE": str(logvolume.deployed_rate()),
     }
-    sections: dict[str, Any] = {}
     servers, process = start_pair(args, ours_env, joblib_path, scratch)
     try:
         ours, baseline = servers
@@ -380,6 +386,8 @@ def render(results: dict[str, Any]) -> str:
         lines += workers.markdown(results["workers"])
     if "logs" in results:
         lines += logvolume.markdown(results["logs"])
+    if "formats" in results:
+        lines += formats.markdown(results["formats"])
     return report.markdown(results, lines)
 
 

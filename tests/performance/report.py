@@ -125,7 +125,7 @@ def markdown(results: dict[str, Any], scenario_lines: list[str]) -> str:
         "Ours runs as deployed: the image's command, the health port, and the access-log share "
         "Terraform sets (errors and slow requests always logged).",
         "",
-        *_processes(results["process"]),
+        *(_processes(results["process"]) if "process" in results else []),
         *(_single(results["single"]) if "single" in results else []),
         *(_batch(results["batch"]) if "batch" in results else []),
         *scenario_lines,
