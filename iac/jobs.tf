@@ -154,8 +154,8 @@ resource "aws_iam_role_policy_attachment" "jobs_function_vpc" {
   policy_arn = "arn:${local.partition}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"
 }
 
-# Reads the model prefix; reads and writes the output prefix (parts, summary, map results).
-# It never reads inputs: the state machine reads them and passes records in the event.
+# Reads the model prefix and (StartJob) the input prefix; reads and writes the output prefix
+# (job.json, the items file the map reads, parts, summary, map results).
 data "aws_iam_policy_document" "jobs_function" {
   statement {
     sid       = "VerifyReleases"
@@ -182,8 +182,27 @@ data "aws_iam_policy_document" "jobs_function" {
   }
 
   statement {
-    sid       = "WriteJobOutput"
-    actions   = ["s3:GetObject", "s3:PutObject"]
+    sid       = "ReadJobInput"
+    actions   = ["s3:GetObject"]
+    resources = [local.jobs_input_arn]
+  }
+
+  statement {
+    sid       = "ListJobInput"
+    actions   = ["s3:ListBucket"]
+    resources = [aws_s3_bucket.jobs.arn]
+
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = ["${var.jobs_input_prefix}/*"]
+    }
+  }
+
+  statement {
+    sid = "WriteJobOutput"
+    # A large items file goes up in parts (shared/jobs/presplit.py).
+    actions   = ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"]
     resources = [local.jobs_output_arn]
   }
 
@@ -355,31 +374,14 @@ resource "aws_iam_role" "jobs_state_machine" {
   assume_role_policy = data.aws_iam_policy_document.states_assume.json
 }
 
-# Reads the input prefix (ItemReader), writes the output prefix (ResultWriter), invokes the
-# function and runs its own child executions (Distributed Map), logs and traces.
+# Reads the items file StartJob wrote (ItemReader) and writes results (ResultWriter), both in
+# the output prefix; never the raw input. Invokes the function, runs its own child executions
+# (Distributed Map), encrypts its data with the customer key, logs and traces.
 data "aws_iam_policy_document" "jobs_state_machine" {
   statement {
     sid       = "InvokeBatchFunction"
     actions   = ["lambda:InvokeFunction"]
     resources = [aws_lambda_function.batch.arn, "${aws_lambda_function.batch.arn}:*"]
-  }
-
-  statement {
-    sid       = "ReadJobInput"
-    actions   = ["s3:GetObject"]
-    resources = [local.jobs_input_arn]
-  }
-
-  statement {
-    sid       = "ListJobInput"
-    actions   = ["s3:ListBucket"]
-    resources = [aws_s3_bucket.jobs.arn]
-
-    condition {
-      test     = "StringLike"
-      variable = "s3:prefix"
-      values   = ["${var.jobs_input_prefix}/*"]
-    }
   }
 
   statement {
@@ -397,6 +399,20 @@ data "aws_iam_policy_document" "jobs_state_machine" {
       test     = "StringEquals"
       variable = "kms:ViaService"
       values   = ["s3.${var.region}.amazonaws.com"]
+    }
+  }
+
+  # The machine's definition and execution data are encrypted with the customer key; Step
+  # Functions calls KMS as this role with the machine's ARN as encryption context.
+  statement {
+    sid       = "EncryptStateMachineData"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    resources = [aws_kms_key.this.arn]
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:EncryptionContext:aws:states:stateMachineArn"
+      values   = [local.jobs_state_machine_arn]
     }
   }
 
@@ -449,10 +465,12 @@ resource "aws_sfn_state_machine" "batch_scoring" {
     max_concurrency = var.jobs_max_concurrency
   })
 
+  # Failures only, without execution data: ALL with data would write every record's text to
+  # CloudWatch (cost and personal data). Counts per map run: `inferno jobs status`.
   logging_configuration {
     log_destination        = "${aws_cloudwatch_log_group.jobs_state_machine.arn}:*"
-    include_execution_data = true
-    level                  = "ALL"
+    include_execution_data = false
+    level                  = "ERROR"
   }
 
   tracing_configuration {
