@@ -298,7 +298,7 @@ resource "aws_lambda_function" "batch" {
   description                    = "Scores Distributed Map batches of ${local.prefix} (handlers.batch_job.handler)"
   role                           = aws_iam_role.jobs_function.arn
   package_type                   = "Image"
-  image_uri                      = "${aws_ecr_repository.this.repository_url}:${var.image_tag}"
+  image_uri                      = local.image_uri
   architectures                  = ["x86_64"]
   memory_size                    = var.jobs_function_memory_mb
   timeout                        = var.jobs_function_timeout_seconds
@@ -339,9 +339,23 @@ resource "aws_lambda_function" "batch" {
   depends_on = [aws_iam_role_policy.jobs_function, aws_iam_role_policy_attachment.jobs_function_vpc, aws_ecr_repository_policy.lambda_pull]
 
   lifecycle {
-    # CI ships new images; Terraform owns the function's configuration, as with the ECS service.
+    # CD ships new images (update-function-code by digest, .github/workflows/cd.yml); Terraform
+    # owns the function's configuration, as with the ECS service.
     ignore_changes = [image_uri]
+
+    precondition {
+      # Lambda keeps 100 of the account's concurrency unreserved: reserving more fails the apply.
+      condition     = var.jobs_reserved_concurrency + 100 <= data.aws_servicequotas_service_quota.lambda_concurrency.value
+      error_message = "jobs_reserved_concurrency + 100 exceeds this account's Lambda concurrency quota (L-B99A9384): lower it, or request a higher quota first (iac/README.md)."
+    }
   }
+}
+
+# The account's Lambda concurrent executions quota in this region (1,000 by default; less on
+# some new accounts).
+data "aws_servicequotas_service_quota" "lambda_concurrency" {
+  service_code = "lambda"
+  quota_code   = "L-B99A9384"
 }
 
 # --- The state machine -------------------------------------------------------------------------
@@ -457,6 +471,7 @@ resource "aws_iam_role_policy" "jobs_state_machine" {
 }
 
 resource "aws_sfn_state_machine" "batch_scoring" {
+  #checkov:skip=CKV_AWS_285:Execution data would put every record's text in CloudWatch (cost, personal data); errors are logged, counts come from DescribeMapRun.
   name     = local.jobs_name
   role_arn = aws_iam_role.jobs_state_machine.arn
   type     = "STANDARD"
