@@ -46,8 +46,11 @@ EXPOSE 8000 8081
 # Readiness, not liveness: the task is healthy once a model is loaded. No curl in slim images.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=90s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8081/ready', timeout=4)"]
-# Lambda (container image) sets AWS_LAMBDA_RUNTIME_API: serve invocations instead of HTTP.
-ENTRYPOINT ["/bin/sh", "-c", "if [ -n \"${AWS_LAMBDA_RUNTIME_API:-}\" ]; then exec python -m awslambdaric handlers.lambda_function.handler; fi; exec \"$@\"", "inferno-entrypoint"]
+# Lambda (container image) sets AWS_LAMBDA_RUNTIME_API and passes the function's
+# image_config.command to this ENTRYPOINT as arguments: one handler (iac/jobs.tf's batch function
+# names handlers.batch_job.handler) is the one awslambdaric serves. A function without a command
+# gets the image's CMD instead (the uvicorn line below): it serves the HTTP handler.
+ENTRYPOINT ["/bin/sh", "-c", "if [ -n \"${AWS_LAMBDA_RUNTIME_API:-}\" ]; then handler=handlers.lambda_function.handler; if [ \"$#\" -eq 1 ]; then handler=$1; fi; exec python -m awslambdaric \"$handler\"; fi; exec \"$@\"", "inferno-entrypoint"]
 # uvicorn with one worker process per CPU of the task (TASK_CPU_UNITS from Terraform, else the
 # cgroup quota, else the CPUs we may run on; WEB_CONCURRENCY overrides): handlers/server.py.
 # Keep-alive (75 s) outlives the ALB idle timeout (60 s); graceful shutdown (20 s) ends before

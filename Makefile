@@ -18,7 +18,7 @@ export REQUESTS_CA_BUNDLE ?= $(SYSTEM_CA_BUNDLE)
 endif
 export POETRY_NO_INTERACTION := 1
 
-.PHONY: install serve train compare test unit integration iac fuzz lint format check-infra rie bench bench-smoke clean
+.PHONY: install serve train compare test unit integration iac rehearsal fuzz lint format check-infra rie asl-validator bench bench-smoke clean
 
 install: $(VENV)/.installed $(VADER_SDIST)
 
@@ -74,12 +74,21 @@ rie: $(RIE)
 $(RIE): | install
 	bash .ci/fetch-rie $(RIE)
 
+# The rehearsal tier's state machine validator (npm), pinned by .ci/asl-validator's lock file.
+# Without npm the script says so and the tier skips that check (the stamp is left unmade).
+ASL_DIR := $(TOOLS)/asl-validator
+asl-validator: $(ASL_DIR)/.installed
+
+$(ASL_DIR)/.installed: .ci/asl-validator/package-lock.json .ci/fetch-asl-validator
+	bash .ci/fetch-asl-validator $(ASL_DIR)
+	@if [ -x $(ASL_DIR)/node_modules/.bin/asl-validator ]; then touch $@; fi
+
 # Every tier, with branch coverage of the three packages, the servers the tests start included
 # (coverage's subprocess patch); the gate is `fail_under` in pyproject.toml.
 COVERAGE := --cov=handlers --cov=shared --cov=model_build --cov-branch \
 	--cov-report=term-missing:skip-covered
 
-test: install rie lint check-infra
+test: install rie asl-validator lint check-infra
 	$(BIN)/pytest $(COVERAGE)
 
 # The fast tier: in-process (TestClient on the app factory, the Lambda handler called directly).
@@ -93,6 +102,10 @@ integration: install rie
 # Terraform, workflows and the Dockerfile's command (run in this environment, no Docker).
 iac: install
 	$(BIN)/pytest tests/iac
+
+# What AWS and CD would run, offline (part of `iac` and `test`): iac/README.md, "Rehearsed".
+rehearsal: install rie asl-validator
+	$(BIN)/pytest tests/iac/rehearsal
 
 # The deep API contract run (a short one is part of `make test`): schemathesis, every check, at
 # least 2,000 cases against a real uvicorn, with a fresh seed each time (printed to reproduce).

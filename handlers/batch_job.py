@@ -3,7 +3,8 @@
 Set the function's handler to `handlers.batch_job.handler`. It takes three inputs:
 - a Distributed Map child's batch, `{"Items": [{"position", "record"}], "BatchInput": {"job"}}`:
   scores it, writes its part, returns per-record results and counts;
-- `{"step": "start", "request": {...}, "execution": ARN}`: pins the model version, records the job;
+- `{"step": "start", "request": {...}, "execution": ARN}`: pins the model version, records the job,
+  rewrites the input as the JSONL of items the map reads (shared/jobs/presplit.py);
 - `{"step": "finish", "job": {...}, "map": {...}}`: reads the map's results, answers failed
   batches, writes and returns the summary.
 Only Powertools and the job's light modules load at init; the store and the model load on the
@@ -42,8 +43,9 @@ def score(event: LambdaEvent) -> dict[str, Any]:
 
 
 def start(event: LambdaEvent) -> dict[str, Any]:
-    from shared.jobs.layout import MAP_RESULTS_DIR
     from shared.jobs.locations import Location
+    from shared.jobs.map_results import results_prefix
+    from shared.jobs.presplit import write_items
     from shared.jobs.spec import JobSettings
     from shared.jobs.start import start_job
 
@@ -57,12 +59,14 @@ def start(event: LambdaEvent) -> dict[str, Any]:
         fmt=request.get("format"),
         settings=JobSettings.model_validate(request.get("settings") or {}),
     )
+    # The map reads records from our own JSONL, never the raw input (shared/jobs/presplit.py).
+    items = write_items(job)
     output = Location.parse(job.output)
     logger.info("job started", extra={"job_id": job.job_id, "model": str(job.model)})
     return {
         "job": job.model_dump(),
-        "reader": {"Bucket": request["input_bucket"], "Prefix": request["input_prefix"]},
-        "writer": {"Bucket": output.bucket, "Prefix": f"{output.key.strip('/')}/{MAP_RESULTS_DIR}"},
+        "reader": {"Bucket": items.bucket, "Key": items.key},
+        "writer": {"Bucket": output.bucket, "Prefix": results_prefix(job.output, job.job_id)},
     }
 
 
@@ -74,10 +78,9 @@ def finish(event: LambdaEvent) -> dict[str, Any]:
 
     job = JobSpec.model_validate(event["job"])
     details = (event.get("map") or {}).get("ResultWriterDetails")
-    try:
-        outcomes, failed = read_results(*manifest_key(job.output, details))
-    except FileNotFoundError:  # the map failed before writing results (e.g. unreadable input)
-        outcomes, failed = [], []
+    found = manifest_key(job.output, job.job_id, details)
+    # No manifest: the map failed before writing results (its error is in `map_error`).
+    outcomes, failed = read_results(*found) if found else ([], [])
     summary = finish_job(
         job, output_store(job.output), outcomes, failed, error=event.get("map_error")
     )

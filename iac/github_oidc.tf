@@ -96,6 +96,33 @@ data "aws_iam_policy_document" "deploy" {
     resources = [aws_ecs_service.this.id]
   }
 
+  # The batch function runs the same image: CD points it at the new digest and waits until
+  # Lambda has it (update-function-code, then `aws lambda wait function-updated-v2`).
+  statement {
+    sid       = "UpdateBatchFunctionCode"
+    actions   = ["lambda:UpdateFunctionCode", "lambda:GetFunction"]
+    resources = [aws_lambda_function.batch.arn]
+  }
+
+  # The smoke test's client key (created by `inferno keys create`, iac/README.md).
+  statement {
+    sid       = "ReadSmokeKey"
+    actions   = ["secretsmanager:GetSecretValue"]
+    resources = [aws_secretsmanager_secret.smoke_key.arn]
+  }
+
+  statement {
+    sid       = "DecryptSmokeKey"
+    actions   = ["kms:Decrypt"]
+    resources = [aws_kms_key.this.arn]
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = ["secretsmanager.${var.region}.amazonaws.com"]
+    }
+  }
+
   statement {
     sid       = "PassTaskRoles"
     actions   = ["iam:PassRole"]
@@ -139,5 +166,19 @@ resource "aws_ssm_parameter" "deploy" {
     alb_dns_name        = aws_lb.this.dns_name
     release_key         = aws_kms_key.release.arn
     smoke_path_health   = "/health"
+    batch_function      = aws_lambda_function.batch.function_name
+    smoke_key_secret    = aws_secretsmanager_secret.smoke_key.name
+    deployed_tag_prefix = local.deployed_tag_prefix
   })
+}
+
+# CD's smoke test calls /predict as a client: AUTH_MODE=keys refuses it without a key. The
+# secret is created empty; its value is a key `inferno keys create --client cd-smoke` prints
+# (iac/README.md, iac/first-apply.sh), never in Terraform state.
+resource "aws_secretsmanager_secret" "smoke_key" {
+  #checkov:skip=CKV2_AWS_57:A client key rotates with `inferno keys rotate` and put-secret-value, not a rotation Lambda.
+  name                    = "/${var.name}/${var.environment}/smoke-key"
+  description             = "Client key CD's smoke test of ${local.prefix} sends (X-Api-Key)."
+  kms_key_id              = aws_kms_key.this.arn
+  recovery_window_in_days = var.environment == "prod" ? 30 : 0
 }

@@ -154,8 +154,8 @@ resource "aws_iam_role_policy_attachment" "jobs_function_vpc" {
   policy_arn = "arn:${local.partition}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"
 }
 
-# Reads the model prefix; reads and writes the output prefix (parts, summary, map results).
-# It never reads inputs: the state machine reads them and passes records in the event.
+# Reads the model prefix and (StartJob) the input prefix; reads and writes the output prefix
+# (job.json, the items file the map reads, parts, summary, map results).
 data "aws_iam_policy_document" "jobs_function" {
   statement {
     sid       = "VerifyReleases"
@@ -182,8 +182,27 @@ data "aws_iam_policy_document" "jobs_function" {
   }
 
   statement {
-    sid       = "WriteJobOutput"
-    actions   = ["s3:GetObject", "s3:PutObject"]
+    sid       = "ReadJobInput"
+    actions   = ["s3:GetObject"]
+    resources = [local.jobs_input_arn]
+  }
+
+  statement {
+    sid       = "ListJobInput"
+    actions   = ["s3:ListBucket"]
+    resources = [aws_s3_bucket.jobs.arn]
+
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = ["${var.jobs_input_prefix}/*"]
+    }
+  }
+
+  statement {
+    sid = "WriteJobOutput"
+    # A large items file goes up in parts (shared/jobs/presplit.py).
+    actions   = ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"]
     resources = [local.jobs_output_arn]
   }
 
@@ -279,7 +298,7 @@ resource "aws_lambda_function" "batch" {
   description                    = "Scores Distributed Map batches of ${local.prefix} (handlers.batch_job.handler)"
   role                           = aws_iam_role.jobs_function.arn
   package_type                   = "Image"
-  image_uri                      = "${aws_ecr_repository.this.repository_url}:${var.image_tag}"
+  image_uri                      = local.image_uri
   architectures                  = ["x86_64"]
   memory_size                    = var.jobs_function_memory_mb
   timeout                        = var.jobs_function_timeout_seconds
@@ -320,9 +339,23 @@ resource "aws_lambda_function" "batch" {
   depends_on = [aws_iam_role_policy.jobs_function, aws_iam_role_policy_attachment.jobs_function_vpc, aws_ecr_repository_policy.lambda_pull]
 
   lifecycle {
-    # CI ships new images; Terraform owns the function's configuration, as with the ECS service.
+    # CD ships new images (update-function-code by digest, .github/workflows/cd.yml); Terraform
+    # owns the function's configuration, as with the ECS service.
     ignore_changes = [image_uri]
+
+    precondition {
+      # Lambda keeps 100 of the account's concurrency unreserved: reserving more fails the apply.
+      condition     = var.jobs_reserved_concurrency + 100 <= data.aws_servicequotas_service_quota.lambda_concurrency.value
+      error_message = "jobs_reserved_concurrency + 100 exceeds this account's Lambda concurrency quota (L-B99A9384): lower it, or request a higher quota first (iac/README.md)."
+    }
   }
+}
+
+# The account's Lambda concurrent executions quota in this region (1,000 by default; less on
+# some new accounts).
+data "aws_servicequotas_service_quota" "lambda_concurrency" {
+  service_code = "lambda"
+  quota_code   = "L-B99A9384"
 }
 
 # --- The state machine -------------------------------------------------------------------------
@@ -355,31 +388,14 @@ resource "aws_iam_role" "jobs_state_machine" {
   assume_role_policy = data.aws_iam_policy_document.states_assume.json
 }
 
-# Reads the input prefix (ItemReader), writes the output prefix (ResultWriter), invokes the
-# function and runs its own child executions (Distributed Map), logs and traces.
+# Reads the items file StartJob wrote (ItemReader) and writes results (ResultWriter), both in
+# the output prefix; never the raw input. Invokes the function, runs its own child executions
+# (Distributed Map), encrypts its data with the customer key, logs and traces.
 data "aws_iam_policy_document" "jobs_state_machine" {
   statement {
     sid       = "InvokeBatchFunction"
     actions   = ["lambda:InvokeFunction"]
     resources = [aws_lambda_function.batch.arn, "${aws_lambda_function.batch.arn}:*"]
-  }
-
-  statement {
-    sid       = "ReadJobInput"
-    actions   = ["s3:GetObject"]
-    resources = [local.jobs_input_arn]
-  }
-
-  statement {
-    sid       = "ListJobInput"
-    actions   = ["s3:ListBucket"]
-    resources = [aws_s3_bucket.jobs.arn]
-
-    condition {
-      test     = "StringLike"
-      variable = "s3:prefix"
-      values   = ["${var.jobs_input_prefix}/*"]
-    }
   }
 
   statement {
@@ -397,6 +413,20 @@ data "aws_iam_policy_document" "jobs_state_machine" {
       test     = "StringEquals"
       variable = "kms:ViaService"
       values   = ["s3.${var.region}.amazonaws.com"]
+    }
+  }
+
+  # The machine's definition and execution data are encrypted with the customer key; Step
+  # Functions calls KMS as this role with the machine's ARN as encryption context.
+  statement {
+    sid       = "EncryptStateMachineData"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    resources = [aws_kms_key.this.arn]
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:EncryptionContext:aws:states:stateMachineArn"
+      values   = [local.jobs_state_machine_arn]
     }
   }
 
@@ -441,6 +471,7 @@ resource "aws_iam_role_policy" "jobs_state_machine" {
 }
 
 resource "aws_sfn_state_machine" "batch_scoring" {
+  #checkov:skip=CKV_AWS_285:Execution data would put every record's text in CloudWatch (cost, personal data); errors are logged, counts come from DescribeMapRun.
   name     = local.jobs_name
   role_arn = aws_iam_role.jobs_state_machine.arn
   type     = "STANDARD"
@@ -449,10 +480,12 @@ resource "aws_sfn_state_machine" "batch_scoring" {
     max_concurrency = var.jobs_max_concurrency
   })
 
+  # Failures only, without execution data: ALL with data would write every record's text to
+  # CloudWatch (cost and personal data). Counts per map run: `inferno jobs status`.
   logging_configuration {
     log_destination        = "${aws_cloudwatch_log_group.jobs_state_machine.arn}:*"
-    include_execution_data = true
-    level                  = "ALL"
+    include_execution_data = false
+    level                  = "ERROR"
   }
 
   tracing_configuration {

@@ -2,7 +2,10 @@ data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
 
 locals {
-  prefix     = "${var.name}-${var.environment}"
+  prefix = "${var.name}-${var.environment}"
+  # By digest: the image var.image_tag names in ECR (ecr.tf reads it, so a tag nobody pushed
+  # stops the plan before Lambda or ECS could be pointed at it).
+  image_uri  = "${aws_ecr_repository.this.repository_url}@${data.aws_ecr_image.this.image_digest}"
   account_id = data.aws_caller_identity.current.account_id
   partition  = data.aws_partition.current.partition
 
@@ -75,7 +78,7 @@ locals {
 
   container_definition = {
     name                   = local.container_name
-    image                  = "${aws_ecr_repository.this.repository_url}:${var.image_tag}"
+    image                  = local.image_uri
     essential              = true
     readonlyRootFilesystem = true
     user                   = "10001:10001"

@@ -51,6 +51,11 @@ data "aws_iam_policy_document" "release_key" {
   }
 }
 
+locals {
+  # shared/auth/admin.py KEYS_KEY lives here (tests/iac compare).
+  client_keys_dir = ".auth"
+}
+
 resource "aws_iam_role" "model_release" {
   name                 = "${local.prefix}-github-model-release"
   description          = "Assumed by model-release.yml on main (environment ${var.github_model_release_environment}): publishes and signs models."
@@ -95,6 +100,16 @@ data "aws_iam_policy_document" "model_release" {
       variable = "kms:ViaService"
       values   = ["s3.${var.region}.amazonaws.com"]
     }
+  }
+
+  # Client-key records live in the same store (`.auth/`, read by the service like aliases):
+  # whoever publishes models must not be able to mint keys. Only an operator's own credentials
+  # (`inferno keys create`, iac/README.md) write there.
+  statement {
+    sid       = "NeverClientKeys"
+    effect    = "Deny"
+    actions   = ["s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion"]
+    resources = ["${aws_s3_bucket.models.arn}/${var.model_prefix}/${local.client_keys_dir}/*"]
   }
 
   statement {

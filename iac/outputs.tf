@@ -90,3 +90,13 @@ output "quota_table_name" {
   description = "DynamoDB table of daily quotas and usage (QUOTA_TABLE_NAME, `inferno keys usage`)."
   value       = aws_dynamodb_table.quotas.name
 }
+
+output "smoke_key_secret" {
+  description = "Secrets Manager secret holding CD's smoke-test client key (put its value once: iac/first-apply.sh)."
+  value       = aws_secretsmanager_secret.smoke_key.name
+}
+
+output "batch_function_name" {
+  description = "The batch Lambda; CD points it at each new image by digest."
+  value       = aws_lambda_function.batch.function_name
+}

@@ -61,6 +61,19 @@ data "aws_iam_policy_document" "kms" {
     }
   }
 
+  # The state machine's logs are vended logs: log delivery decrypts the machine's (customer-key
+  # encrypted) data to write them. Step Functions' guide grants exactly kms:Decrypt for this.
+  statement {
+    sid       = "LogDeliveryReadsStateMachineData"
+    actions   = ["kms:Decrypt"]
+    resources = ["*"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["delivery.logs.amazonaws.com"]
+    }
+  }
+
   statement {
     sid       = "CloudWatchAlarmsPublishToEncryptedTopic"
     actions   = ["kms:Decrypt", "kms:GenerateDataKey*"]

@@ -131,9 +131,14 @@ variable "private_route_table_ids" {
 # --- Service -------------------------------------------------------------------------------
 
 variable "image_tag" {
-  description = "Image tag of the first task definition; CI registers later revisions (git SHA tags)."
+  description = "Tag of an image already pushed to this stack's ECR repository (the first apply: the one pushed by iac/first-apply.sh; CD ships later ones by digest). Terraform reads it from ECR and refuses a tag nobody pushed."
   type        = string
-  default     = "bootstrap"
+
+  validation {
+    # A mutable name would not say what runs; ECR tags are immutable here, CI tags by SHA.
+    condition     = can(regex("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$", var.image_tag)) && !contains(["latest", "bootstrap"], var.image_tag)
+    error_message = "image_tag must be the tag of a pushed image (a git SHA), not latest or bootstrap."
+  }
 }
 
 variable "task_cpu" {
@@ -148,13 +153,19 @@ variable "task_cpu" {
 }
 
 variable "task_memory" {
-  description = "Fargate task memory (MiB); must suit task_cpu."
+  description = "Fargate task memory (MiB); Fargate accepts only some sizes for each task_cpu."
   type        = number
   default     = 1024
 
+  # Fargate's pairs: 256 CPU with 512, 1024 or 2048 MiB; above, whole GiB from 2 to 8 times the
+  # CPU units (4096 CPU: up to 30 GiB). ECS refuses any other pair at RegisterTaskDefinition.
   validation {
-    condition     = var.task_memory >= 512 && var.task_memory <= 30720
-    error_message = "task_memory must be between 512 and 30720 MiB."
+    condition = (
+      var.task_cpu == 256 ? contains([512, 1024, 2048], var.task_memory) :
+      var.task_memory % 1024 == 0 && var.task_memory >= var.task_cpu * 2 &&
+      var.task_memory <= min(var.task_cpu * 8, 30720)
+    )
+    error_message = "task_memory does not pair with task_cpu on Fargate: 256 takes 512, 1024 or 2048; 512 takes 1024-4096; 1024 takes 2048-8192; 2048 takes 4096-16384; 4096 takes 8192-30720 (whole GiB above 256)."
   }
 }
 
@@ -350,7 +361,7 @@ variable "jobs_max_concurrency" {
 }
 
 variable "jobs_reserved_concurrency" {
-  description = "Reserved concurrency of the batch Lambda: jobs never starve other functions, and MaxConcurrency stays below it."
+  description = "Reserved concurrency of the batch Lambda: jobs never starve other functions, and MaxConcurrency stays below it. Lambda keeps 100 of the account's concurrency unreserved, so the account's quota (Service Quotas L-B99A9384, read at plan time) must be at least this + 100: 110 needs 210, and new accounts may have less (jobs.tf refuses the plan then)."
   type        = number
   default     = 110
 

@@ -2,11 +2,13 @@
 
 CI runs it against the container it built and CD against the service behind the ALB, so both
 check the same things. Standard library only: `python3 -m handlers.cli.smoke URL` works from a bare
-checkout, with nothing installed.
+checkout, with nothing installed. A service with client keys on (AUTH_MODE=keys, as deployed)
+needs one: set SMOKE_API_KEY (CD reads it from Secrets Manager) and it is sent as X-Api-Key.
 """
 
 import argparse
 import json
+import os
 import sys
 import time
 import urllib.error
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 LABELS = {"positive", "negative", "neutral"}
+KEY_ENV = "SMOKE_API_KEY"
 
 
 @dataclass
@@ -24,9 +27,13 @@ class Answer:
     headers: dict[str, str]
 
 
-def call(url: str, body: dict[str, Any] | None = None, timeout: float = 10) -> Answer:
+def call(
+    url: str, body: dict[str, Any] | None = None, timeout: float = 10, key: str | None = None
+) -> Answer:
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(url, data=data, method="POST" if data else "GET")
+    if key:
+        request.add_header("X-Api-Key", key)
     if data:
         request.add_header("Content-Type", "application/json")
     try:
@@ -58,7 +65,7 @@ def wait_until_ready(base_url: str, wait_seconds: float) -> Answer:
         time.sleep(2)
 
 
-def problems(base_url: str, wait_seconds: float) -> list[str]:
+def problems(base_url: str, wait_seconds: float, key: str | None = None) -> list[str]:
     """What is wrong with the service at `base_url`; empty when it passes."""
     ready = wait_until_ready(base_url, wait_seconds)
     if ready.status != 200:
@@ -67,14 +74,14 @@ def problems(base_url: str, wait_seconds: float) -> list[str]:
     health = call(base_url + "/health")
     if health.status != 200 or health.body.get("status") != "ok":
         found.append(f"/health answered {health.status}: {health.body}")
-    predicted = call(base_url + "/predict", {"text": "I love it, thank you!"})
+    predicted = call(base_url + "/predict", {"text": "I love it, thank you!"}, key=key)
     if predicted.status != 200 or predicted.body.get("sentiment") not in LABELS:
         found.append(f"/predict answered {predicted.status}: {predicted.body}")
     elif predicted.body.get("model_version") != ready.body.get("model_version"):
         found.append(f"/predict served {predicted.body} but /ready names {ready.body}")
     if "x-request-id" not in predicted.headers:
         found.append("/predict's answer has no X-Request-Id")
-    refused = call(base_url + "/predict", {"text": "   "})
+    refused = call(base_url + "/predict", {"text": "   "}, key=key)
     if refused.status != 422 or not isinstance(refused.body, dict) or "detail" not in refused.body:
         found.append(f"whitespace-only text got {refused.status}, not a 422 JSON: {refused.body}")
     if not found:
@@ -91,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     try:
-        found = problems(args.url.rstrip("/"), args.wait)
+        found = problems(args.url.rstrip("/"), args.wait, os.environ.get(KEY_ENV) or None)
     except OSError as error:
         found = [f"{args.url} is unreachable: {error}"]
     for problem in found:

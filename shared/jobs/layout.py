@@ -3,7 +3,8 @@
 job.json                       the started job (model version resolved), written first
 parts/part-<position>.jsonl    one line per record of the batch starting at <position>
 summary.json                   written last: counts, model, timing, locations, status
-_map/                          AWS only: Distributed Map's ResultWriter files (manifest.json)
+_input/items.jsonl             AWS only: each record as one {"position", "record"} line (StartJob)
+_map/<execution>/              AWS only: Distributed Map's ResultWriter files (manifest.json)
 """
 
 import json
@@ -13,6 +14,7 @@ JOB_KEY = "job.json"
 PARTS_DIR = "parts"
 SUMMARY_KEY = "summary.json"
 MAP_RESULTS_DIR = "_map"
+ITEMS_KEY = "_input/items.jsonl"
 
 
 def part_key(first_position: int) -> str:

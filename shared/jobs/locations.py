@@ -67,6 +67,9 @@ def input_objects(uri: str, client: "S3Client | None" = None) -> list[tuple[str,
         ordered = sorted(files, key=lambda p: p.relative_to(path).as_posix())
         return [(str(p), p.stat().st_size) for p in ordered]
     s3 = client or s3_client()
+    size = _object_size(where, s3)
+    if size is not None:  # an object is read alone: as a prefix it would add `day.jsonl.bak`
+        return [(where.uri(), size)]
     key = s3_prefix(where, s3)
     pages = s3.get_paginator("list_objects_v2").paginate(Bucket=where.bucket, Prefix=key)
     found = [(o["Key"], o["Size"]) for page in pages for o in page.get("Contents", [])]
@@ -75,13 +78,20 @@ def input_objects(uri: str, client: "S3Client | None" = None) -> list[tuple[str,
 
 def s3_prefix(where: Location, client: "S3Client") -> str:
     """The listing prefix for an S3 input: the key itself when it is an object, else a folder."""
+    if _object_size(where, client) is not None:
+        return where.key
+    return f"{where.key.rstrip('/')}/" if where.key else ""
+
+
+def _object_size(where: Location, client: "S3Client") -> int | None:
     from botocore.exceptions import ClientError
 
+    if not where.key or where.key.endswith("/"):
+        return None
     try:
-        client.head_object(Bucket=str(where.bucket), Key=where.key)
-        return where.key
+        return int(client.head_object(Bucket=str(where.bucket), Key=where.key)["ContentLength"])
     except ClientError:
-        return f"{where.key.rstrip('/')}/" if where.key else ""
+        return None
 
 
 @contextlib.contextmanager

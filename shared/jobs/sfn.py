@@ -10,7 +10,7 @@ import re
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from shared.jobs.locations import Location, s3_prefix
+from shared.jobs.locations import Location, input_objects
 from shared.jobs.spec import JobSettings, JobSpecError, ModelRef, input_format
 
 if TYPE_CHECKING:
@@ -32,10 +32,10 @@ def job_request(
     source, target = Location.parse(input_uri), Location.parse(output_uri)
     if not source.bucket or not target.bucket:
         raise JobSpecError("on AWS both INPUT and OUTPUT must be s3://bucket/key locations")
+    if not input_objects(input_uri, s3):
+        raise JobSpecError(f"no input objects at {input_uri}")
     return {
         "input": input_uri,
-        "input_bucket": source.bucket,
-        "input_prefix": s3_prefix(source, s3),
         "output": output_uri.rstrip("/"),
         "model": str(ModelRef.parse(model)),
         "format": input_format(input_uri, fmt),

@@ -242,5 +242,6 @@ def test_image_command_is_exec_form_with_the_lambda_switch() -> None:
     assert dockerfile.option("--host") == "0.0.0.0"
     entrypoint = " ".join(dockerfile.entrypoint)
     assert "AWS_LAMBDA_RUNTIME_API" in entrypoint
-    assert "awslambdaric handlers.lambda_function.handler" in entrypoint
+    # Under Lambda: the function's command picks the handler (tests/iac/test_first_deploy.py)
+    assert 'exec python -m awslambdaric "$handler"' in entrypoint
     assert 'exec "$@"' in entrypoint

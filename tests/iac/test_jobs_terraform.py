@@ -12,7 +12,6 @@ from shared.settings import Settings
 from .infra import IAC, Terraform, load_terraform
 
 ASL = IAC / "state_machines" / "batch_scoring.asl.json"
-MAPS = {"ScoreJsonl": "JSONL", "ScoreCsv": "CSV"}
 
 
 @pytest.fixture(scope="module")
@@ -68,29 +67,45 @@ def test_the_definition_is_rendered_from_its_file_with_the_function_and_the_conc
     assert condition["condition"] == "${var.jobs_max_concurrency < var.jobs_reserved_concurrency}"
 
 
+def state_names(states: dict[str, Any]) -> list[str]:
+    """Every state's name, nested maps' included: ASL wants them unique across the machine."""
+    names = list(states)
+    for state in states.values():
+        if state["Type"] == "Map":
+            names += state_names(state["ItemProcessor"]["States"])
+    return names
+
+
+def test_state_names_are_unique_in_the_whole_machine(asl: dict[str, Any]) -> None:
+    # GIVEN every state of the machine, the maps' own included
+    names = state_names(asl["States"])
+    # THEN no name repeats (CreateStateMachine refuses DUPLICATE_STATE_NAMES)
+    assert len(names) == len(set(names)), sorted(names)
+
+
 def test_every_task_invokes_the_batch_function(asl: dict[str, Any]) -> None:
     found = tasks(asl["States"])
-    assert len(found) == 5  # start, the two maps' children, the two summary steps
+    assert len(found) == 4  # start, the map's child, the two summary steps
     for task in found:
         assert task["Resource"] == "arn:aws:states:::lambda:invoke"
         assert task["Parameters"]["FunctionName"] == "FUNCTION"
 
 
-@pytest.mark.parametrize(("state", "input_type"), MAPS.items())
-def test_each_map_reads_s3_batches_tolerates_and_writes_results(
-    asl: dict[str, Any], state: str, input_type: str
+def test_the_map_reads_the_items_start_wrote_batches_tolerates_and_writes_results(
+    asl: dict[str, Any],
 ) -> None:
-    score = asl["States"][state]
+    score = asl["States"]["ScoreRecords"]
+    assert asl["States"]["StartJob"]["Next"] == "ScoreRecords"
     assert score["ItemProcessor"]["ProcessorConfig"]["Mode"] == "DISTRIBUTED"
+    # One object, StartJob's JSON lines: never a prefix listing, never the raw input (a
+    # malformed line there would fail the whole map run with States.ItemReaderFailed)
     reader = score["ItemReader"]
-    assert reader["Resource"] == "arn:aws:states:::s3:listObjectsV2"
-    assert reader["ReaderConfig"]["InputType"] == input_type
-    assert reader["Parameters"] == {"Bucket.$": "$.reader.Bucket", "Prefix.$": "$.reader.Prefix"}
-    # Child input: {"Items": [{"position", "record"}], "BatchInput": {"job"}}, as run_batch reads
-    assert score["ItemSelector"] == {
-        "position.$": "$$.Map.Item.Index",
-        "record.$": "$$.Map.Item.Value",
-    }
+    assert reader["Resource"] == "arn:aws:states:::s3:getObject"
+    assert reader["ReaderConfig"] == {"InputType": "JSONL"}
+    assert reader["Parameters"] == {"Bucket.$": "$.reader.Bucket", "Key.$": "$.reader.Key"}
+    # Child input: {"Items": [{"position", "record"}], "BatchInput": {"job"}}: the items file's
+    # lines are already those items
+    assert "ItemSelector" not in score
     batcher = score["ItemBatcher"]
     assert batcher["MaxItemsPerBatchPath"] == "$.job.max_items_per_batch"
     assert batcher["MaxInputBytesPerBatchPath"] == "$.job.max_bytes_per_batch"
@@ -106,6 +121,13 @@ def test_each_map_reads_s3_batches_tolerates_and_writes_results(
     # AND the child keeps only the counts (per-record results stay in the part: 256 KB limit)
     child = score["ItemProcessor"]["States"]["ScoreBatch"]
     assert "results.$" not in child["ResultSelector"]
+
+
+def test_result_writer_writes_only_the_children_outputs(asl: dict[str, Any]) -> None:
+    # Without COMPACT every child's whole input (its records) is written back: a result set
+    # the size of the dataset, which the finish step then reads in one Lambda
+    config = asl["States"]["ScoreRecords"]["ResultWriter"]["WriterConfig"]
+    assert config == {"OutputType": "JSON", "Transformation": "COMPACT"}
 
 
 def test_the_function_runs_the_batch_entry_of_the_image_with_settings_fields(tf: Terraform) -> None:
@@ -129,31 +151,59 @@ def _allowed(tf: Terraform, document: str) -> dict[str, set[str]]:
     return allowed
 
 
-def test_the_function_reads_models_and_writes_only_the_output_prefix(tf: Terraform) -> None:
+def test_the_function_reads_models_and_the_input_and_writes_only_the_output(
+    tf: Terraform,
+) -> None:
     allowed = _allowed(tf, "jobs_function")
     models = f"${{aws_s3_bucket.models.arn}}/{tf.resolve('${var.model_prefix}')}/*"
     output = tf.resolve("${local.jobs_output_arn}")
+    source = tf.resolve("${local.jobs_input_arn}")
     assert allowed["s3:PutObject"] == {output}
-    assert allowed["s3:GetObject"] == {models, output}
-    assert tf.resolve("${local.jobs_input_arn}") not in str(allowed)
+    assert allowed["s3:GetObject"] == {models, source, output}
 
 
-def test_the_state_machine_reads_only_the_input_and_writes_only_the_output(tf: Terraform) -> None:
+def test_the_state_machine_reads_and_writes_only_the_output(tf: Terraform) -> None:
     allowed = _allowed(tf, "jobs_state_machine")
-    assert allowed["s3:GetObject"] == {
-        tf.resolve("${local.jobs_input_arn}"),
-        tf.resolve("${local.jobs_output_arn}"),
-    }
+    # StartJob's items file and ResultWriter's files both live in the output prefix
+    assert allowed["s3:GetObject"] == {tf.resolve("${local.jobs_output_arn}")}
     assert allowed["s3:PutObject"] == {tf.resolve("${local.jobs_output_arn}")}
+    assert "s3:ListBucket" not in allowed
     assert allowed["lambda:InvokeFunction"] == {
         "${aws_lambda_function.batch.arn}",
         "${aws_lambda_function.batch.arn}:*",
     }
-    listing = [s for s in statements(tf, "jobs_state_machine") if "s3:ListBucket" in s["actions"]]
-    assert [c["values"] for s in listing for c in s["condition"]] == [
-        [f"{tf.resolve('${var.jobs_input_prefix}')}/*"]
-    ]
     assert tf.resolve("${local.jobs_input_arn}").startswith("${aws_s3_bucket.jobs.arn}/input/")
+
+
+def test_the_state_machine_role_may_use_its_customer_key_for_its_own_data(tf: Terraform) -> None:
+    # GIVEN the machine encrypted with the customer key
+    machine = tf.resource("aws_sfn_state_machine", "batch_scoring")
+    [encryption] = machine["encryption_configuration"]
+    assert encryption["kms_key_id"] == "${aws_kms_key.this.arn}"
+    # THEN its role may decrypt and make data keys, only with its own ARN as encryption context
+    [grant] = [
+        s for s in statements(tf, "jobs_state_machine") if s.get("sid") == "EncryptStateMachineData"
+    ]
+    assert set(grant["actions"]) == {"kms:Decrypt", "kms:GenerateDataKey"}
+    assert grant["resources"] == ["${aws_kms_key.this.arn}"]
+    [condition] = grant["condition"]
+    assert condition["variable"] == "kms:EncryptionContext:aws:states:stateMachineArn"
+    assert condition["values"] == [tf.resolve("${local.jobs_state_machine_arn}")]
+    # AND log delivery may decrypt to write the machine's (vended) logs
+    delivery = [
+        s
+        for s in statements(tf, "kms")
+        if s.get("principals", [{}])[0].get("identifiers") == ["delivery.logs.amazonaws.com"]
+    ]
+    assert [s["actions"] for s in delivery] == [["kms:Decrypt"]]
+
+
+def test_the_state_machine_logs_errors_without_execution_data(tf: Terraform) -> None:
+    # ALL with execution data writes every record's text to CloudWatch (cost, personal data)
+    machine = tf.resource("aws_sfn_state_machine", "batch_scoring")
+    [logging] = machine["logging_configuration"]
+    assert logging["level"] == "ERROR"
+    assert logging["include_execution_data"] is False
 
 
 def test_failed_jobs_raise_an_alarm(tf: Terraform) -> None:

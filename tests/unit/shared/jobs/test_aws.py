@@ -40,31 +40,32 @@ def aws() -> Iterator[None]:
         yield
 
 
-def test_a_request_names_an_object_or_a_folder(aws: None) -> None:
+def test_a_request_names_an_input_that_exists(aws: None) -> None:
     # GIVEN an input object and a folder of inputs in S3
     s3 = boto3.client("s3")
     s3.put_object(Bucket="jobs", Key="input/day.jsonl", Body=b"{}\n")
     s3.put_object(Bucket="jobs", Key="input/year/01.csv", Body=b"text\nx\n")
-    # WHEN requests are built THEN an object is read alone and a folder as a folder
+    # WHEN requests are built THEN the format, model and output are settled at the prompt
     one = job_request(
         "s3://jobs/input/day.jsonl", "s3://jobs/output/a/", "sentiment", None, JobSettings(), s3
     )
     many = job_request(
         "s3://jobs/input/year", "s3://jobs/output/b", "sentiment:3", "csv", JobSettings(), s3
     )
-    assert (one["input_prefix"], one["format"], one["model"]) == (
-        "input/day.jsonl",
+    assert (one["input"], one["format"], one["model"]) == (
+        "s3://jobs/input/day.jsonl",
         "jsonl",
         "sentiment@production",
     )
-    assert (many["input_prefix"], many["format"], many["model"]) == (
-        "input/year/",
-        "csv",
-        "sentiment:3",
-    )
+    assert (many["format"], many["model"]) == ("csv", "sentiment:3")
     assert one["output"] == "s3://jobs/output/a"
     with pytest.raises(Exception, match="s3://bucket/key"):
         job_request("local/in.jsonl", "s3://jobs/out", "sentiment", None, JobSettings(), s3)
+    # AND a typo fails at the prompt, not in AWS
+    with pytest.raises(Exception, match="no input objects"):
+        job_request(
+            "s3://jobs/input/dya.jsonl", "s3://jobs/o", "sentiment", None, JobSettings(), s3
+        )
 
 
 def test_submit_starts_an_execution_of_the_deployed_definition(aws: None) -> None:
@@ -189,11 +190,10 @@ def test_the_last_step_reads_the_result_writer_files_and_answers_failed_batches(
         "Items": [{"position": 2, "record": {"id": "z", "text": "x"}}],
         "BatchInput": {},
     }
-    base = "output/j/_map/run-1"
+    # (COMPACT: a succeeded child is its output; a failed one keeps Input, Error and Cause)
+    base = "output/j/_map/exec/run-1"
     files = {
-        f"{base}/SUCCEEDED_0.json": [
-            {"Status": "SUCCEEDED", "Input": "{}", "Output": json.dumps(ok)}
-        ],
+        f"{base}/SUCCEEDED_0.json": [ok],
         f"{base}/FAILED_0.json": [
             {
                 "Status": "FAILED",
