@@ -72,7 +72,6 @@ def _skops(path: Path) -> Any:
 
     from shared.serving.allowlist import refusals, server_allowlist
     from shared.serving.loaded_model import artifact_schema, artifact_types
-
     from shared.serving.tree_checks import check_trees
 
     data = path.read_bytes()
