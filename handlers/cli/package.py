@@ -54,7 +54,8 @@ def cmd_package(args: argparse.Namespace) -> int:
 
     source = load_source(args.model, trust_pickle=args.trust_pickle)
     if args.sample is not None:
-        sample = read_sample(args.sample)
+        declared = source.column_types or {}
+        sample = read_sample(args.sample, [c for c, kind in declared.items() if kind == "string"])
     elif source.example is not None:
         sample = source.example
     else:
@@ -72,6 +73,7 @@ def cmd_package(args: argparse.Namespace) -> int:
         threshold=args.threshold,
         tolerance=args.tolerance,
         description=args.description,
+        hints=source,
     )
     packaging = manifest.metrics.get("packaging", {})
     print(

@@ -52,16 +52,18 @@ def package_model(
     tolerance: float = 1e-4,
     checks: int = 5,
     description: str = "",
+    hints: Any = None,
 ) -> ModelManifest:
     """Write `output` (artifact + manifest) from a fitted estimator, or an ONNX graph's bytes,
-    and the sample DataFrame that fixes its inputs; `label` names the sample's target column."""
+    and the sample DataFrame that fixes its inputs; `label` names the sample's target column;
+    `hints`, an MLflow model's signature (`sources.Source`), types what the sample cannot."""
     frame, target = _split_label(sample, label)
     if isinstance(model, bytes):
         if format == "skops":
             raise PackagingError("an ONNX graph is served as ONNX: --format skops does not apply")
         plan = _graph_plan(model, frame, kind, labels, threshold)
     else:
-        plan = _estimator_plan(model, frame, kind, format, threshold, tolerance)
+        plan = _estimator_plan(model, frame, kind, format, threshold, tolerance, hints)
     manifest = _manifest(plan, frame, target, name, checks, description)
     _write(output, plan.artifact, manifest)
     load_verified(manifest, plan.artifact)  # what the server will do with it, once, here
@@ -93,10 +95,11 @@ def _estimator_plan(
     format: Format,
     threshold: float | None,
     tolerance: float,
+    hints: Any,
 ) -> _Plan:
     _require_fitted(estimator)
     kind = kind or infer_kind(estimator)
-    schema = input_schema(frame, estimator, text=reads_text(estimator))
+    schema = input_schema(frame, estimator, text=reads_text(estimator), hints=hints)
     labels = [str(label) for label in getattr(estimator, "classes_", [])]
     options = _options(kind, estimator, threshold)
     probe = _manifest_for(kind, "skops", schema, labels, options, None, frame)
@@ -410,17 +413,19 @@ def request_rows(frame: Any, schema: InputSchema) -> list[dict[str, Any]]:
     if not isinstance(schema, TabularInputSchema):
         return [{schema.field: str(value)} for value in frame[schema.field]]
     names = [feature.name for feature in schema.features]
+    texts = {feature.name for feature in schema.features if feature.type == "category"}
     return [
-        {name: _json_value(row[name]) for name in names} for row in frame[names].to_dict("records")
+        {name: _json_value(row[name], name in texts) for name in names}
+        for row in frame[names].to_dict("records")
     ]
 
 
-def _json_value(value: Any) -> Any:
+def _json_value(value: Any, text: bool = False) -> Any:
     if hasattr(value, "item"):
         value = value.item()  # numpy scalar -> Python
     if value is None or (isinstance(value, float) and value != value):
         return None
-    return value if isinstance(value, bool | int | float) else str(value)
+    return value if isinstance(value, bool | int | float) and not text else str(value)
 
 
 def _versions(fmt: str) -> dict[str, str]:

@@ -8,8 +8,9 @@ from model_build.packaging.errors import PackagingError
 READERS = {".csv": "csv", ".jsonl": "json", ".ndjson": "json", ".parquet": "parquet"}
 
 
-def read_sample(path: Path) -> Any:
-    """A DataFrame of the sample's rows; one clear line for a file that is not one."""
+def read_sample(path: Path, strings: list[str] | None = None) -> Any:
+    """A DataFrame of the sample's rows; one clear line for a file that is not one. `strings`:
+    columns read as text whatever they look like (codes such as "01234")."""
     import pandas as pd
 
     reader = READERS.get(path.suffix.lower())
@@ -20,10 +21,11 @@ def read_sample(path: Path) -> Any:
     if not path.is_file():
         raise PackagingError(f"{path}: no such sample file")
     try:
+        as_text = dict.fromkeys(strings or [], str)
         if reader == "csv":
-            frame = pd.read_csv(path)
+            frame = pd.read_csv(path, dtype=as_text)
         elif reader == "json":
-            frame = pd.read_json(path, lines=True)
+            frame = pd.read_json(path, lines=True, dtype=as_text or None)
         else:
             frame = pd.read_parquet(path)
     except (ValueError, OSError, ImportError) as exc:

@@ -9,17 +9,38 @@ from shared.manifest import FeatureSpec, InputSchema, TabularInputSchema, TextIn
 MAX_CATEGORIES = 1000
 
 
-def input_schema(frame: Any, estimator: Any = None, text: bool = False) -> InputSchema:
-    """Text when the model reads one text column; else one typed feature per column."""
+# MLflow signature column types, as the feature types they declare.
+MLFLOW_TYPES = {"string": "category", "boolean": "bool", "long": "int", "integer": "int",
+                "double": "float", "float": "float"}  # fmt: skip
+
+
+def input_schema(
+    frame: Any, estimator: Any = None, text: bool = False, hints: Any = None
+) -> InputSchema:
+    """Text when the model reads one text column; else one typed feature per column. `hints`
+    (an MLflow signature's column types and optional columns) override what the sample shows."""
     if text:
         return _text_schema(frame)
     columns = _columns_in_model_order(frame, estimator)
     known = encoder_categories(estimator) if estimator is not None else {}
-    features = [_feature(name, frame[name], known.get(name)) for name in columns]
+    features = [_hinted(_feature(name, frame[name], known.get(name)), hints) for name in columns]
     frame_fitted = hasattr(estimator, "feature_names_in_")
     categorical = any(feature.type == "category" for feature in features)
     layout = "frame" if frame_fitted or categorical else "matrix"
     return TabularInputSchema(features=features, layout=layout)
+
+
+def _hinted(feature: FeatureSpec, hints: Any) -> FeatureSpec:
+    if hints is None or hints.column_types is None:
+        return feature
+    declared = MLFLOW_TYPES.get(hints.column_types.get(feature.name, ""))
+    update: dict[str, Any] = {"nullable": feature.nullable or feature.name in hints.optional}
+    if declared == "category" and feature.type != "category":
+        update.update(type="category", categories=feature.categories or [], seen_minimum=None,
+                      seen_maximum=None)  # fmt: skip
+    elif declared == "float" and feature.type == "int":
+        update["type"] = "float"  # a whole-numbered sample of a real-valued column
+    return feature.model_copy(update=update)
 
 
 def reads_text(estimator: Any) -> bool:
