@@ -47,7 +47,7 @@ def record(i: int, pool: list[str]) -> tuple[Any, str | None]:
     if i % 991 == 0:
         return {"id": f"t{i}", "body": pool[i % DISTINCT_TEXTS]}, "field required"
     if i % 983 == 0:
-        return [pool[0]], "expected a JSON object, got list"
+        return [pool[0], "extra"], "a row holds 1 values (text), got 2"
     keyed = {"id": f"t{i}"} if i % 3 else {}  # every third record is keyed by its line number
     return {**keyed, "text": pool[i % DISTINCT_TEXTS], "shop": i % 5}, None
 

@@ -67,7 +67,7 @@ def test_the_tabular_model_predicts_with_probabilities(
         ({"mean_radius": -3.0}, "mean_radius", "below the minimum"),
         ({"mean_area": 1e9}, "mean_area", "above the maximum"),
         ({"mean_texture": "high"}, "mean_texture", "expected a number"),
-        ({"mean_texture": None}, "mean_texture", "expected a number"),
+        ({"mean_texture": None}, "mean_texture", "must not be null"),
         ({"unexpected": 1.0}, "unexpected", "unknown field"),
     ],
 )
