@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 
-from handlers.http.admission import EarlyShed
+from handlers.http.admission import BodyValueLimit, EarlyShed, few_unknown_fields
 from handlers.http.auth import ClientAuth, admit_client
 from handlers.http.errors import UNEXPECTED, install_error_handlers
 from handlers.http.health_port import health_port_served
@@ -76,14 +76,17 @@ def create_app(settings: Settings | None = None, store: ModelStore | None = None
     app.state.auth = auth_from_settings(settings, store)  # None under AUTH_MODE=none
     app.state.batcher = batcher_from_settings(settings)
     for module in (health, predict, models):
-        # Client checks on every route but the load balancer's (handlers/http/auth.py).
+        # Client checks on every route but the load balancer's (handlers/http/auth.py), before
+        # the body's: a refused body still counts against the client's rate.
         guards = [Depends(require_json)] + ([] if module is health else [Depends(admit_client)])
+        guards.append(Depends(few_unknown_fields))
         app.include_router(module.router, dependencies=guards, responses=UNEXPECTED)
     install_error_handlers(app)
     install_openapi(app)
     # Added last = outermost. Streaming bodies are counted by Starlette's limiter (its 413 is
     # raised inside the route and becomes JSON); declared oversize ones never get that far.
     app.add_middleware(RequestBodyLimitMiddleware, max_body_size=settings.max_body_bytes)
+    app.add_middleware(BodyValueLimit, max_values=settings.max_body_values)
     app.add_middleware(EarlyShed, batcher=app.state.batcher, registry=app.state.registry)
     app.add_middleware(ContentLengthGuard, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(ClientAuth, service=app.state.auth)  # inside the request's log context

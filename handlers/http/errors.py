@@ -7,7 +7,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from shared.errors import InfernoError
+from shared.errors import InfernoError, problems_body
 from shared.observability import logger
 from shared.schemas import ErrorResponse
 
@@ -30,9 +30,9 @@ async def validation_error(request: Request, exc: Exception) -> JSONResponse:
         return JSONResponse(
             {"detail": f"Malformed JSON body: {reason} at position {position}"}, status_code=400
         )
-    # The offending input is left out: it may be a 5,000-character text.
-    detail = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in errors]
-    return JSONResponse({"detail": detail}, status_code=422)
+    # The offending input is left out (it may be a 5,000-character text), and so are all but
+    # the first few problems (shared/errors.py).
+    return JSONResponse(problems_body(list(errors)), status_code=422)
 
 
 def body_too_large(limit: int) -> str:
@@ -42,7 +42,7 @@ def body_too_large(limit: int) -> str:
 async def http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
     detail: Any = exc.detail
-    if exc.status_code == 413:
+    if exc.status_code == 413 and detail == "Content Too Large":  # Starlette's body limiter
         detail = body_too_large(request.app.state.settings.max_body_bytes)
     elif exc.status_code == 400 and detail == "There was an error parsing the body":
         detail = "Request body could not be parsed: it must be UTF-8 encoded JSON"
@@ -72,7 +72,7 @@ UNKNOWN_MODEL: Responses = {404: _doc("Unknown model; lists the served ones")}
 NOT_LOADED: Responses = {503: _doc("No model loaded yet")}
 BODY_ERRORS: Responses = {
     400: _doc("Malformed JSON, or a body that is not UTF-8"),
-    413: _doc("Body over MAX_BODY_BYTES"),
+    413: _doc("Body over MAX_BODY_BYTES, or holding more than MAX_BODY_VALUES JSON values"),
     415: _doc("Body of a media type other than application/json"),
     422: _doc("Input that does not fit the request schema or the model's input schema"),
 }
