@@ -34,8 +34,9 @@ class Settings(BaseSettings):
     )
     load_models_before_serving: bool = Field(
         default=False,
-        description="Load the models before accepting connections (`inferno serve` on a laptop);"
-        " the container loads in the background so /health answers at once.",
+        description="Load the models before accepting connections (`inferno serve` on a laptop;"
+        " always with several workers); a lone worker loads in the background so /health "
+        "answers at once.",
     )
     model_refresh_seconds: float = Field(
         default=30.0, ge=0, description="How often aliases are re-read; 0 turns hot reload off."

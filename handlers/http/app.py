@@ -42,7 +42,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     registry: ModelRegistry = app.state.registry
     settings: Settings = app.state.settings
     async with health_port_served(settings, registry.is_ready):
-        if settings.load_models_before_serving:
+        if loads_before_serving(settings):
             await asyncio.to_thread(registry.refresh)  # a failure is retried by the thread below
         registry.start()
         if app.state.auth is not None:
@@ -56,6 +56,19 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
                 app.state.auth.stop()
             app.state.batcher.shutdown()
             metrics.stop_periodic_flush()
+
+
+def loads_before_serving(settings: Settings) -> bool:
+    """Whether the models are loaded before the worker accepts a connection (uvicorn opens
+    its server once this lifespan's start-up is over).
+
+    Always when workers share the socket: the kernel hands a connection to whichever worker
+    accepts first, so one that accepted while loading (a replacement for a worker that died)
+    would answer 503 for traffic its loaded siblings could serve. The task's readiness is the
+    health port's, which answers meanwhile; a lone worker loads in the background (unless
+    asked) so that its own /health answers at once.
+    """
+    return settings.load_models_before_serving or settings.web_concurrency > 1
 
 
 def create_app(settings: Settings | None = None, store: ModelStore | None = None) -> FastAPI:
