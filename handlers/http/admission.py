@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from handlers.http.auth import CLIENT
 from handlers.http.errors import inferno_error
 from handlers.http.request_context import declared_length
 from shared.errors import MAX_LISTED_PROBLEMS, InvalidInput
@@ -31,9 +32,13 @@ class EarlyShed:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "POST":
             declared = declared_length(scope)
-            if declared and not self.batcher.would_admit(declared):
-                shed = self.batcher.overloaded(self._model_name(scope["path"]), declared)
-                await (await inferno_error(Request(scope), shed))(scope, receive, send)
+            client = scope.get("state", {}).get(CLIENT)  # set by ClientAuth, outside us
+            owner = client.name if client is not None else None
+            refused = declared and self.batcher.refusal(
+                self._model_name(scope["path"]), declared, owner
+            )
+            if refused:
+                await (await inferno_error(Request(scope), refused))(scope, receive, send)
                 return
         await self.app(scope, receive, send)
 

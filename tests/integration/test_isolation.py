@@ -8,6 +8,7 @@ import asyncio
 import json
 import math
 import time
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -216,6 +217,52 @@ def test_one_client_flooding_is_told_429_while_another_clients_batch_is_answered
     )
     assert per_client[("flooder", "4xx")] == len(refused)
     assert per_client[("acme", "2xx")] == 1
+
+
+def test_a_flood_of_the_largest_batches_gets_429s_and_never_another_clients_503(
+    tmp_path: Path, sentiment_model_dir: Path
+) -> None:
+    """The audit's case at the default bounds: two of the largest batches at a time from one key
+    once had every large batch of another key shed (503), the running call not being counted
+    in the flooder's share."""
+    store = LocalStore(tmp_path / "store")
+    publish(sentiment_model_dir, store)
+    generous = {"rate": 100.0, "burst": 100, "item_rate": 100_000.0, "item_burst": 100_000}
+    keys = {name: admin.create(store, ClientRecord(name=name, **generous)) for name in CLIENTS}
+    # A deadline no slow machine reaches: admission weighs time, and this is not about time.
+    env = {"MODEL_DIR": str(store.root), "AUTH_MODE": "keys", "REQUEST_TIMEOUT_SECONDS": "60"}
+
+    async def scenario(url: str) -> tuple[list[int], list[int]]:
+        async with httpx.AsyncClient(base_url=url, timeout=120) as client:
+            flooded: list[int] = []
+            done = asyncio.Event()
+
+            async def post(name: str) -> int:
+                headers = {**JSON_HEADERS, "Authorization": f"Bearer {keys[name]}"}
+                return (
+                    await client.post(BATCH_PATH, content=MAX_BATCH, headers=headers)
+                ).status_code
+
+            async def flood() -> None:
+                while not done.is_set():
+                    flooded.append(await post("flooder"))
+
+            # GIVEN one client keeping two of the largest batches in flight
+            flooders = [asyncio.ensure_future(flood()) for _ in range(2)]
+            await asyncio.sleep(0.5)
+            # WHEN another client sends the largest batches, one after the other
+            answered = [await post("acme") for _ in range(6)]
+            done.set()
+            await asyncio.gather(*flooders)
+            return flooded, answered
+
+    with uvicorn_server(env, tmp_path / "server.log") as server:
+        flooded, answered = asyncio.run(scenario(server.url))
+    print("flooder:", Counter(flooded), "other:", Counter(answered))  # shown by `pytest -rP`
+    # THEN every one of the other client's batches is answered
+    assert answered == [200] * 6
+    # AND the flooder is told to slow down, never shed
+    assert 429 in flooded and set(flooded) <= {200, 429}, flooded
 
 
 JSON_HEADERS = {"content-type": "application/json"}
