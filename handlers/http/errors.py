@@ -7,13 +7,16 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from shared.errors import InfernoError, problems_body
+from handlers.http.caller import may_see
+from shared.errors import InfernoError, UnknownModel, problems_body
 from shared.observability import logger
 from shared.schemas import ErrorResponse
 
 
 async def inferno_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, InfernoError)
+    if isinstance(exc, UnknownModel):  # name only the models the caller's key may use
+        exc = UnknownModel(exc.args[0], [name for name in exc.served if may_see(request, name)])
     if exc.status_code >= 500:
         # The request's access line (always written for an error) carries the reason: one line.
         logger.thread_safe_append_keys(error=f"{type(exc).__name__}: {exc}")
