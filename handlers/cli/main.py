@@ -99,6 +99,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         ensure_default_model(settings)
     # On a laptop the server opens once the models are loaded: the first request is answered.
     os.environ.setdefault("LOAD_MODELS_BEFORE_SERVING", "true")
+    if args.host:  # the health port (HEALTH_PORT) binds the same interface
+        os.environ["HOST"] = args.host
     get_settings.cache_clear()
     # One worker on a laptop unless asked: a model copy per CPU there would only cost memory
     # and start-up time, and one process keeps logs and debugging simple. The image scales.
