@@ -1,14 +1,16 @@
 """Every failure becomes a JSON body that says what is wrong, with the right status."""
 
+import sys
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
 
 from handlers.http.caller import may_see
-from shared.errors import InfernoError, UnknownModel, problems_body
+from shared.errors import ClientDisconnected, InfernoError, UnknownModel, problems_body
 from shared.observability import logger
 from shared.schemas import ErrorResponse
 
@@ -48,7 +50,14 @@ async def http_error(request: Request, exc: Exception) -> JSONResponse:
     if exc.status_code == 413 and detail == "Content Too Large":  # Starlette's body limiter
         detail = body_too_large(request.app.state.settings.max_body_bytes)
     elif exc.status_code == 400 and detail == "There was an error parsing the body":
+        # FastAPI's one answer for every failure to read the body; its cause says which.
+        if isinstance(exc.__cause__, ClientDisconnect):
+            return await inferno_error(request, ClientDisconnected("The client left mid-body"))
         detail = "Request body could not be parsed: it must be UTF-8 encoded JSON"
+        if isinstance(exc.__cause__, ValueError) and "digits" in str(exc.__cause__):
+            detail = (
+                f"Request body holds a number of more than {sys.get_int_max_str_digits()} digits"
+            )
     return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
 
 

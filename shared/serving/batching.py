@@ -388,9 +388,9 @@ def _compute(model: LoadedModel, jobs: list[_Job]) -> list[Outcome]:
     """On the inference thread: one call for every job; if it raises, one call per job."""
     try:
         predictions = model.predict([item for job in jobs for item in job.items])
-    except Exception as exc:
+    except BaseException as exc:  # a model's BaseException too: it must not end the worker
         if len(jobs) == 1:
-            return [exc]
+            return [_failure(exc)]
         return [_isolated(model, job) for job in jobs]
     outcomes: list[Outcome] = []
     start = 0
@@ -403,8 +403,16 @@ def _compute(model: LoadedModel, jobs: list[_Job]) -> list[Outcome]:
 def _isolated(model: LoadedModel, job: _Job) -> Outcome:
     try:
         return model.predict(job.items)
-    except Exception as exc:
+    except BaseException as exc:
+        return _failure(exc)
+
+
+def _failure(exc: BaseException) -> Exception:
+    """What the request's awaiter gets: an Exception (a 500 for its request alone), never a
+    BaseException that would unwind the event loop."""
+    if isinstance(exc, Exception):
         return exc
+    return RuntimeError(f"The model raised {type(exc).__name__}: {exc}")
 
 
 async def wait_for_disconnect(receive: Callable[[], Awaitable[Mapping[str, Any]]]) -> None:

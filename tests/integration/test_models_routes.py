@@ -150,7 +150,7 @@ def test_batch_limits(server: RunningServer) -> None:
     assert full.status_code == 200 and len(full.json()["results"]) == 256
 
 
-def test_with_keys_ready_and_a_404_name_only_what_the_caller_may_use(
+def test_with_keys_ready_and_a_404_name_only_what_the_caller_may_use_and_say_what_never_passes(
     tmp_path: Path, sentiment_model_dir: Path, risk_model_dir: Path
 ) -> None:
     # GIVEN client keys on, two models served, and a key limited to the risk model (and to a
@@ -160,6 +160,7 @@ def test_with_keys_ready_and_a_404_name_only_what_the_caller_may_use(
     publish(risk_model_dir, store)
     limited = admin.create(store, ClientRecord(name="limited", models=["risk", "fraud"]))
     everything = admin.create(store, ClientRecord(name="everything"))
+    small = admin.create(store, ClientRecord(name="small", item_burst=2))
     env = {"MODEL_DIR": str(store.root), "AUTH_MODE": "keys"}
     with uvicorn_server(env, tmp_path / "server.log") as server:
 
@@ -179,3 +180,12 @@ def test_with_keys_ready_and_a_404_name_only_what_the_caller_may_use(
         assert missing.status_code == 404
         assert missing.json()["served_models"] == ["risk"]
         assert "sentiment" not in missing.text
+        # AND a batch larger than the key's item burst, which no wait would let through, is a
+        # 422 saying so, not a 429 to retry forever
+        batch = {"items": [{"text": "fine"}] * 3}
+        headers = {"Authorization": f"Bearer {small}"}
+        refused = httpx.post(
+            server.url + "/models/sentiment/predict/batch", json=batch, headers=headers
+        )
+        assert refused.status_code == 422
+        assert "may send at most 2 in any one second: split it" in refused.json()["detail"]

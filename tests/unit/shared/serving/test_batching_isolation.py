@@ -74,6 +74,35 @@ def test_a_text_that_makes_the_model_raise_fails_only_its_own_request() -> None:
     assert len(estimator.calls[0]) == 21  # they were packed together, then retried one by one
 
 
+class ModelExit(BaseException):
+    """Not an Exception: what a model's own code might raise (SystemExit, a C extension's)."""
+
+
+def test_a_model_raising_a_base_exception_fails_only_that_request() -> None:
+    model, estimator = fake_model()
+    original = estimator.predict_proba
+
+    def exits(texts: list[str]) -> Any:
+        if POISON in texts:
+            raise ModelExit("bye")
+        return original(texts)
+
+    estimator.predict_proba = exits  # type: ignore[method-assign]
+    batcher = PredictionBatcher(max_batch_size=256)
+
+    async def scenario() -> list[Any]:
+        texts = ["fine", POISON, "also fine"]
+        first = await asyncio.gather(
+            *(batcher.predict(model, text) for text in texts), return_exceptions=True
+        )
+        return [*first, await batcher.predict(model, "after")]  # the lane still works
+
+    results = asyncio.run(scenario())
+    assert isinstance(results[1], RuntimeError)
+    assert "ModelExit" in str(results[1])
+    assert [r.label for i, r in enumerate(results) if i != 1] == ["positive"] * 3
+
+
 def test_the_event_loop_runs_while_the_model_computes() -> None:
     model, estimator = fake_model()
     estimator.gate.clear()
