@@ -8,6 +8,17 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# The checkout this code runs from (an editable install, as `make install` makes): its local
+# store is found from any folder, not only from the checkout's root.
+CHECKOUT = Path(__file__).resolve().parents[1]
+
+
+def default_model_dir() -> Path:
+    """`model_store` in the checkout; relative to the current folder when not run from one."""
+    if (CHECKOUT / "pyproject.toml").is_file():
+        return CHECKOUT / "model_store"
+    return Path("model_store")
+
 
 class Settings(BaseSettings):
     """Every knob of the service; each field is read from the upper-cased environment variable."""
@@ -22,7 +33,9 @@ class Settings(BaseSettings):
         default="models", description="Key prefix of the store in the bucket."
     )
     model_dir: Path = Field(
-        default=Path("model_store"), description="Local store directory, used without a bucket."
+        default_factory=default_model_dir,
+        description="Local store directory, used without a bucket (default: the checkout's "
+        "model_store, from whatever folder a command runs).",
     )
     model_name: str = Field(default="sentiment", description="Model answering POST /predict.")
     model_alias: str = Field(default="production", description="Alias that picks served versions.")

@@ -83,6 +83,10 @@ def cmd_models(args: argparse.Namespace) -> int:
         name: {"versions": store.versions(name), "aliases": store.aliases(name)}
         for name in store.model_names()
     }
+    # Where it looked, on stderr: stdout stays the JSON listing.
+    print(f"store: {store.describe()}", file=sys.stderr)
+    if not listing:
+        print("no models there yet: `inferno train --publish` makes one", file=sys.stderr)
     print(json.dumps(listing, indent=2))
     return 0
 
