@@ -10,6 +10,7 @@ from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 
 from handlers.http.admission import BodyValueLimit, EarlyShed, few_unknown_fields
 from handlers.http.auth import ClientAuth, admit_client
+from handlers.http.docs import install_docs, operation_id
 from handlers.http.errors import UNEXPECTED, install_error_handlers
 from handlers.http.health_port import health_port_served
 from handlers.http.media_type import require_json
@@ -82,6 +83,10 @@ def create_app(settings: Settings | None = None, store: ModelStore | None = None
         # FastAPI's strict default protects cookie-authenticated browser apps from cross-site
         # posts; no browser credentials reach this API.
         strict_content_type=False,
+        # Served from a package (handlers/http/docs.py), not a CDN; ReDoc has no such package.
+        docs_url=None,
+        redoc_url=None,
+        generate_unique_id_function=operation_id,
     )
     app.state.settings = settings
     store = store or store_from_settings(settings)
@@ -96,6 +101,7 @@ def create_app(settings: Settings | None = None, store: ModelStore | None = None
         app.include_router(module.router, dependencies=guards, responses=UNEXPECTED)
     install_error_handlers(app)
     install_openapi(app)
+    install_docs(app)
     # Added last = outermost. Streaming bodies are counted by Starlette's limiter (its 413 is
     # raised inside the route and becomes JSON); declared oversize ones never get that far.
     app.add_middleware(RequestBodyLimitMiddleware, max_body_size=settings.max_body_bytes)

@@ -21,7 +21,10 @@ from shared.auth.service import AuthService
 from shared.errors import InfernoError
 from shared.observability import logger, metric_names, metrics
 
-OPEN_PATHS = frozenset({"/health", "/ready"})
+# The load balancer's probes, and the docs page with the document it reads (which names only
+# what a presented key may use: nothing, without one).
+OPEN_PATHS = frozenset({"/health", "/ready", "/docs", "/openapi.json"})
+OPEN_PREFIX = "/docs/"  # the docs page's assets
 CHARGE = "charged"  # request.state key
 
 
@@ -48,7 +51,7 @@ class ClientAuth:
         if scope["type"] != "http" or self.service is None:
             await self.app(scope, receive, send)
             return
-        if scope["path"] in OPEN_PATHS:
+        if scope["path"] in OPEN_PATHS or scope["path"].startswith(OPEN_PREFIX):
             # Open to the load balancer; a valid key presented there is read only to say what
             # that client may use (/ready), anything else is an anonymous probe.
             presented = presented_key(scope["headers"])

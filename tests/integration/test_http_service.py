@@ -1,6 +1,7 @@
 """The real app under uvicorn on a loopback port, spoken to over HTTP."""
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -208,3 +209,20 @@ def test_no_model_in_the_store_means_alive_but_not_ready(tmp_path: Path) -> None
         response = httpx.post(empty.url + "/predict", json={"text": "hello"})
         assert response.status_code == 503
         assert response.json() == MODEL_NOT_LOADED
+
+
+def test_the_docs_page_works_offline_with_operation_ids_a_person_would_write(
+    server: RunningServer,
+) -> None:
+    # GIVEN the docs page WHEN a browser loads it THEN every asset comes from the service itself
+    page = httpx.get(server.url + "/docs").text
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page)
+    assert assets and all(asset.startswith("/docs/assets/") for asset in assets), assets
+    for asset in assets:
+        assert httpx.get(server.url + asset).status_code == 200, asset
+    assert "persistAuthorization" in page  # a pasted key survives a reload
+    # AND a generated client gets names a person would write
+    spec = httpx.get(server.url + "/openapi.json").json()
+    ids = {op["operationId"] for item in spec["paths"].values() for op in item.values()}
+    assert {"predict", "predict_batch", "list_models", "get_model", "health", "ready"} <= ids
+    assert "predict_model_sentiment" in ids
