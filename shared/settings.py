@@ -150,7 +150,10 @@ class Settings(BaseSettings):
         "Terraform deploys); `none`: open, for the local default on 127.0.0.1.",
     )
     keys_refresh_seconds: float = Field(
-        default=30.0, gt=0, description="How often key records are re-read (conditional reads)."
+        default=2.0,
+        gt=0,
+        description="How often key records are re-read: a conditional read (a 304 while nothing "
+        "changed), so a revoked key is refused by every process within seconds.",
     )
     quota_table_name: str | None = Field(
         default=None, description="DynamoDB table counting daily quotas and usage fleet-wide."
