@@ -12,6 +12,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from mangum import Mangum
 
 from handlers.http.app import app
+from handlers.malformed_events import answering_malformed_events
 from shared.observability import logger, metrics, tracer
 from shared.serving.registry import ModelRegistry
 
@@ -27,6 +28,7 @@ registry.load_if_due()
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 @registry.retrying_failed_loads
+@answering_malformed_events
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     # Powertools and Mangum type the same runtime context object with different protocols.
     return asgi_handler(event, cast(Any, context))

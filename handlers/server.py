@@ -23,6 +23,7 @@ WORKERS_FLAG = "--workers"
 NUMERIC_CORE = "scipy.special"
 # Read by the workers' settings (shared/settings.py): where they all leave their health state.
 HEALTH_STATE_DIR = "HEALTH_STATE_DIR"
+HOST = "HOST"
 
 
 def with_workers(argv: list[str], workers: int) -> list[str]:
@@ -34,11 +35,16 @@ def with_workers(argv: list[str], workers: int) -> list[str]:
 
 def workers_named(argv: list[str]) -> int | None:
     """The count a `--workers N` or `--workers=N` in uvicorn's arguments gives, if any."""
+    value = option(argv, WORKERS_FLAG)
+    return int(value) if value is not None and value.isdigit() else None  # else uvicorn says
+
+
+def option(argv: list[str], name: str) -> str | None:
+    """The value a `NAME VALUE` or `NAME=VALUE` in uvicorn's arguments gives, if any."""
     for arg, following in zip(argv, [*argv[1:], ""], strict=True):
         flag, equals, value = arg.partition("=")
-        if flag == WORKERS_FLAG:
-            value = value if equals else following
-            return int(value) if value.isdigit() else None  # else uvicorn says what is wrong
+        if flag == name:
+            return value if equals else following
     return None
 
 
@@ -58,10 +64,13 @@ def preload(argv: list[str]) -> None:
 
 
 @contextlib.contextmanager
-def workers_told(workers: int) -> Iterator[None]:
-    """Tells the workers (they inherit our environment) how many they are and gives them one
-    directory for their health state, so each health responder answers for the whole task."""
+def workers_told(workers: int, host: str | None = None) -> Iterator[None]:
+    """Tells the workers (they inherit our environment) how many they are, the interface
+    uvicorn binds (the health port binds it too), and gives them one directory for their
+    health state, so each health responder answers for the whole task."""
     os.environ[WEB_CONCURRENCY] = str(workers)
+    if host is not None:
+        os.environ[HOST] = host
     state_dir = tempfile.mkdtemp(prefix="inferno-health-")
     os.environ[HEALTH_STATE_DIR] = state_dir
     try:
@@ -73,7 +82,7 @@ def workers_told(workers: int) -> Iterator[None]:
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     workers = workers_named(args) or worker_count()
-    with workers_told(workers):
+    with workers_told(workers, option(args, "--host")):
         if workers == 1:
             preload(args)  # this process serves; with several, the supervisor only waits on them
         uvicorn.main.main(args=with_workers(args, workers), prog_name="inferno-server")

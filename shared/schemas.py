@@ -57,12 +57,14 @@ class HealthResponse(BaseModel):
 
 
 class ReadyResponse(BaseModel):
+    """Under AUTH_MODE=keys the models are named only to a key that may use them."""
+
     model_config = ConfigDict(protected_namespaces=())
 
     status: str = "ready"
-    model_name: str
-    model_version: str
-    served_models: list[str]
+    model_name: str | None = None
+    model_version: str | None = None
+    served_models: list[str] | None = None
 
 
 class ErrorResponse(BaseModel):

@@ -8,6 +8,17 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# The checkout this code runs from (an editable install, as `make install` makes): its local
+# store is found from any folder, not only from the checkout's root.
+CHECKOUT = Path(__file__).resolve().parents[1]
+
+
+def default_model_dir() -> Path:
+    """`model_store` in the checkout; relative to the current folder when not run from one."""
+    if (CHECKOUT / "pyproject.toml").is_file():
+        return CHECKOUT / "model_store"
+    return Path("model_store")
+
 
 class Settings(BaseSettings):
     """Every knob of the service; each field is read from the upper-cased environment variable."""
@@ -22,7 +33,9 @@ class Settings(BaseSettings):
         default="models", description="Key prefix of the store in the bucket."
     )
     model_dir: Path = Field(
-        default=Path("model_store"), description="Local store directory, used without a bucket."
+        default_factory=default_model_dir,
+        description="Local store directory, used without a bucket (default: the checkout's "
+        "model_store, from whatever folder a command runs).",
     )
     model_name: str = Field(default="sentiment", description="Model answering POST /predict.")
     model_alias: str = Field(default="production", description="Alias that picks served versions.")
@@ -34,8 +47,9 @@ class Settings(BaseSettings):
     )
     load_models_before_serving: bool = Field(
         default=False,
-        description="Load the models before accepting connections (`inferno serve` on a laptop);"
-        " the container loads in the background so /health answers at once.",
+        description="Load the models before accepting connections (`inferno serve` on a laptop;"
+        " always with several workers); a lone worker loads in the background so /health "
+        "answers at once.",
     )
     model_refresh_seconds: float = Field(
         default=30.0, ge=0, description="How often aliases are re-read; 0 turns hot reload off."
@@ -72,6 +86,13 @@ class Settings(BaseSettings):
         description="Longest accepted text: long reviews fit (IMDB max 13.7k).",
     )
     max_body_bytes: int = Field(default=1_048_576, gt=0, description="Largest accepted body.")
+    max_body_values: int = Field(
+        default=65_536,
+        gt=0,
+        description="Most `,` and `:` in one body, counted as it streams: each one is a JSON "
+        "value the event loop parses (~0.5 us), so one client's body cannot hold the loop for "
+        "tens of milliseconds (256 items of 128 fields fit).",
+    )
     max_batch_size: int = Field(default=256, gt=0, description="Most items in one batch request.")
     max_batch_chars: int = Field(
         default=262_144,
@@ -129,7 +150,10 @@ class Settings(BaseSettings):
         "Terraform deploys); `none`: open, for the local default on 127.0.0.1.",
     )
     keys_refresh_seconds: float = Field(
-        default=30.0, gt=0, description="How often key records are re-read (conditional reads)."
+        default=2.0,
+        gt=0,
+        description="How often key records are re-read: a conditional read (a 304 while nothing "
+        "changed), so a revoked key is refused by every process within seconds.",
     )
     quota_table_name: str | None = Field(
         default=None, description="DynamoDB table counting daily quotas and usage fleet-wide."

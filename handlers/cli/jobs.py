@@ -21,22 +21,30 @@ def _settings(args: argparse.Namespace) -> Any:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from shared.errors import InfernoError
     from shared.jobs.runner import run_job
     from shared.store import store_from_settings, store_from_uri
 
     store = store_from_uri(args.store) if args.store else store_from_settings(get_settings())
-    summary = run_job(
-        store,
-        input_uri=args.input,
-        output_uri=args.output,
-        model=args.model,
-        fmt=args.format,
-        settings=_settings(args),
-        workers=args.workers,
-        show_progress=not args.no_progress,
-    )
+    try:
+        summary = run_job(
+            store,
+            input_uri=args.input,
+            output_uri=args.output,
+            model=args.model,
+            fmt=args.format,
+            settings=_settings(args),
+            workers=args.workers,
+            show_progress=not args.no_progress,
+        )
+    except InfernoError as exc:  # the job could not start as asked: say why, write nothing
+        print(f"inferno jobs run: {exc}", file=sys.stderr)
+        return 2
     print(json.dumps(summary, indent=2))
-    return 0 if summary["status"] == "SUCCEEDED" else 1
+    if summary["status"] != "SUCCEEDED":
+        print(f"inferno jobs run: {summary['status']}: {summary.get('error')}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def cmd_submit(args: argparse.Namespace) -> int:

@@ -83,6 +83,10 @@ def cmd_models(args: argparse.Namespace) -> int:
         name: {"versions": store.versions(name), "aliases": store.aliases(name)}
         for name in store.model_names()
     }
+    # Where it looked, on stderr: stdout stays the JSON listing.
+    print(f"store: {store.describe()}", file=sys.stderr)
+    if not listing:
+        print("no models there yet: `inferno train --publish` makes one", file=sys.stderr)
     print(json.dumps(listing, indent=2))
     return 0
 
@@ -99,6 +103,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         ensure_default_model(settings)
     # On a laptop the server opens once the models are loaded: the first request is answered.
     os.environ.setdefault("LOAD_MODELS_BEFORE_SERVING", "true")
+    if args.host:  # the health port (HEALTH_PORT) binds the same interface
+        os.environ["HOST"] = args.host
     get_settings.cache_clear()
     # One worker on a laptop unless asked: a model copy per CPU there would only cost memory
     # and start-up time, and one process keeps logs and debugging simple. The image scales.

@@ -8,8 +8,9 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 
-from handlers.http.admission import EarlyShed
+from handlers.http.admission import BodyValueLimit, EarlyShed, few_unknown_fields
 from handlers.http.auth import ClientAuth, admit_client
+from handlers.http.docs import install_docs, operation_id
 from handlers.http.errors import UNEXPECTED, install_error_handlers
 from handlers.http.health_port import health_port_served
 from handlers.http.media_type import require_json
@@ -42,7 +43,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     registry: ModelRegistry = app.state.registry
     settings: Settings = app.state.settings
     async with health_port_served(settings, registry.is_ready):
-        if settings.load_models_before_serving:
+        if loads_before_serving(settings):
             await asyncio.to_thread(registry.refresh)  # a failure is retried by the thread below
         registry.start()
         if app.state.auth is not None:
@@ -58,6 +59,19 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             metrics.stop_periodic_flush()
 
 
+def loads_before_serving(settings: Settings) -> bool:
+    """Whether the models are loaded before the worker accepts a connection (uvicorn opens
+    its server once this lifespan's start-up is over).
+
+    Always when workers share the socket: the kernel hands a connection to whichever worker
+    accepts first, so one that accepted while loading (a replacement for a worker that died)
+    would answer 503 for traffic its loaded siblings could serve. The task's readiness is the
+    health port's, which answers meanwhile; a lone worker loads in the background (unless
+    asked) so that its own /health answers at once.
+    """
+    return settings.load_models_before_serving or settings.web_concurrency > 1
+
+
 def create_app(settings: Settings | None = None, store: ModelStore | None = None) -> FastAPI:
     settings = settings or get_settings()
     app = FastAPI(
@@ -69,6 +83,10 @@ def create_app(settings: Settings | None = None, store: ModelStore | None = None
         # FastAPI's strict default protects cookie-authenticated browser apps from cross-site
         # posts; no browser credentials reach this API.
         strict_content_type=False,
+        # Served from a package (handlers/http/docs.py), not a CDN; ReDoc has no such package.
+        docs_url=None,
+        redoc_url=None,
+        generate_unique_id_function=operation_id,
     )
     app.state.settings = settings
     store = store or store_from_settings(settings)
@@ -76,14 +94,18 @@ def create_app(settings: Settings | None = None, store: ModelStore | None = None
     app.state.auth = auth_from_settings(settings, store)  # None under AUTH_MODE=none
     app.state.batcher = batcher_from_settings(settings)
     for module in (health, predict, models):
-        # Client checks on every route but the load balancer's (handlers/http/auth.py).
+        # Client checks on every route but the load balancer's (handlers/http/auth.py), before
+        # the body's: a refused body still counts against the client's rate.
         guards = [Depends(require_json)] + ([] if module is health else [Depends(admit_client)])
+        guards.append(Depends(few_unknown_fields))
         app.include_router(module.router, dependencies=guards, responses=UNEXPECTED)
     install_error_handlers(app)
     install_openapi(app)
+    install_docs(app)
     # Added last = outermost. Streaming bodies are counted by Starlette's limiter (its 413 is
     # raised inside the route and becomes JSON); declared oversize ones never get that far.
     app.add_middleware(RequestBodyLimitMiddleware, max_body_size=settings.max_body_bytes)
+    app.add_middleware(BodyValueLimit, max_values=settings.max_body_values)
     app.add_middleware(EarlyShed, batcher=app.state.batcher, registry=app.state.registry)
     app.add_middleware(ContentLengthGuard, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(ClientAuth, service=app.state.auth)  # inside the request's log context

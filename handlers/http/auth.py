@@ -12,6 +12,9 @@ from typing import Any
 from fastapi import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from handlers.http.caller import CLIENT as CLIENT
+from handlers.http.caller import client_of as client_of
+from handlers.http.caller import may_see as may_see
 from handlers.http.errors import inferno_error
 from shared.auth.keys import ClientRecord
 from shared.auth.service import AuthService
@@ -19,9 +22,11 @@ from shared.errors import InfernoError
 from shared.observability import logger, metric_names, metrics
 from shared.serving.prediction import instances_of
 
-OPEN_PATHS = frozenset({"/health", "/ready"})
-CLIENT = "client"  # request.state keys
-CHARGE = "charged"
+# The load balancer's probes, and the docs page with the document it reads (which names only
+# what a presented key may use: nothing, without one).
+OPEN_PATHS = frozenset({"/health", "/ready", "/docs", "/openapi.json"})
+OPEN_PREFIX = "/docs/"  # the docs page's assets
+CHARGE = "charged"  # request.state key
 
 
 def presented_key(headers: list[tuple[bytes, bytes]]) -> str | None:
@@ -44,7 +49,15 @@ class ClientAuth:
         self.service = service
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or self.service is None or scope["path"] in OPEN_PATHS:
+        if scope["type"] != "http" or self.service is None:
+            await self.app(scope, receive, send)
+            return
+        if scope["path"] in OPEN_PATHS or scope["path"].startswith(OPEN_PREFIX):
+            # Open to the load balancer; a valid key presented there is read only to say what
+            # that client may use (/ready), anything else is an anonymous probe.
+            presented = presented_key(scope["headers"])
+            client = self.service.identify(presented) if presented else None
+            scope.setdefault("state", {})[CLIENT] = client
             await self.app(scope, receive, send)
             return
         try:
@@ -67,19 +80,6 @@ class ClientAuth:
             await self.app(scope, receive, send_status)
         finally:
             _record(client, status, state.get(CHARGE))
-
-
-def client_of(request: Request) -> ClientRecord | None:
-    """The client whose key authenticated this request; None under AUTH_MODE=none."""
-    client: ClientRecord | None = getattr(request.state, CLIENT, None)
-    return client
-
-
-def may_see(request: Request, model: str) -> bool:
-    """Whether the caller may know of `model` (every caller may under AUTH_MODE=none): /models
-    and the OpenAPI document name only the models a client's key may use."""
-    client = client_of(request)
-    return client is None or client.may_use(model)
 
 
 def _record(client: ClientRecord, status: int, charged: tuple[str, int] | None) -> None:

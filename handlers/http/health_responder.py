@@ -6,17 +6,22 @@ a flood of requests and batches cannot delay its answer. All the task's responde
 and read every worker's state file in STATE_DIR, so any of them gives the task's answer: `/health`
 is 200 while every worker's event loop keeps beating, `/ready` also needs the default model loaded
 in WORKERS workers. It exits when its worker does. Stdlib only, so it starts in ~50 ms.
+
+Each connection has a thread of its own (at most MAX_CONNECTIONS at once, each held at most
+PROBE_TIMEOUT_SECONDS), so a client that connects and says nothing, or trickles its request a
+byte at a time, delays no probe. A probe that leaves before its answer costs one JSON line.
 """
 
 import contextlib
 import json
 import os
+import socket
 import sys
 import threading
 import time
 from collections.abc import Mapping
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +30,9 @@ from handlers.http.health_state import HealthState, read_live_states, state_path
 # Longer than any stall a flood causes here (the loop's lag stays well under a second), shorter
 # than the container check's 4 s timeout: a loop this late serves nobody.
 LOOP_STALL_SECONDS = 3.0
-PROBE_TIMEOUT_SECONDS = 2.0  # a client that connects and says nothing holds us no longer
+PROBE_TIMEOUT_SECONDS = 2.0  # the longest a connection is kept, whatever it sends
+MAX_CONNECTIONS = 64  # served at once; past it a connection is closed unanswered
+BACKLOG = 128  # connections the kernel holds for us meanwhile (the stdlib's is 5)
 PARENT_CHECK_SECONDS = 1.0
 
 
@@ -54,12 +61,38 @@ def answer(
     return HTTPStatus.OK, {"status": "ready" if path == "/ready" else "ok"}
 
 
-class ResponderServer(HTTPServer):
+class ResponderServer(ThreadingHTTPServer):
     allow_reuse_port = True  # every worker's responder listens on the same port
+    request_queue_size = BACKLOG
+    daemon_threads = True
+    block_on_close = False
     state_dir: Path
     workers: int
     worker_pid: int
     last_status: dict[str, HTTPStatus]
+    slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """A thread per connection, while there are slots; past them the connection is closed
+        at once (the prober retries), so a flood of idle connections costs bounded threads."""
+        if not self.slots.acquire(blocking=False):
+            self.shutdown_request(request)
+            return
+        super().process_request(request, client_address)
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.slots.release()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """One JSON line, no traceback: a prober that hung up or stalled is no bug of ours."""
+        error = sys.exc_info()[1]
+        if isinstance(error, OSError):  # BrokenPipe, ConnectionReset, a timeout
+            return
+        line = {"level": "ERROR", "message": "Health probe failed", "error": repr(error)}
+        print(json.dumps(line), file=sys.stderr, flush=True)
 
     def note(self, path: str, status: HTTPStatus, body: dict[str, Any]) -> None:
         """One JSON log line each time a path's answer changes (a stall begins or ends), so the
@@ -80,8 +113,25 @@ class ResponderServer(HTTPServer):
 
 class ProbeHandler(BaseHTTPRequestHandler):
     server: ResponderServer
-    timeout = PROBE_TIMEOUT_SECONDS
+    timeout = PROBE_TIMEOUT_SECONDS  # each read; the deadline below bounds the whole request
     protocol_version = "HTTP/1.1"
+
+    def setup(self) -> None:
+        super().setup()
+        # A client trickling bytes resets each read's timeout; this ends it all the same.
+        timer = threading.Timer(PROBE_TIMEOUT_SECONDS, self._cut)
+        timer.daemon = True
+        timer.start()
+        self._deadline = timer
+
+    def finish(self) -> None:
+        self._deadline.cancel()
+        with contextlib.suppress(OSError):
+            super().finish()
+
+    def _cut(self) -> None:
+        with contextlib.suppress(OSError):
+            self.connection.shutdown(socket.SHUT_RDWR)
 
     def do_GET(self) -> None:
         path = self.path.partition("?")[0]
@@ -101,7 +151,7 @@ class ProbeHandler(BaseHTTPRequestHandler):
         """Load balancers probe every few seconds from every node: not worth a log line each."""
 
 
-def exit_with_parent(parent_pid: int, server: HTTPServer) -> None:
+def exit_with_parent(parent_pid: int, server: ThreadingHTTPServer) -> None:
     """Stop serving once the worker is gone (its pid is no longer our parent)."""
     while os.getppid() == parent_pid:
         time.sleep(PARENT_CHECK_SECONDS)

@@ -15,7 +15,7 @@ from limits.storage import MemoryStorage
 from limits.strategies import SlidingWindowCounterRateLimiter
 
 from shared.auth.keys import ClientRecord
-from shared.errors import RateLimited
+from shared.errors import InvalidInput, RateLimited
 
 
 def _windows(rate: float, burst: int) -> tuple[RateLimitItem, ...]:
@@ -30,7 +30,13 @@ class ClientRateLimiter:
         self._limiter = SlidingWindowCounterRateLimiter(MemoryStorage())
 
     def check(self, client: ClientRecord, items: int) -> None:
-        """Count one request of `items` items, or raise RateLimited with when to retry."""
+        """Count one request of `items` items, or raise RateLimited with when to retry
+        (InvalidInput for a batch that no wait would let through)."""
+        if items > client.item_burst:
+            raise InvalidInput(
+                f"batch has {items} items; client {client.name!r} may send at most "
+                f"{client.item_burst} in any one second: split it"
+            )
         checks = [(w, "requests", 1) for w in _windows(client.rate, client.burst)]
         if items:
             checks += [(w, "items", items) for w in _windows(client.item_rate, client.item_burst)]

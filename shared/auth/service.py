@@ -30,6 +30,13 @@ class AuthService:
             raise Unauthenticated("Invalid or revoked API key", invalid=True)
         return client
 
+    def identify(self, presented: str) -> ClientRecord | None:
+        """The client a presented key names, or None (no error: for open paths)."""
+        try:
+            return self.authenticate(presented)
+        except Unauthenticated:
+            return None
+
     def authorize(self, client: ClientRecord, model: str | None) -> None:
         if model is not None and not client.may_use(model):
             raise ModelNotAllowed(f"Client {client.name!r} may not use model {model!r}")

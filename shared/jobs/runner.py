@@ -12,14 +12,16 @@ import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from shared.jobs.batch import run_batch
 from shared.jobs.batches import batches, item_bytes
-from shared.jobs.locations import input_objects, open_text, output_store
+from shared.jobs.layout import JOB_KEY, PARTS_DIR, SUMMARY_KEY
+from shared.jobs.locations import Location, input_objects, open_text, output_store
 from shared.jobs.progress import Progress
 from shared.jobs.records import Item, as_items, records
-from shared.jobs.spec import JobSettings, JobSpec
+from shared.jobs.spec import JobSettings, JobSpec, JobSpecError
 from shared.jobs.start import start_job
 from shared.jobs.summary import FailedBatch, finish
 from shared.settings import get_settings
@@ -52,7 +54,9 @@ def run_job(
     show_progress: bool = False,
     on_batch: OnBatch | None = None,
 ) -> dict[str, Any]:
-    """Run the job to its end and return its summary (also written to the output)."""
+    """Run the job to its end and return its summary (also written to the output); a job
+    that cannot start as asked (JobSpecError) writes nothing."""
+    refuse_unsound_output(input_uri, output_uri)
     job = start_job(
         store,
         job_id=f"local-{uuid.uuid4().hex[:12]}",
@@ -63,6 +67,9 @@ def run_job(
         settings=settings,
     )
     objects = input_objects(job.input)
+    if not objects:
+        missing = {"Error": "InputNotFound", "Cause": f"no input object at {job.input}"}
+        return finish(job, output_store(job.output), [], [], error=missing)
     progress = Progress(sum(size for _, size in objects)) if show_progress else None
     tally = _Tally()
     events = _events(job, [uri for uri, _ in objects], tally)
@@ -82,6 +89,21 @@ def run_job(
     if progress:
         progress.update(tally.records, tally.errors, tally.read_bytes, final=True)
     return finish(job, output_store(job.output), tally.outcomes, tally.failed)
+
+
+def refuse_unsound_output(input_uri: str, output_uri: str) -> None:
+    """A local output folder must not hold a previous job's results (its parts would be mixed
+    into the new summary), nor be, or be inside, the input folder (the job would score its own
+    output)."""
+    if Location.parse(input_uri).bucket or Location.parse(output_uri).bucket:
+        return  # S3: StartJob's business on AWS
+    source, target = Path(input_uri).resolve(), Path(output_uri).resolve()
+    if source.is_dir() and target.is_relative_to(source):
+        raise JobSpecError(f"output {output_uri} is inside the input folder {input_uri}")
+    if any((target / name).exists() for name in (SUMMARY_KEY, JOB_KEY, PARTS_DIR)):
+        raise JobSpecError(
+            f"output {output_uri} already holds a job's results: choose a new folder"
+        )
 
 
 def _events(job: JobSpec, uris: list[str], tally: _Tally) -> Iterator[dict[str, Any]]:
@@ -108,7 +130,8 @@ def _record(tally: _Tally, event: dict[str, Any], outcome: dict[str, Any] | Base
         tally.records += len(event["Items"])
         tally.errors += len(event["Items"])
         return
-    tally.outcomes.append(outcome)
+    # The per-record results are for Step Functions' ResultWriter: the summary needs only counts.
+    tally.outcomes.append({k: v for k, v in outcome.items() if k != "results"})
     tally.records += int(outcome["records"])
     tally.errors += int(outcome["errors"])
 

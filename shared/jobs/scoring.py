@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from shared.errors import InvalidInput
 from shared.jobs.records import Item
 from shared.jobs.spec import JobSpec
-from shared.manifest import TabularInputSchema
+from shared.manifest import TabularInputSchema, TextInputSchema
 from shared.serving.loaded_model import LoadedModel
 
 Line = dict[str, Any]
@@ -35,20 +35,26 @@ class BatchResult:
 
 
 def record_key(record: Any, position: int, id_field: str) -> Any:
-    """The record's id when it has a usable one, else its 1-based line (row) number."""
+    """The record's id when it has a usable one, else its position (0-based, as `position`)."""
     if isinstance(record, dict):
         value = record.get(id_field)
         if isinstance(value, str | int) and not isinstance(value, bool) and value != "":
             return value
-    return position + 1
+    return position
 
 
 def model_input(record: Any, job: JobSpec, schema: Any) -> Any:
-    """The record without its key and pass-through fields; CSV numbers parsed for tabular models."""
+    """The fields the model knows, as SageMaker Batch Transform takes them: a record's other
+    fields (a ticket's id, customer, date) are no error; `--keep` carries them through.
+    CSV numbers are parsed for tabular models."""
     if not isinstance(record, dict):
         return record
-    dropped = {job.id_field, *job.keep}
-    item = {k: v for k, v in record.items() if k not in dropped}
+    known = _fields(schema)
+    if known is None:  # a schema of no fixed fields: all but the key and the kept ones
+        dropped = {job.id_field, *job.keep}
+        item = {k: v for k, v in record.items() if k not in dropped}
+    else:
+        item = {k: v for k, v in record.items() if k in known}
     if job.format == "csv" and isinstance(schema, TabularInputSchema):
         types = {feature.name: feature.type for feature in schema.features}
         item = {k: _csv_value(v, types[k]) if k in types else v for k, v in item.items()}
@@ -67,6 +73,14 @@ def _csv_value(value: Any, feature_type: str) -> Any:
 
 
 _CSV_BOOLEANS = {"true": True, "false": False, "1": True, "0": False}
+
+
+def _fields(schema: Any) -> set[str] | None:
+    if isinstance(schema, TabularInputSchema):
+        return {feature.name for feature in schema.features}
+    if isinstance(schema, TextInputSchema):
+        return {schema.field}
+    return None
 
 
 def _number(value: Any) -> Any:

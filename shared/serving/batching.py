@@ -9,9 +9,10 @@ behind a 2-second batch.
 
 Queued work is bounded by what it costs (characters of text plus a per-item share), so nothing
 queues without limit: past the bound a request is shed at once (`Overloaded`). A named caller (a
-client key) may hold at most half of a lane's queue, so one client's flood is refused with 429
-(`QueueShareExceeded`) while the others' work is still admitted, and what is queued is taken in
-fair order between callers, so their work does not wait behind the flood. A request that
+client key) may hold at most half of what a lane takes on, its running work included, so one
+client's flood is refused with 429 (`QueueShareExceeded`); what is queued is taken in fair order
+between callers, so another client's request waits only for the work ahead of it in that order,
+and that is what its admission weighs: the flood never gets it shed. A request that
 outlives its deadline or loses its client is dropped before it reaches the model. A packed call
 that raises is re-run request by request, so only the request that caused it fails.
 """
@@ -104,7 +105,7 @@ class _Lane:
         self.max_queued_cost = max_queued_cost
         self.timeout_seconds = timeout_seconds
         self.queued_cost = 0
-        self._held: Counter[str] = Counter()  # queued cost by caller name
+        self._held: Counter[str] = Counter()  # queued and running cost by caller name
         # Start-time fair queuing: the start tag of the last call's first job, and where each
         # caller's queued work ends on that clock.
         self._clock = 0.0
@@ -117,27 +118,46 @@ class _Lane:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._executor: ThreadPoolExecutor | None = None
 
-    def admits(self, cost: int) -> bool:
+    def admits(self, cost: int, owner: str | None = None) -> bool:
         """Room for `cost` within the bound, and an answer expected well within the deadline.
         An idle lane always admits, so the largest valid request is never refused outright."""
         if not self.queued_cost and not self._running_cost:
             return True
+        # A named caller holding nothing finds room for one request whatever the others queued:
+        # each of them holds at most its share, and fair order puts this request before theirs.
+        newcomer = owner is not None and not self._held[owner]
         # The bound is on what waits: with nothing queued, one request may wait beside the call.
-        if self.queued_cost and self.queued_cost + cost > self.max_queued_cost:
+        if self.queued_cost and not newcomer and self.queued_cost + cost > self.max_queued_cost:
             return False
-        return self.expected_wait(cost) <= ADMIT_WITHIN_SHARE * self.timeout_seconds
+        return self.wait_in_turn(cost, owner) <= ADMIT_WITHIN_SHARE * self.timeout_seconds
 
     def admits_from(self, owner: str | None, cost: int) -> bool:
-        """Within the caller's share of the bound. A caller with nothing queued is always within
-        it: one request may be larger than a share (that is the global bound's business)."""
+        """Within the caller's share of what the lane takes on, its running work included. A
+        caller holding nothing is always within it: one request may be larger than a share."""
         held = self._held[owner] if owner is not None else 0
-        return not held or held + cost <= CALLER_QUEUE_SHARE * self.max_queued_cost
+        return not held or held + cost <= CALLER_QUEUE_SHARE * self.capacity()
+
+    def capacity(self) -> float:
+        """The work this lane takes on: its bound, or what it answers within the admission share
+        of the deadline at the rate it has learnt, whichever is less."""
+        if not self._seconds_per_cost:
+            return self.max_queued_cost
+        in_time = ADMIT_WITHIN_SHARE * self.timeout_seconds / self._seconds_per_cost
+        return min(self.max_queued_cost, in_time)
 
     def expected_wait(self, cost: int = 0) -> float:
-        """Seconds until work of `cost` queued now would be answered (the whole running call
-        counted: a pessimistic estimate, so what is admitted is not timed out)."""
+        """Seconds until work of `cost` queued now behind everything would be answered (the
+        whole running call counted: a pessimistic estimate, so what is admitted is not timed
+        out)."""
         pending = self._running_cost + self.queued_cost + cost
         return pending * (self._seconds_per_cost or 0.0)
+
+    def wait_in_turn(self, cost: int, owner: str | None) -> float:
+        """Seconds until `owner`'s work of `cost` queued now would be answered, counting only
+        the queued work fair order takes before it."""
+        turn = max(self._clock, self._finish.get(owner, 0.0))
+        ahead = sum(job.cost for job in self._queue if job.queued and job.start_tag <= turn)
+        return (self._running_cost + ahead + cost) * (self._seconds_per_cost or 0.0)
 
     def enqueue(self, job: _Job, loop: asyncio.AbstractEventLoop) -> None:
         if loop is not self._loop:
@@ -146,6 +166,7 @@ class _Lane:
         self._finish[job.owner] = job.start_tag + job.cost
         self._queue.append(job)
         self._count(job, job.cost)
+        self._hold(job, job.cost)
         if not self._busy:
             self._busy = True
             # After the current callbacks: requests arriving in the same loop turn share a call.
@@ -156,9 +177,13 @@ class _Lane:
         if job.queued:
             job.queued = False
             self._count(job, -job.cost)
+            self._hold(job, -job.cost)
 
     def _count(self, job: _Job, cost: int) -> None:
+        """Queued cost; the caller's share is counted apart, until the job's call is over."""
         self.queued_cost += cost
+
+    def _hold(self, job: _Job, cost: int) -> None:
         if job.owner is not None:
             self._held[job.owner] += cost
             if not self._held[job.owner]:
@@ -224,6 +249,7 @@ class _Lane:
         self._learn(elapsed / max(self._running_cost, 1))
         self._running_cost = 0
         for job, outcome in zip(jobs, outcomes, strict=True):
+            self._hold(job, -job.cost)
             if job.future.done():  # its client left or its deadline passed meanwhile
                 continue
             if isinstance(outcome, BaseException):
@@ -311,8 +337,19 @@ class PredictionBatcher:
             )
         return job.future.result()
 
-    def would_admit(self, cost: int) -> bool:
-        return self._lane_for(cost).admits(cost)
+    def refusal(self, model_name: str, cost: int, owner: str | None) -> Exception | None:
+        """Why work of `cost` from `owner` is not admitted now (counted), or None: over the
+        caller's share (429) before the lane's bound (503), so a flood is told to slow down."""
+        lane = self._lane_for(cost)
+        if not lane.admits_from(owner, cost):
+            self._on_drop(model_name, "caller_share")
+            wait = max(1, math.ceil(lane.expected_wait()))
+            return QueueShareExceeded(
+                f"Client {owner!r} already has half of the queued work; retry later", wait
+            )
+        if not lane.admits(cost, owner):
+            return self.overloaded(model_name, cost)
+        return None
 
     def overloaded(self, model_name: str, cost: int = 0) -> Overloaded:
         """The error that sheds a request, counted; Retry-After is when its lane should have
@@ -327,15 +364,10 @@ class PredictionBatcher:
     def _admit(self, model: LoadedModel, items: list[Any], owner: str | None) -> _Job:
         chars = _chars(items)  # one pass: the cost and the packing bound both need it
         cost = _cost(items, chars)
+        refused = self.refusal(model.name, cost, owner)
+        if refused is not None:
+            raise refused
         lane = self._lane_for(cost)
-        if not lane.admits_from(owner, cost):
-            self._on_drop(model.name, "caller_share")
-            wait = max(1, math.ceil(lane.expected_wait()))
-            raise QueueShareExceeded(
-                f"Client {owner!r} already has half of the queued work; retry later", wait
-            )
-        if not lane.admits(cost):
-            raise self.overloaded(model.name, cost)
         loop = asyncio.get_running_loop()
         job = _Job(model, items, cost, chars, loop.create_future(), lane, owner)
         lane.enqueue(job, loop)
@@ -356,9 +388,9 @@ def _compute(model: LoadedModel, jobs: list[_Job]) -> list[Outcome]:
     """On the inference thread: one call for every job; if it raises, one call per job."""
     try:
         predictions = model.predict([item for job in jobs for item in job.items])
-    except Exception as exc:
+    except BaseException as exc:  # a model's BaseException too: it must not end the worker
         if len(jobs) == 1:
-            return [exc]
+            return [_failure(exc)]
         return [_isolated(model, job) for job in jobs]
     outcomes: list[Outcome] = []
     start = 0
@@ -371,8 +403,16 @@ def _compute(model: LoadedModel, jobs: list[_Job]) -> list[Outcome]:
 def _isolated(model: LoadedModel, job: _Job) -> Outcome:
     try:
         return model.predict(job.items)
-    except Exception as exc:
+    except BaseException as exc:
+        return _failure(exc)
+
+
+def _failure(exc: BaseException) -> Exception:
+    """What the request's awaiter gets: an Exception (a 500 for its request alone), never a
+    BaseException that would unwind the event loop."""
+    if isinstance(exc, Exception):
         return exc
+    return RuntimeError(f"The model raised {type(exc).__name__}: {exc}")
 
 
 async def wait_for_disconnect(receive: Callable[[], Awaitable[Mapping[str, Any]]]) -> None:

@@ -114,7 +114,7 @@ def test_100k_records_each_answered_once_with_the_pinned_version(
     # THEN every record is answered exactly once, at its key, in input order
     assert len(lines) == RECORDS and [line["position"] for line in lines] == list(range(RECORDS))
     expected_keys = [
-        r["id"] if isinstance(r, dict) and "id" in r else i + 1 for i, (r, _) in enumerate(cases)
+        r["id"] if isinstance(r, dict) and "id" in r else i for i, (r, _) in enumerate(cases)
     ]
     assert [line["key"] for line in lines] == expected_keys
     # AND invalid records are errors saying why; valid ones are predicted, with kept fields

@@ -1,0 +1,24 @@
+"""Who is calling, as the client-key middleware (handlers/http/auth.py) left it on the request,
+and what that caller may be told of: only the models its key may use."""
+
+from fastapi import Request
+
+from shared.auth.keys import ClientRecord
+
+CLIENT = "client"  # the request.state key ClientAuth sets
+
+
+def client_of(request: Request) -> ClientRecord | None:
+    """The client whose key authenticated this request; None under AUTH_MODE=none, and for an
+    anonymous probe of an open path (/health, /ready) under keys."""
+    client: ClientRecord | None = getattr(request.state, CLIENT, None)
+    return client
+
+
+def may_see(request: Request, model: str) -> bool:
+    """Whether the caller may know of `model`: every caller may under AUTH_MODE=none; under keys
+    only a client whose key may use it (an anonymous probe of /ready learns of none)."""
+    client = client_of(request)
+    if client is None:
+        return request.app.state.auth is None
+    return client.may_use(model)
