@@ -110,13 +110,16 @@ async def admit_client(request: Request) -> None:
 
 async def _items(request: Request) -> int:
     """Items a prediction asks for: a batch's or an `instances` body's length, else one. The
-    body is already parsed by FastAPI (Starlette caches it), so this costs no second parse."""
+    body is already read (Starlette caches it); a single item is told from its bytes, so only
+    batches and `instances` bodies are parsed here."""
+    batch = request.url.path.endswith("/predict/batch")
+    if not batch and b'"instances"' not in await request.body():
+        return 1
     try:
         body = await request.json()
     except ValueError:
         return 1
     if not isinstance(body, dict):
         return 1
-    batch = request.url.path.endswith("/predict/batch")
     items = body.get("items", body.get("instances")) if batch else instances_of(body)
     return max(1, len(items)) if isinstance(items, list) else 1

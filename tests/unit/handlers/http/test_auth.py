@@ -147,6 +147,20 @@ def test_each_clients_requests_are_counted_by_status_class(
     assert totals(per_client, "PredictionCount", "client", "model") == {("acme", "sentiment"): 3}
 
 
+def test_instances_are_charged_as_the_items_they_hold(keyed: tuple[LocalStore, str]) -> None:
+    store, key = keyed
+    with serving(store, auth_mode="keys") as client:
+        metrics.drain()
+        body = {"instances": [TEXT, TEXT, ["a row"]]}
+        assert client.post("/models/sentiment/predict", json=body, headers=bearer(key)).is_success
+        # An item that merely holds the word is one item.
+        one = {"text": 'the "instances" field'}
+        assert client.post("/models/sentiment/predict", json=one, headers=bearer(key)).is_success
+        docs = metrics.drain()
+    per_client = [doc for doc in docs if "client" in doc]
+    assert totals(per_client, "PredictionCount", "client", "model") == {("acme", "sentiment"): 4}
+
+
 def test_revoked_and_rotated_keys(keyed: tuple[LocalStore, str]) -> None:
     store, key = keyed
     with serving(store, auth_mode="keys", keys_refresh_seconds=0.1) as client:
