@@ -15,6 +15,8 @@ export POETRY_VIRTUALENVS_IN_PROJECT := true
 SYSTEM_CA_BUNDLE := /etc/ssl/certs/ca-certificates.crt
 ifneq ($(wildcard $(SYSTEM_CA_BUNDLE)),)
 export REQUESTS_CA_BUNDLE ?= $(SYSTEM_CA_BUNDLE)
+# npm (asl-validator) trusts only Node's own roots unless told of the system's.
+export NODE_EXTRA_CA_CERTS ?= $(SYSTEM_CA_BUNDLE)
 endif
 export POETRY_NO_INTERACTION := 1
 
