@@ -138,7 +138,7 @@ def _category_problem(feature: FeatureSpec, value: Any) -> str | None:
     return None
 
 
-_SHOWN_CATEGORIES = 20
+_SHOWN_CATEGORIES = 10  # with the value, well inside a 422's 200-character message
 
 
 def _clip(value: str, limit: int = 40) -> str:

@@ -140,5 +140,5 @@ def test_a_long_category_list_is_shown_in_part() -> None:
     with pytest.raises(InvalidInput) as caught:
         validate_item(TabularInputSchema(features=[many]), {"code": "x" * 100}, 5000)
     [error] = caught.value.args[0]
-    assert error["msg"].endswith("'c019' and 30 more")
+    assert error["msg"].endswith("'c009' and 40 more")
     assert "x" * 41 not in error["msg"]
