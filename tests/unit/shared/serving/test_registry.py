@@ -12,7 +12,7 @@ import pytest
 
 from model_build.publish import publish
 from shared.errors import StoreError
-from shared.observability import metric_names, metrics
+from shared.observability import logger, metric_names, metrics
 from shared.serving.registry import FIRST_RETRY_SECONDS, ModelRegistry
 from shared.settings import Settings
 from shared.store.local import LocalStore
@@ -181,16 +181,14 @@ def test_load_if_due_retries_every_model_that_failed_not_only_the_default(
 def test_a_version_missing_its_artifact_is_logged_once_not_at_every_refresh(
     tmp_path: Path, sentiment_model_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import shared.serving.registry as registry_module
-
     logged: list[dict[str, Any]] = []
-    real_error = registry_module.logger.error
+    real_error = logger.error
 
     def record(message: str, *args: Any, **kwargs: Any) -> None:
         logged.append({"message": message, **kwargs.get("extra", {})})
         real_error(message, *args, **kwargs)
 
-    monkeypatch.setattr(registry_module.logger, "error", record)
+    monkeypatch.setattr(logger, "error", record)
     # GIVEN a registry serving v1, and the alias moved to a version whose artifact is missing
     store = CountingStore(tmp_path / "store")
     publish(sentiment_model_dir, store, alias="production")
