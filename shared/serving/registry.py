@@ -24,7 +24,7 @@ from shared.serving.loaded_model import LoadedModel, load_verified
 from shared.serving.release_signing import read_signed_manifest
 from shared.settings import Settings
 from shared.store import ModelStore, NotModified
-from shared.store.base import alias_key, parse_alias, version_key
+from shared.store.base import ALIAS_MAX_BYTES, alias_key, parse_alias, version_key
 
 FIRST_RETRY_SECONDS = 0.5
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
@@ -212,7 +212,8 @@ class ModelRegistry:
         if source.pinned_version:
             return source.pinned_version
         assert source.alias is not None
-        answer = self.store.read_if_changed(alias_key(name, source.alias), source.token)
+        alias = alias_key(name, source.alias)
+        answer = self.store.read_if_changed(alias, source.token, ALIAS_MAX_BYTES)
         if isinstance(answer, NotModified):
             return None
         data, source.token = answer

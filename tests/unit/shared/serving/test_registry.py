@@ -96,11 +96,11 @@ class CountingStore(LocalStore):
         self.reads: list[str] = []
         self.failing: set[str] = set()
 
-    def read(self, key: str) -> bytes:
+    def read(self, key: str, limit: int | None = None) -> bytes:
         self.reads.append(key)
         if any(key.startswith(prefix) for prefix in self.failing):
             raise StoreError(f"{key}: the store is unreachable")
-        return super().read(key)
+        return super().read(key, limit)
 
 
 def tampered_version(store: LocalStore, model_dir: Path, scratch: Path) -> str:
