@@ -1,5 +1,6 @@
 """What the guides name exists and runs: files, the routes' dependencies, Terraform commands from
-the checkout's root, the job guide's first example and the benchmark's --help (issue 19, item 12)."""
+the checkout's root, the job guide's first example and the benchmark's --help (issue 19,
+item 12)."""
 
 import json
 import re
