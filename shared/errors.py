@@ -49,6 +49,11 @@ class WrongSignature(IntegrityError):
     """The manifest's signature is not the release key's (or cannot be checked)."""
 
 
+class ObjectTooLarge(ModelLoadError):
+    """A store object is larger than anything of its kind may be (a manifest, a signature,
+    an alias): refused before it is read, not parsed after."""
+
+
 class UntrustedArtifactError(ModelLoadError):
     """The artifact holds types we do not load."""
 

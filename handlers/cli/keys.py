@@ -27,7 +27,15 @@ def cmd_create(args: argparse.Namespace) -> int:
         for field in ("rate", "burst", "item_rate", "item_burst", "daily_quota")
         if getattr(args, field) is not None
     }
-    client = ClientRecord(name=args.client, models=_models(args.models), **limits)
+    models = _models(args.models)
+    if args.models is not None and not models:  # an empty list would mean every model
+        print(
+            f"inferno keys create: --models {args.models!r} names no model: name at least one "
+            "(--models sentiment,risk), or leave --models out to allow every model",
+            file=sys.stderr,
+        )
+        return 2
+    client = ClientRecord(name=args.client, models=models, **limits)
     print(admin.create(_store(args), client))
     print(f"created client {client.name!r}; the key above is shown only once", file=sys.stderr)
     return 0

@@ -71,9 +71,25 @@ def cmd_gate(args: argparse.Namespace) -> int:
 
 
 def cmd_alias(args: argparse.Namespace) -> int:
+    if args.url and not args.wait:
+        print("inferno alias: --url is where --wait looks; add --wait", file=sys.stderr)
+        return 2
     store = _store(args)
     store.set_alias(args.name, args.alias, args.version)
     print(f"{args.name}: alias {args.alias} -> {args.version} in {store.describe()}")
+    if not args.wait:
+        return 0
+    from handlers.cli.alias_wait import KEY_ENV, wait_for_version
+
+    url = args.url or f"http://{get_settings().host}:{get_settings().port}"
+    print(f"waiting up to {args.timeout:g} s for {url} to serve it", file=sys.stderr)
+    problem = wait_for_version(
+        url, args.name, args.version, args.timeout, os.environ.get(KEY_ENV) or None
+    )
+    if problem:
+        print(f"inferno alias: {problem}", file=sys.stderr)
+        return 1
+    print(f"{args.name}: {url} serves {args.version}")
     return 0
 
 
@@ -187,6 +203,18 @@ def build_parser() -> argparse.ArgumentParser:
     alias.add_argument("alias")
     alias.add_argument("version")
     alias.add_argument("--store", help=store_help)
+    alias.add_argument(
+        "--wait",
+        action="store_true",
+        help="then wait until the service at --url serves VERSION (GET /models/NAME); "
+        "a key for it comes from INFERNO_API_KEY",
+    )
+    alias.add_argument(
+        "--url", help="the running service (default http://$HOST:$PORT, 127.0.0.1:8000)"
+    )
+    alias.add_argument(
+        "--timeout", type=float, default=120, help="seconds --wait waits (default 120)"
+    )
     alias.set_defaults(func=cmd_alias)
 
     models = sub.add_parser("models", help="list models, versions and aliases in a store")

@@ -63,11 +63,23 @@ class Caller:
 ANONYMOUS = Caller()
 
 
-def _chars(items: list[Any]) -> int:
-    return sum(len(item) for item in items if isinstance(item, str))
+def item_chars(items: list[Any]) -> int:
+    """Characters of text in validated items: a text, or the texts a kind wraps with its
+    options (a ranker's `(text, k)`). A tabular item's feature dict holds no text to count."""
+    return sum(_text_length(item) for item in items)
 
 
-def _cost(items: list[Any], chars: int) -> int:
+def _text_length(item: Any) -> int:
+    if isinstance(item, str):
+        return len(item)
+    if isinstance(item, tuple):
+        return sum(len(part) for part in item if isinstance(part, str))
+    return 0
+
+
+def request_cost(items: list[Any], chars: int) -> int:
+    """What a call costs in the queue and which lane it takes: its characters plus a share per
+    item, the same for every kind that reads text."""
     return ITEM_COST * len(items) + chars
 
 
@@ -362,8 +374,8 @@ class PredictionBatcher:
         return self._express if cost <= EXPRESS_MAX_COST else self._bulk
 
     def _admit(self, model: LoadedModel, items: list[Any], owner: str | None) -> _Job:
-        chars = _chars(items)  # one pass: the cost and the packing bound both need it
-        cost = _cost(items, chars)
+        chars = item_chars(items)  # one pass: the cost and the packing bound both need it
+        cost = request_cost(items, chars)
         refused = self.refusal(model.name, cost, owner)
         if refused is not None:
             raise refused

@@ -24,7 +24,7 @@ from shared.serving.loaded_model import LoadedModel, load_verified
 from shared.serving.release_signing import read_signed_manifest
 from shared.settings import Settings
 from shared.store import ModelStore, NotModified
-from shared.store.base import alias_key, parse_alias, version_key
+from shared.store.base import ALIAS_MAX_BYTES, alias_key, parse_alias, version_key
 
 FIRST_RETRY_SECONDS = 0.5
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
@@ -40,6 +40,8 @@ class _Source:
     # Set when verification refused the version this source names: until then (or until the
     # alias moves) it is not downloaded again.
     refused_until: float | None = None
+    # The (version, error) last logged: a failure that repeats is counted, not logged again.
+    logged_failure: tuple[str | None, str] | None = None
 
 
 class Backoff:
@@ -152,13 +154,14 @@ class ModelRegistry:
                 return
             if time.monotonic() >= source.refused_until:
                 source.refused_until, source.token = None, None  # long back-off over: try again
+        version: str | None = None
         try:
             version = self._wanted_version(name, source)
             current = self._models.get(name)
             if version is None or (current is not None and current.version == version):
                 return
             self._load_and_swap(name, version)
-            source.refused_until = None
+            source.refused_until, source.logged_failure = None, None
         except StoreKeyNotFound as exc:
             if name != self.default_name and name not in self._models:
                 # Listed in the store but never given this alias: not served, not a failure.
@@ -168,23 +171,36 @@ class ModelRegistry:
                     extra={"model": name, "alias": source.alias},
                 )
                 return
-            self._record_failure(name, source, exc)
+            self._record_failure(name, source, version, exc)
         except Exception as exc:  # any failure, even a corrupt manifest, keeps the serving version
-            self._record_failure(name, source, exc)
+            self._record_failure(name, source, version, exc)
 
-    def _record_failure(self, name: str, source: _Source, exc: Exception) -> None:
+    def _record_failure(
+        self, name: str, source: _Source, version: str | None, exc: Exception
+    ) -> None:
+        """Count every failure; log one once per version and kind, not at every refresh.
+
+        A store that cannot be reached is transient: the alias is read again next time. A key
+        that is missing is not: a version without its manifest or artifact is refused like a
+        tampered one (unless pinned, where waiting for the upload costs one small read)."""
         metrics.add(metric_names.MODEL_LOAD_FAILURE, 1, model=name)
-        serving = self._models.get(name)
-        logger.error(
-            "Model load failed; the serving version stays",
-            extra={
-                "model": name,
-                "serving_version": serving.version if serving else None,
-                "error": f"{type(exc).__name__}: {exc}",
-                "transient": isinstance(exc, StoreError),
-            },
-        )
-        if isinstance(exc, StoreError):
+        missing = isinstance(exc, StoreKeyNotFound)
+        transient = isinstance(exc, StoreError) and not missing
+        failure = (version, type(exc).__name__)
+        if transient or failure != source.logged_failure:
+            serving = self._models.get(name)
+            logger.error(
+                "Model load failed; the serving version stays",
+                extra={
+                    "model": name,
+                    "version": version,
+                    "serving_version": serving.version if serving else None,
+                    "error": f"{type(exc).__name__}: {exc}",
+                    "transient": transient,
+                },
+            )
+            source.logged_failure = None if transient else failure
+        if transient or (missing and source.pinned_version):
             source.token = None  # the store may be back next time: read the alias again
         else:
             # The version itself was refused; the alias token is kept, so an unchanged pointer
@@ -196,7 +212,8 @@ class ModelRegistry:
         if source.pinned_version:
             return source.pinned_version
         assert source.alias is not None
-        answer = self.store.read_if_changed(alias_key(name, source.alias), source.token)
+        alias = alias_key(name, source.alias)
+        answer = self.store.read_if_changed(alias, source.token, ALIAS_MAX_BYTES)
         if isinstance(answer, NotModified):
             return None
         data, source.token = answer

@@ -37,7 +37,10 @@ def inferno_commands() -> list[tuple[str, list[str]]]:
                 for i, word in enumerate(words):
                     if word == "inferno" or word.endswith("/bin/inferno"):
                         argv = words[i + 1 :]
-                        end = next((j for j, w in enumerate(argv) if w in (";", "&&", "|", "&")), None)
+                        end = next(
+                            (j for j, w in enumerate(argv) if w in (";", "&&", "|", "||", "&")),
+                            None,
+                        )
                         rel = guide.relative_to(ROOT)
                         found.append((f"{rel}: {line.strip()}", argv[:end]))
                         break

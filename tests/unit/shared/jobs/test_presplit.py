@@ -71,7 +71,7 @@ def test_a_malformed_line_becomes_an_error_record_on_aws_as_locally(
         {"Items": items, "BatchInput": {"job": job.model_dump()}}, local_store, 5000
     )
     assert (outcome["records"], outcome["errors"]) == (3, 1)
-    assert [line["key"] for line in outcome["results"] if "error" in line] == [2]  # its line number
+    assert [line["key"] for line in outcome["results"] if "error" in line] == [1]  # its position
 
 
 def test_a_single_object_is_read_as_that_object_not_as_a_prefix(

@@ -6,10 +6,13 @@ import shutil
 import time
 import weakref
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from model_build.publish import publish
 from shared.errors import StoreError
-from shared.observability import metric_names, metrics
+from shared.observability import logger, metric_names, metrics
 from shared.serving.registry import FIRST_RETRY_SECONDS, ModelRegistry
 from shared.settings import Settings
 from shared.store.local import LocalStore
@@ -93,11 +96,11 @@ class CountingStore(LocalStore):
         self.reads: list[str] = []
         self.failing: set[str] = set()
 
-    def read(self, key: str) -> bytes:
+    def read(self, key: str, limit: int | None = None) -> bytes:
         self.reads.append(key)
         if any(key.startswith(prefix) for prefix in self.failing):
             raise StoreError(f"{key}: the store is unreachable")
-        return super().read(key)
+        return super().read(key, limit)
 
 
 def tampered_version(store: LocalStore, model_dir: Path, scratch: Path) -> str:
@@ -173,3 +176,34 @@ def test_load_if_due_retries_every_model_that_failed_not_only_the_default(
     time.sleep(FIRST_RETRY_SECONDS + 0.1)
     assert registry.load_if_due()
     assert registry.served_names() == ["risk", "sentiment"]
+
+
+def test_a_version_missing_its_artifact_is_logged_once_not_at_every_refresh(
+    tmp_path: Path, sentiment_model_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    logged: list[dict[str, Any]] = []
+    real_error = logger.error
+
+    def record(message: str, *args: Any, **kwargs: Any) -> None:
+        logged.append({"message": message, **kwargs.get("extra", {})})
+        real_error(message, *args, **kwargs)
+
+    monkeypatch.setattr(logger, "error", record)
+    # GIVEN a registry serving v1, and the alias moved to a version whose artifact is missing
+    store = CountingStore(tmp_path / "store")
+    publish(sentiment_model_dir, store, alias="production")
+    registry = registry_for(store)
+    registry.refresh()
+    serving = registry.default().version
+    broken = tampered_version(store, sentiment_model_dir, tmp_path / "bad")
+    (store.root / "sentiment" / broken / "model.skops").unlink()
+    store.set_alias("sentiment", "production", broken)
+    # WHEN the registry refreshes again and again
+    for _ in range(4):
+        registry.refresh()
+    # THEN the failure is logged once, as not transient, and the old version keeps serving
+    assert [(e.get("version"), e["transient"]) for e in logged] == [(broken, False)]
+    assert "StoreKeyNotFound" in logged[0]["error"]
+    assert registry.default().version == serving
+    # AND the missing key is not looked for at every refresh either
+    assert store.reads.count(f"sentiment/{broken}/model.skops") == 1

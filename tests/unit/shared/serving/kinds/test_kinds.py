@@ -143,3 +143,21 @@ def test_an_estimator_without_what_its_kind_calls_is_refused(progression: Loaded
     )
     with pytest.raises(TypeError, match="score_samples"):
         LoadedModel(as_anomaly, progression.estimator)
+
+
+def test_a_text_ranking_batch_costs_its_text_like_any_text_batch(basket: LoadedModel) -> None:
+    from shared.serving.batching import EXPRESS_MAX_COST, ITEM_COST, item_chars, request_cost
+
+    # GIVEN a batch of long baskets, validated by the ranker (each becomes a (text, k) input)
+    texts = [" ".join(f"p{(i + j) % 90:03d}" for j in range(150)) for i in range(40)]
+    ranked = [basket.kind.validate(basket.manifest, {"basket": t, "k": 3}, 5000) for t in texts]
+    assert all(isinstance(item, RankingInput) for item in ranked)
+    # WHEN it is costed THEN its characters count, as for the same texts classified
+    cost = request_cost(ranked, item_chars(ranked))
+    assert (
+        cost
+        == request_cost(texts, item_chars(texts))
+        == ITEM_COST * len(texts) + sum(map(len, texts))
+    )
+    # AND so it takes the bulk lane, not the express one
+    assert cost > EXPRESS_MAX_COST
