@@ -3,21 +3,16 @@
 An input names one object, or a folder whose objects are read in key order (S3's listing
 order, which Distributed Map's reader follows too). Output goes through the model store's
 backends, which already write atomically (local) or in one PUT (S3).
-
-Both readers cut an object into lines the same way: at "\n" only (a "\r\n" ending stays on
-its line, where JSON and CSV take it as whitespace or a row's end). U+2028, U+2029 and U+0085
-are text inside a record, never line breaks. Input must be UTF-8: a line that is not (a
-Latin-1 export) stops the read with InputNotUtf8 naming it, never a silent U+FFFD.
 """
 
+import codecs
 import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import IO, TYPE_CHECKING, Any, cast
 
 from shared.errors import StoreKeyNotFound
-from shared.jobs.spec import JobSpecError
 from shared.store import ModelStore, store_from_uri
 
 if TYPE_CHECKING:
@@ -99,62 +94,19 @@ def _object_size(where: Location, client: "S3Client") -> int | None:
         return None
 
 
-READ_CHUNK_BYTES = 1 << 16
-
-
-class InputNotUtf8(JobSpecError):
-    """An input line is not UTF-8: the job cannot know what its text says."""
-
-
-class _Readable(Protocol):
-    def read(self, size: int, /) -> bytes: ...
-
-
-def text_lines(raw: _Readable, uri: str) -> Iterator[str]:
-    """The stream's lines, each with its "\n", split on b"\n" alone and decoded strictly.
-
-    Splitting the bytes before decoding is safe: no UTF-8 sequence holds the byte 0x0A."""
-    number = 0
-    started: list[bytes] = []  # the pieces of a line not yet ended
-    while chunk := raw.read(READ_CHUNK_BYTES):
-        pieces = chunk.split(b"\n")
-        if len(pieces) == 1:
-            started.append(chunk)
-            continue
-        pieces[0] = b"".join([*started, pieces[0]])
-        started = [pieces.pop()]
-        for line in pieces:
-            number += 1
-            yield _decoded(line + b"\n", uri, number)
-    if last := b"".join(started):
-        yield _decoded(last, uri, number + 1)
-
-
-def _decoded(line: bytes, uri: str, number: int) -> str:
-    try:
-        return line.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        byte = line[exc.start]
-        raise InputNotUtf8(
-            f"input {uri} is not UTF-8: line {number} has byte 0x{byte:02X} at byte "
-            f"{exc.start + 1} of the line (Latin-1 or Windows-1252?). Convert it first, e.g. "
-            "`iconv -f latin1 -t utf-8 IN > OUT`"
-        ) from None
-
-
 @contextlib.contextmanager
-def open_text(uri: str, client: "S3Client | None" = None) -> Iterator[Iterator[str]]:
-    """The object's lines (see text_lines), never read whole (inputs can be gigabytes)."""
+def open_text(uri: str, client: "S3Client | None" = None) -> Iterator[IO[str]]:
+    """The object as a stream of text lines, never read whole (inputs can be gigabytes)."""
     where = Location.parse(uri)
     if where.bucket is None:
-        path = Path(where.key)
-        if not path.is_file():
-            raise StoreKeyNotFound(f"input {uri} not found")
-        with path.open("rb") as handle:
-            yield text_lines(handle, uri)
+        try:
+            with Path(where.key).open(encoding="utf-8", errors="replace", newline="") as handle:
+                yield handle
+        except FileNotFoundError as exc:
+            raise StoreKeyNotFound(f"input {uri} not found") from exc
         return
     body: Any = (client or s3_client()).get_object(Bucket=where.bucket, Key=where.key)["Body"]
     try:
-        yield text_lines(body, uri)
+        yield cast(IO[str], codecs.getreader("utf-8")(body, "replace"))
     finally:
         body.close()

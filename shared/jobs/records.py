@@ -10,7 +10,7 @@ never written to an output line). A UTF-8 byte order mark (Excel's CSV) is not d
 import csv
 import json
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import IO, Any
 
 from shared.jobs.spec import InputFormat
 
@@ -32,7 +32,7 @@ def jsonl_records(lines: Iterable[str]) -> Iterator[Any]:
             yield text
 
 
-def csv_records(handle: Iterable[str]) -> Iterator[Any]:
+def csv_records(handle: IO[str]) -> Iterator[Any]:
     """Rows as objects keyed by the header, values as strings, as Distributed Map reads CSV."""
     yield from csv.DictReader(_without_bom(handle), restkey=CSV_EXTRA_FIELD)
 
@@ -50,7 +50,7 @@ def _not_json(constant: str) -> Any:
     raise ValueError(f"{constant} is not JSON")
 
 
-def records(handle: Iterable[str], fmt: InputFormat) -> Iterator[Any]:
+def records(handle: IO[str], fmt: InputFormat) -> Iterator[Any]:
     return csv_records(handle) if fmt == "csv" else jsonl_records(handle)
 
 

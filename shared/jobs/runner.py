@@ -18,13 +18,7 @@ from typing import Any
 from shared.jobs.batch import run_batch
 from shared.jobs.batches import batches, item_bytes
 from shared.jobs.layout import JOB_KEY, PARTS_DIR, SUMMARY_KEY
-from shared.jobs.locations import (
-    InputNotUtf8,
-    Location,
-    input_objects,
-    open_text,
-    output_store,
-)
+from shared.jobs.locations import Location, input_objects, open_text, output_store
 from shared.jobs.progress import Progress
 from shared.jobs.records import Item, as_items, records
 from shared.jobs.spec import JobSettings, JobSpec, JobSpecError
@@ -46,7 +40,6 @@ class _Tally:
     records: int = 0
     errors: int = 0
     read_bytes: int = 0
-    input_error: dict[str, Any] | None = None  # why the input stopped being read
 
 
 def run_job(
@@ -95,8 +88,7 @@ def run_job(
         _run_pool(store, events, done, count)
     if progress:
         progress.update(tally.records, tally.errors, tally.read_bytes, final=True)
-    store_out = output_store(job.output)
-    return finish(job, store_out, tally.outcomes, tally.failed, error=tally.input_error)
+    return finish(job, output_store(job.output), tally.outcomes, tally.failed)
 
 
 def refuse_unsound_output(input_uri: str, output_uri: str) -> None:
@@ -120,15 +112,12 @@ def _events(job: JobSpec, uris: list[str], tally: _Tally) -> Iterator[dict[str, 
 
     def items() -> Iterator[Item]:
         position = 0
-        try:
-            for uri in uris:
-                with open_text(uri) as handle:
-                    for item in as_items(records(handle, job.format), position):
-                        position += 1
-                        tally.read_bytes += item_bytes(item)
-                        yield item
-        except InputNotUtf8 as exc:  # what was read is answered; the job fails, saying why
-            tally.input_error = {"Error": type(exc).__name__, "Cause": str(exc)}
+        for uri in uris:
+            with open_text(uri) as handle:
+                for item in as_items(records(handle, job.format), position):
+                    position += 1
+                    tally.read_bytes += item_bytes(item)
+                    yield item
 
     for batch in batches(items(), job.max_items_per_batch, job.max_bytes_per_batch):
         yield {"Items": batch, "BatchInput": batch_input}

@@ -104,22 +104,3 @@ def test_an_output_folder_is_never_mixed_with_another_jobs_or_the_input(
     assert reused[0] == 2 and "already holds a job's results" in reused[1]
     assert inside[0] == 2 and "inside the input folder" in inside[1]
     assert not (folder / "scored").exists()
-
-
-def test_a_latin_1_export_fails_the_job_naming_its_line_never_scored_as_mojibake(
-    local_store: LocalStore, tmp_path: Path
-) -> None:
-    # GIVEN a CSV saved as Latin-1: its third line holds "é" as the single byte 0xE9
-    source = tmp_path / "tickets.csv"
-    source.write_bytes("id,text\r\nT-1,I love it\r\nT-2,caf\u00e9 was awful\r\n".encode("latin-1"))
-    # WHEN it is scored
-    code, said = jobs_run(local_store, source, tmp_path / "out", "--id-field", "id")
-    # THEN the job is FAILED (exit 1), saying which line is not UTF-8
-    assert code == 1, said
-    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
-    assert summary["status"] == "FAILED"
-    assert summary["error"]["Error"] == "InputNotUtf8"
-    assert "line 3 has byte 0xE9" in summary["error"]["Cause"] and "line 3" in said
-    # AND no record was scored from a replacement character
-    assert "\ufffd" not in json.dumps(lines_of(tmp_path / "out"))
-    assert [line["key"] for line in lines_of(tmp_path / "out")] == ["T-1"]
