@@ -186,7 +186,8 @@ def test_the_batch_function_runs_a_job_as_the_state_machine_drives_it(
         for line in s3.get_object(Bucket=jobs, Key=part["Key"])["Body"].read().decode().splitlines()
     ]
     assert sorted(line["position"] for line in lines) == list(range(len(LINES)))
-    assert [line["key"] for line in lines if "error" in line] == [2]
+    # The malformed line's key is its 0-based position.
+    assert [line["key"] for line in lines if "error" in line] == [1]
     # AND the function ran the batch handler: the image's HTTP handler knows no such events
     assert summary["model"]["version"] == summary["batch_model_versions"][0]
 
