@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from shared.errors import InvalidInput
-from shared.jobs.records import Item
+from shared.jobs.records import UNREADABLE, Item
 from shared.jobs.spec import JobSpec
 from shared.manifest import TabularInputSchema, TextInputSchema
 from shared.serving.loaded_model import LoadedModel
@@ -105,6 +105,9 @@ def score_batch(
     for index, item in enumerate(items):
         record = item.get("record")
         result.lines.append(_base_line(record, int(item["position"]), job))
+        if UNREADABLE in item:
+            _fail(result, index, [{"loc": [], "msg": str(item[UNREADABLE])}])
+            continue
         try:
             value = model.kind.validate(
                 model.manifest, model_input(record, job, schema), max_text_length
