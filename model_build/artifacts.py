@@ -54,6 +54,7 @@ def write_model_dir(
         input_schema=input_schema,
         artifact=ARTIFACT_FILENAME,
         sha256=sha256_hex(artifact),
+        artifact_bytes=len(artifact),
         trusted_types=trusted,
         framework_versions={
             "python": platform.python_version(),

@@ -94,6 +94,8 @@ class ModelManifest(BaseModel):
     format: ArtifactFormat = "skops"
     onnx: OnnxSpec | None = None
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    # The artifact's length: the store reads no more than this (absent in older manifests).
+    artifact_bytes: int | None = Field(default=None, ge=0)
     trusted_types: list[str] = Field(default_factory=list)
     framework_versions: dict[str, str] = Field(default_factory=dict)
     metrics: dict[str, Any] = Field(default_factory=dict)

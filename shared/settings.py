@@ -57,6 +57,12 @@ class Settings(BaseSettings):
     model_load_retry_max_seconds: float = Field(
         default=30.0, gt=0, description="Ceiling of the back-off between failed start-up loads."
     )
+    model_max_artifact_bytes: int = Field(
+        default=2 << 30,
+        gt=0,
+        description="Largest model artifact read from the store; a manifest's own "
+        "`artifact_bytes`, signed with it, bounds the read exactly.",
+    )
     model_refused_retry_seconds: float = Field(
         default=3600.0,
         gt=0,

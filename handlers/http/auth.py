@@ -69,6 +69,13 @@ class ClientAuth:
         state[CLIENT] = client
         logger.thread_safe_append_keys(client=client.name)
         status = 500
+        if scope["method"] == "POST":
+            try:  # a key over its rate is refused before its body is read, let alone parsed
+                self.service.limiter.refuse_early(client)
+            except InfernoError as exc:
+                await (await inferno_error(Request(scope), exc))(scope, receive, send)
+                _record(client, exc.status_code, None)
+                return
 
         async def send_status(message: Message) -> None:
             nonlocal status

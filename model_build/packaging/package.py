@@ -297,6 +297,7 @@ def _manifest(
         format=plan.format,
         onnx=plan.onnx,
         sha256=sha256_hex(plan.artifact),
+        artifact_bytes=len(plan.artifact),
         trusted_types=plan.trusted_types,
         framework_versions=plan.versions,
         metrics=metrics,

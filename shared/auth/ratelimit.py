@@ -49,6 +49,17 @@ class ClientRateLimiter:
         for window, counter, cost in checks:
             self._limiter.hit(window, client.name, counter, cost=cost)
 
+    def refuse_early(self, client: ClientRecord) -> None:
+        """RateLimited if the client's request windows are full now, hitting nothing: asked
+        before a body is read, so a key over its rate costs no read or parse of what it sends.
+        `check` still counts the request once it is admitted."""
+        for window in _windows(client.rate, client.burst):
+            if not self._limiter.test(window, client.name, "requests", cost=1):
+                raise RateLimited(
+                    f"Rate limit exceeded for client {client.name!r}",
+                    self._retry_after(window, client.name, "requests"),
+                )
+
     def _retry_after(self, window: RateLimitItem, name: str, counter: str) -> int:
         reset_at = self._limiter.get_window_stats(window, name, counter).reset_time
         return max(1, math.ceil(reset_at - time.time()))

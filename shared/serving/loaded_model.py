@@ -14,6 +14,10 @@ from shared.serving.allowlist import refusals, schema_nodes, server_allowlist
 from shared.serving.kinds import ModelKind, kind_of
 from shared.serving.tree_checks import check_trees
 
+# A 500-tree forest's schema is a few MiB (its arrays are separate members): far past any model
+# yet far short of what would hold the loading thread, and the GIL, for a second.
+SCHEMA_MAX_BYTES = 64 << 20
+
 
 @dataclass
 class LoadedModel:
@@ -106,6 +110,12 @@ def artifact_schema(artifact: bytes) -> Any:
     """The skops schema (what skops would build), parsed as plain JSON."""
     try:
         with zipfile.ZipFile(io.BytesIO(artifact)) as archive:
+            declared = archive.getinfo("schema.json").file_size
+            if declared > SCHEMA_MAX_BYTES:  # zipfile inflates no more than it declares
+                raise UntrustedArtifactError(
+                    f"skops schema inflates to {declared} bytes; at most {SCHEMA_MAX_BYTES} are "
+                    "read: refused"
+                )
             return json.loads(archive.read("schema.json"))
     except (zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise UntrustedArtifactError(f"not a skops artifact: {exc}") from exc

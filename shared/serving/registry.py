@@ -5,6 +5,7 @@ version; a swap replaces the reference and the old model is freed once no reques
 """
 
 import functools
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -231,7 +232,9 @@ class ModelRegistry:
             raise InfernoError(
                 f"manifest at {name}/{version} names {manifest.name}/{manifest.version}"
             )
-        artifact = self.store.read(version_key(name, version, manifest.artifact))
+        # Never more than the signed manifest says the artifact holds, nor than the ceiling.
+        limit = min(manifest.artifact_bytes or sys.maxsize, self.settings.model_max_artifact_bytes)
+        artifact = self.store.read(version_key(name, version, manifest.artifact), limit)
         with cyclic_gc_paused():  # what a load makes lives as long as the model: no cycles to hunt
             model = load_verified(manifest, artifact)
         with self._swap_lock:

@@ -1,12 +1,19 @@
 """Loading verifies hash, types and the sample prediction before a model may serve."""
 
+import io
+import zipfile
 from pathlib import Path
 
 import pytest
 
 from model_build.artifacts import read_manifest
 from shared.errors import IntegrityError, SampleCheckError, UntrustedArtifactError
-from shared.serving.loaded_model import load_verified, sha256_hex
+from shared.serving.loaded_model import (
+    SCHEMA_MAX_BYTES,
+    artifact_schema,
+    load_verified,
+    sha256_hex,
+)
 
 
 def test_a_verified_model_predicts_labels_and_probabilities(sentiment_model_dir: Path) -> None:
@@ -61,3 +68,14 @@ def test_the_manifest_records_what_the_issue_names(sentiment_model_dir: Path) ->
     assert manifest.input_schema.kind == "text"
     assert {"macro_f1", "accuracy", "per_class"} <= set(manifest.metrics)
     assert manifest.created_at and manifest.version
+
+
+def test_a_schema_that_inflates_past_the_cap_is_refused_before_it_is_inflated() -> None:
+    # GIVEN a skops-shaped zip whose schema.json is 65 MiB of spaces (64 KiB compressed)
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("schema.json", b"{}" + b" " * SCHEMA_MAX_BYTES)
+    assert len(packed.getvalue()) < 1 << 20
+    # WHEN its schema is read THEN it is refused by its declared size
+    with pytest.raises(UntrustedArtifactError, match="inflates to"):
+        artifact_schema(packed.getvalue())

@@ -207,3 +207,56 @@ def test_a_version_missing_its_artifact_is_logged_once_not_at_every_refresh(
     assert registry.default().version == serving
     # AND the missing key is not looked for at every refresh either
     assert store.reads.count(f"sentiment/{broken}/model.skops") == 1
+
+
+class LimitRecordingStore(LocalStore):
+    """A local store that remembers the limit each read was given."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(root)
+        self.limits: dict[str, int | None] = {}
+
+    def read(self, key: str, limit: int | None = None) -> bytes:
+        self.limits[key] = limit
+        return super().read(key, limit)
+
+
+def test_an_artifact_larger_than_its_manifest_says_is_refused_unread(
+    tmp_path: Path, sentiment_model_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    logged: list[str] = []
+    monkeypatch.setattr(logger, "error", lambda message, **kw: logged.append(kw["extra"]["error"]))
+    store = LimitRecordingStore(tmp_path / "store")
+    publish(sentiment_model_dir, store, alias="production")
+    registry = registry_for(store)
+    registry.refresh()
+    serving = registry.default().version
+    # GIVEN a version whose manifest gives its artifact's length, and whose stored artifact is
+    # then replaced by 64 MiB more
+    scratch = tmp_path / "big"
+    shutil.copytree(sentiment_model_dir, scratch)
+    artifact = (scratch / "model.skops").read_bytes()
+    manifest = json.loads((scratch / "manifest.json").read_text())
+    manifest |= {"version": "grown-1", "artifact_bytes": len(artifact)}
+    (scratch / "manifest.json").write_text(json.dumps(manifest))
+    publish(scratch, store, alias=None)
+    store.write("sentiment/grown-1/model.skops", artifact + bytes(64 << 20))
+    store.set_alias("sentiment", "production", "grown-1")
+    # WHEN the registry refreshes
+    registry.refresh()
+    # THEN the read was bounded by the manifest's length and refused as too large, not hashed
+    assert store.limits["sentiment/grown-1/model.skops"] == len(artifact)
+    assert len(logged) == 1 and logged[0].startswith("ObjectTooLarge")
+    assert registry.default().version == serving
+
+
+def test_an_artifact_without_a_declared_length_is_read_up_to_the_ceiling(
+    tmp_path: Path, sentiment_model_dir: Path
+) -> None:
+    store = LimitRecordingStore(tmp_path / "store")
+    manifest = publish(sentiment_model_dir, store, alias="production")
+    settings = Settings(model_dir=store.root, model_max_artifact_bytes=1000)
+    ModelRegistry(store, settings).refresh()
+    key = f"sentiment/{manifest.version}/{manifest.artifact}"
+    expected = min(manifest.artifact_bytes or 1000, 1000)
+    assert store.limits[key] == expected
