@@ -30,17 +30,18 @@ locals {
   metrics_namespace = "InfernoMLaaS"
   service_name      = var.name
   app_metrics = {
-    RequestCount     = { unit = "Count", stat = "Sum", dimensions = ["service", "route"] }
-    RequestLatency   = { unit = "Milliseconds", stat = "p99", dimensions = ["service", "route"] }
-    ErrorCount       = { unit = "Count", stat = "Sum", dimensions = ["service", "route", "status_class"] }
-    PredictionCount  = { unit = "Count", stat = "Sum", dimensions = ["service", "model", "label"] }
-    ModelLoadTime    = { unit = "Milliseconds", stat = "Maximum", dimensions = ["service", "model"] }
-    ModelLoadFailure = { unit = "Count", stat = "Sum", dimensions = ["service", "model"] }
-    DroppedCount     = { unit = "Count", stat = "Sum", dimensions = ["service", "model", "reason"] }
-    PredictedValue   = { unit = "None", stat = "p50", dimensions = ["service", "model"] }
-    RankingCount     = { unit = "Count", stat = "Sum", dimensions = ["service", "model", "result"] }
-    RankedItems      = { unit = "Count", stat = "Sum", dimensions = ["service", "model"] }
-    AnomalyCount     = { unit = "Count", stat = "Sum", dimensions = ["service", "model", "flagged"] }
+    RequestCount          = { unit = "Count", stat = "Sum", dimensions = ["service", "route"] }
+    RequestLatency        = { unit = "Milliseconds", stat = "p99", dimensions = ["service", "route"] }
+    ErrorCount            = { unit = "Count", stat = "Sum", dimensions = ["service", "route", "status_class"] }
+    PredictionCount       = { unit = "Count", stat = "Sum", dimensions = ["service", "model", "label"] }
+    ModelLoadTime         = { unit = "Milliseconds", stat = "Maximum", dimensions = ["service", "model"] }
+    ModelLoadFailure      = { unit = "Count", stat = "Sum", dimensions = ["service", "model"] }
+    DroppedCount          = { unit = "Count", stat = "Sum", dimensions = ["service", "model", "reason"] }
+    PredictedValue        = { unit = "None", stat = "p50", dimensions = ["service", "model"] }
+    RankingCount          = { unit = "Count", stat = "Sum", dimensions = ["service", "model", "result"] }
+    RankedItems           = { unit = "Count", stat = "Sum", dimensions = ["service", "model"] }
+    AnomalyCount          = { unit = "Count", stat = "Sum", dimensions = ["service", "model", "flagged"] }
+    AnswerListenerFailure = { unit = "Count", stat = "Sum", dimensions = ["service", "model"] }
   }
   # Under AUTH_MODE=keys the same counts again, per client: who is throttled, refused or shed.
   client_metrics = {

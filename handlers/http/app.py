@@ -19,6 +19,7 @@ from handlers.http.request_context import ContentLengthGuard, RequestContextMidd
 from handlers.http.routes import health, models, predict
 from shared.auth.service import auth_from_settings
 from shared.observability import metrics
+from shared.serving.answers import AnswerListeners
 from shared.serving.batching import batcher_from_settings
 from shared.serving.gc_policy import collect_less_often
 from shared.serving.registry import ModelRegistry
@@ -93,6 +94,7 @@ def create_app(settings: Settings | None = None, store: ModelStore | None = None
     app.state.registry = ModelRegistry(store, settings)
     app.state.auth = auth_from_settings(settings, store)  # None under AUTH_MODE=none
     app.state.batcher = batcher_from_settings(settings)
+    app.state.answers = AnswerListeners()  # what acts on answers registers here
     for module in (health, predict, models):
         # Client checks on every route but the load balancer's (handlers/http/auth.py), before
         # the body's: a refused body still counts against the client's rate.

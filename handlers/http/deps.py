@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from handlers.http.auth import client_of
+from shared.serving.answers import AnswerListeners
 from shared.serving.batching import Caller, PredictionBatcher, wait_for_disconnect
 from shared.serving.registry import ModelRegistry
 from shared.settings import Settings
@@ -30,6 +31,11 @@ async def _settings(request: Request) -> Settings:
     return settings
 
 
+async def _answers(request: Request) -> AnswerListeners:
+    answers: AnswerListeners = request.app.state.answers
+    return answers
+
+
 async def _caller(request: Request) -> Caller:
     """The client key's name (its share of the queue is bounded; none under AUTH_MODE=none),
     and its disconnect: awaited only after the body is read, when the next ASGI message is it."""
@@ -42,3 +48,4 @@ RegistryDep = Annotated[ModelRegistry, Depends(_registry)]
 BatcherDep = Annotated[PredictionBatcher, Depends(_batcher)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
 CallerDep = Annotated[Caller, Depends(_caller)]
+AnswersDep = Annotated[AnswerListeners, Depends(_answers)]

@@ -61,6 +61,12 @@ ANOMALY_COUNT = MetricSpec(
     ("model", "flagged"),
     "every item an anomaly scorer scored, by flag (true or false): the flagged share",
 )
+ANSWER_LISTENER_FAILURE = MetricSpec(
+    "AnswerListenerFailure",
+    "Count",
+    ("model",),
+    "every answer a listener (events, capture) failed to take; the client's answer stands",
+)
 COLD_START = MetricSpec(
     "ColdStart", "Count", ("function_name",), "first invocation of a Lambda execution environment"
 )
@@ -92,5 +98,6 @@ ALL_METRICS = (
     RANKING_COUNT,
     RANKED_ITEMS,
     ANOMALY_COUNT,
+    ANSWER_LISTENER_FAILURE,
     COLD_START,
 )

@@ -16,6 +16,7 @@ from shared.schemas import (
     ModelInfo,
     PredictionsResponse,
 )
+from shared.serving.answers import NO_LISTENERS, Answer, AnswerListeners
 from shared.serving.batching import ANONYMOUS, Caller, PredictionBatcher
 from shared.serving.loaded_model import LoadedModel
 from shared.serving.registry import ModelRegistry
@@ -36,11 +37,29 @@ def describe(model: LoadedModel) -> ModelInfo:
     )
 
 
-def _record(model: LoadedModel, outputs: list[BaseModel]) -> None:
+def _record(
+    model: LoadedModel,
+    items: list[Any],
+    outputs: list[BaseModel],
+    caller: Caller,
+    answers: AnswerListeners,
+) -> None:
     model.kind.record(model, outputs)
     logger.thread_safe_append_keys(
         model=model.name, model_version=model.version, items=len(outputs)
     )
+    if answers and outputs:
+        answers.publish(
+            Answer(
+                model=model.name,
+                version=model.version,
+                kind=model.manifest.kind,
+                items=items,
+                outputs=outputs,
+                client=caller.name,
+                request_id=logger.thread_safe_get_current_keys().get("correlation_id"),
+            )
+        )
 
 
 def instances_of(body: Any) -> list[Any] | None:
@@ -59,6 +78,7 @@ async def predict_instances(
     batcher: PredictionBatcher,
     settings: Settings,
     caller: Caller = ANONYMOUS,
+    answers: AnswerListeners = NO_LISTENERS,
 ) -> PredictionsResponse:
     """Every instance in one model call; any invalid one refuses the request (422), each
     problem located as `["body", "instances", index, field]`."""
@@ -79,7 +99,7 @@ async def predict_instances(
     if problems:
         raise InvalidInput(problems)
     outputs = await batcher.predict_many(model, values, caller)
-    _record(model, outputs)
+    _record(model, values, outputs, caller, answers)
     return PredictionsResponse.model_construct(
         model=model.name, version=model.version, predictions=outputs
     )
@@ -103,12 +123,13 @@ async def predict_one(
     batcher: PredictionBatcher,
     settings: Settings,
     caller: Caller = ANONYMOUS,
+    answers: AnswerListeners = NO_LISTENERS,
 ) -> BaseModel:
     """The model kind's response: its answer's fields, then `model` and `version`."""
     model = registry.get(name)
     value = model.kind.validate(model.manifest, item, settings.max_text_length)
     output = await batcher.predict(model, value, caller)
-    _record(model, [output])
+    _record(model, [value], [output], caller, answers)
     return model.kind.response.model_construct(
         **dict(output), model=model.name, version=model.version
     )
@@ -122,6 +143,7 @@ async def predict_batch(
     batcher: PredictionBatcher,
     settings: Settings,
     caller: Caller = ANONYMOUS,
+    answers: AnswerListeners = NO_LISTENERS,
 ) -> BatchResponse:
     """Valid items go to the model in one call; an invalid one is answered by its index."""
     if len(request.items) > settings.max_batch_size:
@@ -139,12 +161,13 @@ async def predict_batch(
         except InvalidInput as exc:
             results.append(BatchItemResult(index=index, error=exc.args[0]))
     # One model call for the batch (shared with whatever else is queued at that moment).
-    predictions = await batcher.predict_many(model, [value for _, value in valid], caller)
+    values = [value for _, value in valid]
+    predictions = await batcher.predict_many(model, values, caller)
     results += [
         BatchItemResult.model_construct(index=index, prediction=output, error=None)
         for (index, _), output in zip(valid, predictions, strict=True)
     ]
-    _record(model, predictions)
+    _record(model, values, predictions, caller, answers)
     return BatchResponse(
         model=model.name, version=model.version, results=sorted(results, key=lambda r: r.index)
     )

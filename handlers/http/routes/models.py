@@ -6,7 +6,7 @@ from fastapi import APIRouter, Body, Request
 from pydantic import BaseModel
 
 from handlers.http.auth import may_see
-from handlers.http.deps import BatcherDep, CallerDep, RegistryDep, SettingsDep
+from handlers.http.deps import AnswersDep, BatcherDep, CallerDep, RegistryDep, SettingsDep
 from handlers.http.errors import BODY_ERRORS, NOT_LOADED, PREDICTION_ERRORS, UNKNOWN_MODEL
 from shared.schemas import BatchRequest, BatchResponse, ModelInfo, PredictionsResponse
 from shared.serving.kinds import AnyResponse
@@ -50,10 +50,13 @@ async def predict_model_route(
     batcher: BatcherDep,
     settings: SettingsDep,
     caller: CallerDep,
+    answers: AnswersDep,
 ) -> BaseModel:
     if (instances := instances_of(item)) is not None:
-        return await predict_instances(name, instances, registry, batcher, settings, caller)
-    return await predict_one(name, item, registry, batcher, settings, caller)
+        return await predict_instances(
+            name, instances, registry, batcher, settings, caller, answers
+        )
+    return await predict_one(name, item, registry, batcher, settings, caller, answers)
 
 
 @router.post("/{name}/predict/batch", responses=_PREDICT_ERRORS)
@@ -64,5 +67,6 @@ async def predict_batch_route(
     batcher: BatcherDep,
     settings: SettingsDep,
     caller: CallerDep,
+    answers: AnswersDep,
 ) -> BatchResponse:
-    return await predict_batch(name, body, registry, batcher, settings, caller)
+    return await predict_batch(name, body, registry, batcher, settings, caller, answers)

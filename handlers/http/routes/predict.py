@@ -3,7 +3,7 @@ model's prediction path (the same one `/models/{name}/predict` takes)."""
 
 from fastapi import APIRouter
 
-from handlers.http.deps import BatcherDep, CallerDep, RegistryDep, SettingsDep
+from handlers.http.deps import AnswersDep, BatcherDep, CallerDep, RegistryDep, SettingsDep
 from handlers.http.errors import BODY_ERRORS, PREDICTION_ERRORS
 from shared.errors import InvalidInput
 from shared.observability import logger
@@ -20,9 +20,10 @@ async def predict_route(
     batcher: BatcherDep,
     settings: SettingsDep,
     caller: CallerDep,
+    answers: AnswersDep,
 ) -> PredictResponse:
     answer = await predict_one(
-        registry.default_name, body.model_dump(), registry, batcher, settings, caller
+        registry.default_name, body.model_dump(), registry, batcher, settings, caller, answers
     )
     if not isinstance(answer, ModelPredictResponse):  # a default model that is no classifier
         raise InvalidInput("POST /predict needs a classifier; use /models/{name}/predict")
