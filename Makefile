@@ -91,7 +91,7 @@ COVERAGE := --cov=handlers --cov=shared --cov=model_build --cov-branch \
 	--cov-report=term-missing:skip-covered
 
 test: install rie asl-validator lint check-infra
-	$(BIN)/pytest $(COVERAGE)
+	$(BIN)/pytest $(COVERAGE) --durations=25
 
 # The fast tier: in-process (TestClient on the app factory, the Lambda handler called directly).
 unit: install

@@ -19,6 +19,14 @@ from handlers.cpu_budget import WEB_CONCURRENCY, worker_count
 from shared.serving.gc_policy import cyclic_gc_paused
 
 WORKERS_FLAG = "--workers"
+HEALTHCHECK_FLAG = "--timeout-worker-healthcheck"
+# uvicorn's supervisor kills a worker that has not answered its ping in 5 s, and a worker answers
+# only once it has imported the app: on a starved 0.5 vCPU task (or a busy machine) scikit-learn's
+# imports alone can take longer, and every replacement is killed in turn. A hung worker still
+# shows within 3 s on the health port, which is what the load balancer and ECS act on; a dead one
+# is replaced at once (its pipe closes). Longer would also hold the supervisor's sequential
+# pings, and so the replacement of another worker, behind one hung worker.
+WORKER_HEALTHCHECK_SECONDS = 20
 # Imported before the app in every serving process, see preload().
 NUMERIC_CORE = "scipy.special"
 # Read by the workers' settings (shared/settings.py): where they all leave their health state.
@@ -27,7 +35,10 @@ HOST = "HOST"
 
 
 def with_workers(argv: list[str], workers: int) -> list[str]:
-    """uvicorn's arguments with a worker count, unless the caller gave one."""
+    """uvicorn's arguments with a worker count and a worker ping timeout, unless the caller gave
+    them."""
+    if option(argv, HEALTHCHECK_FLAG) is None:
+        argv = [*argv, HEALTHCHECK_FLAG, str(WORKER_HEALTHCHECK_SECONDS)]
     if workers_named(argv) is not None:
         return argv
     return [*argv, WORKERS_FLAG, str(workers)]

@@ -92,3 +92,22 @@ def test_a_replacement_worker_takes_no_traffic_before_its_model_is_loaded(
     assert set(answered) == {200}, statuses
     # AND at most the requests the dead worker held went unanswered
     assert statuses["no answer"] <= CLIENTS, statuses
+
+
+def test_workers_slower_to_import_than_uvicorns_ping_are_not_killed(
+    tmp_path: Path, sentiment_model_dir: Path
+) -> None:
+    # GIVEN the launcher with two workers whose app takes 8 s to import (uvicorn pings at 5 s)
+    publish(sentiment_model_dir, LocalStore(tmp_path / "store"))
+    launcher = [sys.executable, "-m", "handlers.server", "tests.support.slow_import_app:app"]
+    launcher += ["--host", "127.0.0.1", "--port", "{port}", "--workers", "2", "--no-access-log"]
+    env = {"MODEL_DIR": str(tmp_path / "store"), "SLOW_IMPORT_SECONDS": "8"}
+    # WHEN it starts THEN both workers come up and load, and none was killed on the way
+    with uvicorn_server(env, tmp_path / "server.log", command=launcher) as server:
+        deadline = time.monotonic() + START_SECONDS
+        while server.log().count("Model loaded") < 2:
+            assert time.monotonic() < deadline, server.log()
+            time.sleep(0.2)
+        assert httpx.post(server.url + "/predict", json={"text": "fine"}).status_code == 200
+        log = server.log()
+    assert "died" not in log, log
