@@ -213,4 +213,4 @@ class QuotaExhausted(RateLimited):
 
 
 class QuotaUnavailable(Overloaded):
-    """The quota table could not be reached to lease more of a client's daily quota."""
+    """The quota store (table or file) could not be reached to lease more of a daily quota."""

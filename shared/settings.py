@@ -164,11 +164,17 @@ class Settings(BaseSettings):
     quota_table_name: str | None = Field(
         default=None, description="DynamoDB table counting daily quotas and usage fleet-wide."
     )
+    quota_db_path: Path | None = Field(
+        default=None,
+        description="SQLite file counting daily quotas and usage for the processes of one "
+        "machine, when QUOTA_TABLE_NAME is unset (default: .auth/quotas.sqlite3 in a local "
+        "store; an S3 store has none, so quotas are off there without a table).",
+    )
     quota_lease_block: int = Field(
         default=100, gt=0, description="Items of a daily quota one process leases at a time."
     )
     quota_flush_seconds: float = Field(
-        default=10.0, gt=0, description="How often usage counts are added to the quota table."
+        default=10.0, gt=0, description="How often usage counts are added to the quota store."
     )
 
     # Bulk jobs on AWS: the state machine `inferno jobs submit` starts (Terraform output).

@@ -1,5 +1,6 @@
 """`inferno keys create|list|revoke|rotate|usage`: client keys in the store, usage from the
-quota table. A new key is printed once, alone on stdout; everything else goes to stderr."""
+quota store (the table, or a local store's quota file). A new key is printed once, alone on
+stdout; everything else goes to stderr."""
 
 import argparse
 import json
@@ -65,13 +66,20 @@ def cmd_rotate(args: argparse.Namespace) -> int:
 
 
 def cmd_usage(args: argparse.Namespace) -> int:
-    from shared.auth.quota_table import QuotaTable
+    from shared.auth.quota_store import quota_store_for
 
-    table = args.table or get_settings().quota_table_name
-    if not table:
-        print("inferno keys usage: set --table or QUOTA_TABLE_NAME", file=sys.stderr)
+    settings = get_settings()
+    if args.table:
+        settings = settings.model_copy(update={"quota_table_name": args.table})
+    quotas = quota_store_for(settings, _store(args))
+    if quotas is None:
+        print(
+            "inferno keys usage: an S3 store keeps no usage: set --table or QUOTA_TABLE_NAME "
+            "(or QUOTA_DB_PATH)",
+            file=sys.stderr,
+        )
         return 2
-    print(json.dumps(QuotaTable(table).usage(args.client, args.days), indent=2))
+    print(json.dumps(quotas.usage(args.client, args.days), indent=2))
     return 0
 
 
@@ -102,11 +110,13 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None
     rotate.add_argument("--client", required=True)
     rotate.add_argument("--grace-seconds", type=float, default=86400.0)
     rotate.set_defaults(func=cmd_rotate)
-    for verb in (create, listing, revoke, rotate):
-        verb.add_argument("--store", help=store_help)
 
     usage = verbs.add_parser("usage", help="requests and items per client per UTC day")
     usage.add_argument("--client")
     usage.add_argument("--days", type=int, default=7)
-    usage.add_argument("--table", help="quota table (default: QUOTA_TABLE_NAME)")
+    usage.add_argument(
+        "--table", help="quota table (default: QUOTA_TABLE_NAME, else the store's quota file)"
+    )
     usage.set_defaults(func=cmd_usage)
+    for verb in (create, listing, revoke, rotate, usage):
+        verb.add_argument("--store", help=store_help)

@@ -1,11 +1,12 @@
-"""This process's share of each client's daily quota, leased from the table in blocks.
+"""This process's share of each client's daily quota, leased in blocks from the quota store
+(the fleet's DynamoDB table, or one machine's SQLite file: shared/auth/quota_store.py).
 
-A request takes items from the client's local block: no DynamoDB call in the steady state.
+A request takes items from the client's local block: no store call in the steady state.
 When a block runs below half, a refill is leased on a worker thread while requests keep using
 what is left; a request waits only when the block cannot cover it and the lease call is in
-flight. The table never leases past the quota, so the fleet admits at most the quota; items a
-process leased and did not use are handed back when it stops. Usage (requests, items) is
-counted locally and added to the table every QUOTA_FLUSH_SECONDS and at shutdown.
+flight. The store never leases past the quota, so the processes sharing it admit at most the
+quota; items a process leased and did not use are handed back when it stops. Usage (requests,
+items) is counted locally and added to the store every QUOTA_FLUSH_SECONDS and at shutdown.
 """
 
 import asyncio
@@ -16,7 +17,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from shared.auth.keys import ClientRecord
-from shared.auth.quota_table import QuotaTable, seconds_to_midnight, today
+from shared.auth.quota_store import QuotaStore, seconds_to_midnight, today
 from shared.errors import InfernoError, QuotaExhausted, QuotaUnavailable
 from shared.observability import logger
 
@@ -25,13 +26,13 @@ from shared.observability import logger
 class _Block:
     day: str
     remaining: int = 0
-    exhausted: bool = False  # the table granted less than asked: nothing left fleet-wide today
+    exhausted: bool = False  # the store granted less than asked: nothing left fleet-wide today
     refill: "Future[int] | None" = None
 
 
 class QuotaLeases:
-    def __init__(self, table: QuotaTable, block_size: int, flush_seconds: float) -> None:
-        self.table = table
+    def __init__(self, quotas: QuotaStore, block_size: int, flush_seconds: float) -> None:
+        self.quotas = quotas
         self.block_size = block_size
         self.flush_seconds = flush_seconds
         self._blocks: dict[str, _Block] = {}
@@ -84,7 +85,7 @@ class QuotaLeases:
 
     def _lease(self, name: str, quota: int, block: _Block, want: int) -> int:
         try:
-            granted = self.table.lease(name, block.day, want, quota)
+            granted = self.quotas.lease(name, block.day, want, quota)
         except InfernoError as exc:
             logger.error("Quota lease failed", extra={"client": name, "error": str(exc)})
             with self._lock:
@@ -97,12 +98,12 @@ class QuotaLeases:
         return granted
 
     def flush(self) -> None:
-        """Add the usage counted since the last flush to the table."""
+        """Add the usage counted since the last flush to the store."""
         with self._lock:
             pending, self._usage = self._usage, defaultdict(lambda: [0, 0])
         for (name, day), (requests, items) in pending.items():
             try:
-                self.table.add_usage(name, day, requests, items)
+                self.quotas.add_usage(name, day, requests, items)
             except InfernoError as exc:
                 logger.error("Usage flush failed; kept", extra={"client": name, "error": str(exc)})
                 with self._lock:
@@ -118,7 +119,7 @@ class QuotaLeases:
                 block.remaining = 0
         for name, day, remaining in unused:
             try:
-                self.table.release(name, day, remaining)
+                self.quotas.release(name, day, remaining)
             except InfernoError as exc:
                 logger.warning(
                     "Unused quota not released", extra={"client": name, "error": str(exc)}

@@ -1,22 +1,19 @@
 """The checks a request passes under AUTH_MODE=keys, independent of HTTP: who (a key), which
 model, how fast (this process) and how much today (the fleet)."""
 
-from typing import TYPE_CHECKING
-
 from shared.auth.keyring import KeyRing
 from shared.auth.keys import ClientRecord
+from shared.auth.leases import QuotaLeases
+from shared.auth.quota_store import quota_store_for
 from shared.auth.ratelimit import ClientRateLimiter
 from shared.errors import ModelNotAllowed, Unauthenticated
 from shared.observability import logger
 from shared.settings import Settings
 from shared.store import ModelStore
 
-if TYPE_CHECKING:  # boto3 is imported only when quotas are on: it costs start-up time
-    from shared.auth.leases import QuotaLeases
-
 
 class AuthService:
-    def __init__(self, keyring: KeyRing, leases: "QuotaLeases | None") -> None:
+    def __init__(self, keyring: KeyRing, leases: QuotaLeases | None) -> None:
         self.keyring = keyring
         self.limiter = ClientRateLimiter()
         self.leases = leases
@@ -59,16 +56,15 @@ class AuthService:
 
 
 def auth_from_settings(settings: Settings, store: ModelStore) -> AuthService | None:
-    """None under AUTH_MODE=none; the key checks (and quotas, with a table) under `keys`."""
+    """None under AUTH_MODE=none; the key checks and quotas under `keys`."""
     if settings.auth_mode == "none":
         return None
+    quotas = quota_store_for(settings, store)
     leases = None
-    if settings.quota_table_name:
-        from shared.auth.leases import QuotaLeases
-        from shared.auth.quota_table import QuotaTable
-
-        table = QuotaTable(settings.quota_table_name)
-        leases = QuotaLeases(table, settings.quota_lease_block, settings.quota_flush_seconds)
+    if quotas is None:
+        logger.warning(
+            "An S3 store without QUOTA_TABLE_NAME or QUOTA_DB_PATH: daily quotas are not enforced"
+        )
     else:
-        logger.warning("QUOTA_TABLE_NAME is not set: daily quotas are not enforced")
+        leases = QuotaLeases(quotas, settings.quota_lease_block, settings.quota_flush_seconds)
     return AuthService(KeyRing(store, settings.keys_refresh_seconds), leases)

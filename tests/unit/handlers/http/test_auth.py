@@ -7,6 +7,7 @@ import pytest
 
 from shared.auth import admin
 from shared.auth.keys import ClientRecord
+from shared.auth.quota_file import QuotaFile
 from shared.observability import metrics
 from shared.store.local import LocalStore
 from tests.support.emf import totals
@@ -145,6 +146,24 @@ def test_each_clients_requests_are_counted_by_status_class(
         ("acme", "4xx"): 3,
     }
     assert totals(per_client, "PredictionCount", "client", "model") == {("acme", "sentiment"): 3}
+
+
+def test_a_daily_quota_holds_on_a_local_store_without_a_table(local_store: LocalStore) -> None:
+    # GIVEN a client with 3 items a day and no DynamoDB table: the store's quota file counts
+    client = ClientRecord(name="acme", daily_quota=3, burst=100, item_burst=100)
+    key = admin.create(local_store, client)
+    with serving(local_store, auth_mode="keys") as http:
+        # WHEN it sends a batch of 2, then single items
+        batch = {"items": [TEXT, TEXT]}
+        first = http.post("/models/sentiment/predict/batch", json=batch, headers=bearer(key))
+        rest = [http.post("/predict", json=TEXT, headers=bearer(key)) for _ in range(3)]
+    # THEN the third item is the last one admitted today
+    assert [first.status_code] + [r.status_code for r in rest] == [200, 200, 429, 429]
+    assert rest[-1].json()["detail"] == "Daily quota of client 'acme' is used up"
+    assert int(rest[-1].headers["Retry-After"]) >= 1
+    # AND the usage is in the file, flushed at shutdown
+    (row,) = QuotaFile(local_store.root / ".auth" / "quotas.sqlite3").usage("acme", days=1)
+    assert (row["requests"], row["items"]) == (2, 3)
 
 
 def test_instances_are_charged_as_the_items_they_hold(keyed: tuple[LocalStore, str]) -> None:
