@@ -42,6 +42,7 @@ locals {
     RankedItems           = { unit = "Count", stat = "Sum", dimensions = ["service", "model"] }
     AnomalyCount          = { unit = "Count", stat = "Sum", dimensions = ["service", "model", "flagged"] }
     AnswerListenerFailure = { unit = "Count", stat = "Sum", dimensions = ["service", "model"] }
+    EscalationCount       = { unit = "Count", stat = "Sum", dimensions = ["service", "model", "rule", "outcome"] }
   }
   # Under AUTH_MODE=keys the same counts again, per client: who is throttled, refused or shed.
   client_metrics = {
