@@ -7,7 +7,10 @@ checked on the Terraform (tests/iac/test_events_terraform.py) and with a stalled
 """
 
 import json
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -25,7 +28,7 @@ from shared.observability import metric_names
 from shared.store.local import LocalStore
 from tests.iac.infra import load_terraform
 from tests.support.emf import emf_documents
-from tests.support.servers import RunningServer, moto_server, uvicorn_server
+from tests.support.servers import ROOT, RunningServer, moto_server, uvicorn_server
 
 ANGRY_TEXT = "Terrible, awful, broken. I hate it."
 HAPPY_TEXT = "I absolutely love this, it is wonderful!"
@@ -43,6 +46,7 @@ class Stack:
     store: LocalStore
     queue_url: str
     sqs: Any
+    endpoint: str
 
     def messages(self, wait: float) -> list[dict[str, Any]]:
         """What arrives on the queue within `wait` seconds (taken off it)."""
@@ -130,7 +134,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, sentiment_model_dir: Path) -
             "EVENTS_RULES_REFRESH_SECONDS": str(REFRESH_SECONDS),
         }
         with uvicorn_server(env, root / "server.log") as server:
-            yield Stack(server, store, queue_url, sqs)
+            yield Stack(server, store, queue_url, sqs, endpoint)
 
 
 def predict(stack: Stack, text: str, **extra: Any) -> httpx.Response:
@@ -169,6 +173,26 @@ def test_an_angry_review_becomes_an_sqs_message_with_its_ticket_and_not_its_text
     assert "text" not in detail and ANGRY_TEXT not in message["raw"]
     # AND the happy review sent nothing
     assert stack.messages(wait=2) == []
+
+
+def test_events_tail_reads_the_queue(stack: Stack) -> None:
+    # GIVEN an angry review's event on the queue
+    assert predict(stack, ANGRY_TEXT, metadata={"ticket": "T-2"}).status_code == 200
+    time.sleep(1)
+    # WHEN `inferno events tail` reads the queue, as an operator on AWS would
+    done = subprocess.run(
+        [sys.executable, "-m", "handlers.cli.main", "events", "tail", "--model", "sentiment"],
+        cwd=ROOT,
+        env={**os.environ, "AWS_ENDPOINT_URL": stack.endpoint, "EVENTS_QUEUE_URL": stack.queue_url},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    # THEN it prints the event, and has taken it off the queue
+    [line] = done.stdout.splitlines()
+    assert json.loads(line)["metadata"] == {"ticket": "T-2"}
+    assert stack.messages(wait=1) == []
 
 
 def test_a_rules_change_applies_without_restart_and_a_bad_file_keeps_the_rules(
