@@ -89,7 +89,9 @@ def _events_client() -> PutEventsClient:
     config = Config(
         connect_timeout=3, read_timeout=10, retries={"mode": "standard", "total_max_attempts": 1}
     )
-    client: PutEventsClient = boto3.client("events", config=config)
+    # A session of its own: this runs on the outbox's thread, and boto3's default session is
+    # not safe to make clients from on two threads at once (the registry's may be making one).
+    client: PutEventsClient = boto3.session.Session().client("events", config=config)
     return client
 
 
