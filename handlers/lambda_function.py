@@ -4,6 +4,7 @@ Set the function's handler to `handlers.lambda_function.handler`. It answers ALB
 multi-value headers), API Gateway REST (v1) and HTTP API (v2) events with the same routes,
 statuses and bodies as the container, because it is the same app. The request middleware picks
 the correlation id (a request header, else API Gateway's request id that Powertools sets here).
+Escalation events an invocation raises are sent before it returns (shared/events/README.md).
 """
 
 from typing import Any, cast
@@ -13,6 +14,7 @@ from mangum import Mangum
 
 from handlers.http.app import app
 from handlers.malformed_events import answering_malformed_events
+from shared.events.service import Escalations
 from shared.observability import logger, metrics, tracer
 from shared.serving.registry import ModelRegistry
 
@@ -20,6 +22,7 @@ from shared.serving.registry import ModelRegistry
 # (Kludex/mangum#342), and a Lambda environment needs no background refresh thread.
 asgi_handler = Mangum(app, lifespan="off")
 registry: ModelRegistry = app.state.registry
+escalations: Escalations = app.state.escalations
 # At init, outside any invocation: every later invocation of this environment reuses the models.
 registry.load_if_due()
 
@@ -28,6 +31,7 @@ registry.load_if_due()
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 @registry.retrying_failed_loads
+@escalations.around_invocation
 @answering_malformed_events
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     # Powertools and Mangum type the same runtime context object with different protocols.

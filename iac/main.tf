@@ -42,6 +42,7 @@ locals {
     RankedItems           = { unit = "Count", stat = "Sum", dimensions = ["service", "model"] }
     AnomalyCount          = { unit = "Count", stat = "Sum", dimensions = ["service", "model", "flagged"] }
     AnswerListenerFailure = { unit = "Count", stat = "Sum", dimensions = ["service", "model"] }
+    EscalationCount       = { unit = "Count", stat = "Sum", dimensions = ["service", "model", "rule", "outcome"] }
   }
   # Under AUTH_MODE=keys the same counts again, per client: who is throttled, refused or shed.
   client_metrics = {
@@ -73,6 +74,8 @@ locals {
     # Every route but /health and /ready needs a client key (handlers/http/AUTH.md).
     { name = "AUTH_MODE", value = "keys" },
     { name = "QUOTA_TABLE_NAME", value = aws_dynamodb_table.quotas.name },
+    # Escalation events go to this bus (events.tf), off the request path.
+    { name = "EVENTS_BUS_NAME", value = aws_cloudwatch_event_bus.escalations.name },
     { name = "POWERTOOLS_SERVICE_NAME", value = local.service_name },
     { name = "POWERTOOLS_METRICS_NAMESPACE", value = local.metrics_namespace },
   ]

@@ -100,3 +100,13 @@ output "batch_function_name" {
   description = "The batch Lambda; CD points it at each new image by digest."
   value       = aws_lambda_function.batch.function_name
 }
+
+output "events_bus_name" {
+  description = "EventBridge bus of the escalation events (the task's EVENTS_BUS_NAME)."
+  value       = aws_cloudwatch_event_bus.escalations.name
+}
+
+output "escalations_queue_url" {
+  description = "Example queue the escalation rule fills; set EVENTS_QUEUE_URL to it for `inferno events tail`."
+  value       = aws_sqs_queue.escalations.url
+}

@@ -4,6 +4,7 @@ from typing import Any
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StrictStr
 
+from shared.events.reference import Metadata
 from shared.manifest import FeatureSpec, InputSchema, TabularInputSchema
 from shared.serving.kinds import AnyPrediction
 from shared.serving.kinds.classification import ModelPrediction as ModelPrediction
@@ -28,6 +29,7 @@ class PredictRequest(BaseModel):
         description="The text to classify (at most MAX_TEXT_LENGTH characters).",
         json_schema_extra={"pattern": NOT_BLANK},
     )
+    metadata: Metadata | None = None
 
 
 class PredictResponse(BaseModel):
@@ -92,6 +94,7 @@ class BatchRequest(BaseModel):
         description="Inputs, each shaped like a single predict body or a row of its values in "
         "the schema's order (the body may name this list `instances`).",
     )
+    metadata: Metadata | None = None
 
 
 class BatchItemResult(BaseModel):

@@ -20,6 +20,14 @@ def default_model_dir() -> Path:
     return Path("model_store")
 
 
+def default_build_dir() -> Path:
+    """`build` in the checkout (what `make clean` leaves alone, git ignores); relative to the
+    current folder when not run from one."""
+    if (CHECKOUT / "pyproject.toml").is_file():
+        return CHECKOUT / "build"
+    return Path("build")
+
+
 class Settings(BaseSettings):
     """Every knob of the service; each field is read from the upper-cased environment variable."""
 
@@ -180,6 +188,34 @@ class Settings(BaseSettings):
     # Bulk jobs on AWS: the state machine `inferno jobs submit` starts (Terraform output).
     jobs_state_machine_arn: str | None = Field(
         default=None, description="Batch-scoring state machine for `inferno jobs submit`."
+    )
+
+    # Escalation events (shared/events/README.md): rules in the store turn answers into events.
+    events_bus_name: str | None = Field(
+        default=None,
+        description="EventBridge bus escalation events are put on; unset: a local JSONL file.",
+    )
+    events_file: Path = Field(
+        default_factory=lambda: default_build_dir() / "events" / "escalations.jsonl",
+        description="Where escalation events are appended without a bus (default: the "
+        "checkout's build/events/escalations.jsonl).",
+    )
+    events_queue_url: str | None = Field(
+        default=None,
+        description="SQS queue `inferno events tail` reads on AWS (Terraform's example queue).",
+    )
+    events_buffer_size: int = Field(
+        default=10_000,
+        gt=0,
+        description="Events waiting to be sent; past it new ones are dropped and counted.",
+    )
+    events_rules_refresh_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="How often each served model's rules are re-read (a conditional read).",
+    )
+    events_max_attempts: int = Field(
+        default=5, ge=1, description="Tries per event on throttling or a partial failure."
     )
 
     def served_model_names(self) -> list[str]:

@@ -18,6 +18,7 @@ from handlers.http.openapi import install_openapi
 from handlers.http.request_context import ContentLengthGuard, RequestContextMiddleware
 from handlers.http.routes import health, models, predict
 from shared.auth.service import auth_from_settings
+from shared.events.service import escalations_from_settings
 from shared.observability import metrics
 from shared.serving.answers import AnswerListeners
 from shared.serving.batching import batcher_from_settings
@@ -49,6 +50,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         registry.start()
         if app.state.auth is not None:
             app.state.auth.start()
+        app.state.escalations.start()
         metrics.start_periodic_flush(settings.metrics_flush_seconds)
         try:
             yield
@@ -57,6 +59,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             if app.state.auth is not None:
                 app.state.auth.stop()
             app.state.batcher.shutdown()
+            app.state.escalations.stop()  # sends what is queued; counted before the last flush
             metrics.stop_periodic_flush()
 
 
@@ -95,6 +98,10 @@ def create_app(settings: Settings | None = None, store: ModelStore | None = None
     app.state.auth = auth_from_settings(settings, store)  # None under AUTH_MODE=none
     app.state.batcher = batcher_from_settings(settings)
     app.state.answers = AnswerListeners()  # what acts on answers registers here
+    app.state.escalations = escalations_from_settings(
+        settings, store, app.state.registry.served_names
+    )
+    app.state.answers.add(app.state.escalations)
     for module in (health, predict, models):
         # Client checks on every route but the load balancer's (handlers/http/auth.py), before
         # the body's: a refused body still counts against the client's rate.

@@ -4,12 +4,20 @@ They are `async def` because FastAPI runs plain `def` dependencies on its thread
 thread hops per request for a dictionary lookup.
 """
 
+from dataclasses import replace
 from functools import partial
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 
 from handlers.http.auth import client_of
+from shared.events.reference import (
+    HEADER_PATTERN,
+    MAX_HEADER_CHARS,
+    REFERENCE_HEADER,
+    REFERENCE_KEY,
+    caller_metadata,
+)
 from shared.serving.answers import AnswerListeners
 from shared.serving.batching import Caller, PredictionBatcher, wait_for_disconnect
 from shared.serving.registry import ModelRegistry
@@ -36,12 +44,34 @@ async def _answers(request: Request) -> AnswerListeners:
     return answers
 
 
-async def _caller(request: Request) -> Caller:
+ReferenceHeader = Annotated[
+    str | None,
+    Header(
+        alias=REFERENCE_HEADER,
+        max_length=MAX_HEADER_CHARS,
+        pattern=HEADER_PATTERN,
+        description="Your own reference (a ticket id), carried by the escalation events this "
+        "request raises as `metadata.reference`.",
+    ),
+]
+
+
+async def _caller(request: Request, reference: ReferenceHeader = None) -> Caller:
     """The client key's name (its share of the queue is bounded; none under AUTH_MODE=none),
-    and its disconnect: awaited only after the body is read, when the next ASGI message is it."""
+    its disconnect (awaited only after the body is read, when the next ASGI message is it), and
+    its reference header; a route adds the body's `metadata` (`with_metadata`)."""
     client = client_of(request)
     name = client.name if client is not None else None
-    return Caller(name, partial(wait_for_disconnect, request.receive))
+    metadata = caller_metadata(None, reference)
+    return Caller(name, partial(wait_for_disconnect, request.receive), metadata)
+
+
+def with_metadata(caller: Caller, metadata: dict[str, Any] | None) -> Caller:
+    """The caller with the body's `metadata` beside its reference header."""
+    if not metadata:
+        return caller
+    header = (caller.metadata or {}).get(REFERENCE_KEY)
+    return replace(caller, metadata=caller_metadata(metadata, header))
 
 
 RegistryDep = Annotated[ModelRegistry, Depends(_registry)]

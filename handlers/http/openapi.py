@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from starlette.routing import BaseRoute
 
 from handlers.http.auth import OPEN_PATHS, may_see
+from shared.events.reference import METADATA_FIELD, metadata_json_schema, takes_metadata
 from shared.schemas import item_json_schema, row_json_schema
 from shared.serving.loaded_model import LoadedModel
 from shared.settings import Settings
@@ -126,7 +127,7 @@ def _model_operation(template: Document, model: LoadedModel, settings: Settings)
     schema["properties"].update(model.kind.request_properties(model.manifest))
     schema["examples"] = [model.manifest.sample.input]
     row = row_json_schema(model.manifest.input_schema, max_text_length)
-    instances = {
+    instances: Document = {
         "type": "object",
         "properties": {
             "instances": {
@@ -140,6 +141,9 @@ def _model_operation(template: Document, model: LoadedModel, settings: Settings)
         "additionalProperties": False,
         "examples": [{"instances": [model.manifest.sample.input]}],
     }
+    if takes_metadata(model.manifest.input_schema):  # the caller's reference, beside the input
+        for shape in (schema, instances):
+            shape["properties"] = {**shape["properties"], METADATA_FIELD: metadata_json_schema()}
     body = {"oneOf": [schema, instances]}
     operation["requestBody"]["content"]["application/json"]["schema"] = body
     # The answer of this model's kind (every kind's schema is a component: see routes/models.py),

@@ -67,6 +67,13 @@ ANSWER_LISTENER_FAILURE = MetricSpec(
     ("model",),
     "every answer a listener (events, capture) failed to take; the client's answer stands",
 )
+ESCALATION_COUNT = MetricSpec(
+    "EscalationCount",
+    "Count",
+    ("model", "rule", "outcome"),
+    "every escalation event a rule raised, by outcome: sent, dropped (buffer full) or failed "
+    "(refused, or retries exhausted)",
+)
 COLD_START = MetricSpec(
     "ColdStart", "Count", ("function_name",), "first invocation of a Lambda execution environment"
 )
@@ -99,5 +106,6 @@ ALL_METRICS = (
     RANKED_ITEMS,
     ANOMALY_COUNT,
     ANSWER_LISTENER_FAILURE,
+    ESCALATION_COUNT,
     COLD_START,
 )

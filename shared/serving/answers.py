@@ -6,7 +6,7 @@ network call, a file write) belongs to its own thread. A listener that raises is
 counted; the client's answer never depends on one.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +26,8 @@ class Answer:
     outputs: list[BaseModel]
     client: str | None  # the client key's name; None when anonymous
     request_id: str | None
+    # The caller's own reference (body `metadata`, `X-Reference`): shared/events/reference.py.
+    metadata: Mapping[str, Any] | None = None
 
 
 Listener = Callable[[Answer], None]

@@ -54,10 +54,12 @@ ClientGone = Callable[[], Awaitable[object]]
 @dataclass(frozen=True)
 class Caller:
     """Who waits for a prediction: the client it is queued for (None: anonymous, unbounded
-    share), and what completes when that client disconnects."""
+    share), what completes when that client disconnects, and the caller's own reference
+    (shared/events/reference.py), which its answer carries to escalation events."""
 
     name: str | None = None
     gone: ClientGone | None = None
+    metadata: Mapping[str, Any] | None = None
 
 
 ANONYMOUS = Caller()

@@ -58,6 +58,7 @@ def _record(
                 outputs=outputs,
                 client=caller.name,
                 request_id=logger.thread_safe_get_current_keys().get("correlation_id"),
+                metadata=caller.metadata,
             )
         )
 

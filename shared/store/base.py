@@ -4,6 +4,7 @@ Layout under the store's root:
     <name>/<version>/model.skops        the artifact
     <name>/<version>/manifest.json      its manifest
     <name>/aliases/<alias>.json         {"version": "..."}: which version an alias serves
+    <name>/rules/escalation.json        the model's escalation rules (shared/events/rules.py)
 """
 
 import json
@@ -14,6 +15,9 @@ from shared.errors import ObjectTooLarge, StoreKeyNotFound
 from shared.manifest import MANIFEST_FILENAME, ModelManifest
 
 ALIASES_DIR = "aliases"
+RULES_DIR = "rules"
+# What lives beside a model's versions and is not one.
+NOT_VERSIONS = frozenset({ALIASES_DIR, RULES_DIR})
 # The most a store object that is read whole before it is checked may hold: past it the object
 # is refused unread (a 400 MiB "manifest" must not cost 400 MB before its signature check).
 MANIFEST_MAX_BYTES = 1 << 20
@@ -61,7 +65,7 @@ class ModelStore(ABC):
         return [name for name in self.list_children("") if not name.startswith(".")]
 
     def versions(self, name: str) -> list[str]:
-        return [child for child in self.list_children(name) if child != ALIASES_DIR]
+        return [child for child in self.list_children(name) if child not in NOT_VERSIONS]
 
     def aliases(self, name: str) -> dict[str, str]:
         names = self.list_children(f"{name}/{ALIASES_DIR}")

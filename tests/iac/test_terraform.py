@@ -129,7 +129,8 @@ def test_task_role_reads_the_model_prefix_and_nothing_else(tf: Terraform) -> Non
             assert conditions == {"s3:prefix": [f"{prefix}/*"]}
         if "kms:Decrypt" in statement["actions"]:
             assert "kms:ViaService" in conditions
-    # The role has this one inline policy and no attached managed policies.
+    # The role has these inline policies (the model store; escalation events: events.tf,
+    # tests/iac/test_events_terraform.py) and no attached managed policies.
     attached = tf.resources.get("aws_iam_role_policy_attachment", {}).values()
     assert all("aws_iam_role.task" not in str(body.get("role")) for body in attached)
     inline = [
@@ -137,7 +138,10 @@ def test_task_role_reads_the_model_prefix_and_nothing_else(tf: Terraform) -> Non
         for body in tf.resources["aws_iam_role_policy"].values()
         if body["role"] == "${aws_iam_role.task.id}"
     ]
-    assert [body["policy"] for body in inline] == ["${data.aws_iam_policy_document.task.json}"]
+    assert sorted(body["policy"] for body in inline) == [
+        "${data.aws_iam_policy_document.task.json}",
+        "${data.aws_iam_policy_document.task_events.json}",
+    ]
 
 
 def contract_namespace() -> str:

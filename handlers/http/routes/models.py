@@ -6,8 +6,16 @@ from fastapi import APIRouter, Body, Request
 from pydantic import BaseModel
 
 from handlers.http.auth import may_see
-from handlers.http.deps import AnswersDep, BatcherDep, CallerDep, RegistryDep, SettingsDep
+from handlers.http.deps import (
+    AnswersDep,
+    BatcherDep,
+    CallerDep,
+    RegistryDep,
+    SettingsDep,
+    with_metadata,
+)
 from handlers.http.errors import BODY_ERRORS, NOT_LOADED, PREDICTION_ERRORS, UNKNOWN_MODEL
+from shared.events.reference import split_metadata
 from shared.schemas import BatchRequest, BatchResponse, ModelInfo, PredictionsResponse
 from shared.serving.kinds import AnyResponse
 from shared.serving.prediction import (
@@ -52,6 +60,9 @@ async def predict_model_route(
     caller: CallerDep,
     answers: AnswersDep,
 ) -> BaseModel:
+    # `metadata` beside the item (or beside `instances`) is the caller's reference, not input.
+    item, metadata = split_metadata(item, registry.get(name).manifest.input_schema)
+    caller = with_metadata(caller, metadata)
     if (instances := instances_of(item)) is not None:
         return await predict_instances(
             name, instances, registry, batcher, settings, caller, answers
@@ -69,4 +80,5 @@ async def predict_batch_route(
     caller: CallerDep,
     answers: AnswersDep,
 ) -> BatchResponse:
+    caller = with_metadata(caller, body.metadata)
     return await predict_batch(name, body, registry, batcher, settings, caller, answers)

@@ -3,7 +3,14 @@ model's prediction path (the same one `/models/{name}/predict` takes)."""
 
 from fastapi import APIRouter
 
-from handlers.http.deps import AnswersDep, BatcherDep, CallerDep, RegistryDep, SettingsDep
+from handlers.http.deps import (
+    AnswersDep,
+    BatcherDep,
+    CallerDep,
+    RegistryDep,
+    SettingsDep,
+    with_metadata,
+)
 from handlers.http.errors import BODY_ERRORS, PREDICTION_ERRORS
 from shared.errors import InvalidInput
 from shared.observability import logger
@@ -22,8 +29,10 @@ async def predict_route(
     caller: CallerDep,
     answers: AnswersDep,
 ) -> PredictResponse:
+    caller = with_metadata(caller, body.metadata)
+    item = body.model_dump(exclude={"metadata"})
     answer = await predict_one(
-        registry.default_name, body.model_dump(), registry, batcher, settings, caller, answers
+        registry.default_name, item, registry, batcher, settings, caller, answers
     )
     if not isinstance(answer, ModelPredictResponse):  # a default model that is no classifier
         raise InvalidInput("POST /predict needs a classifier; use /models/{name}/predict")

@@ -1,6 +1,7 @@
 """An AWS account on loopback (moto's server) holding what Terraform creates and the guide puts
 there: the model bucket with a model signed by the release key (KMS), the quota table, the jobs
-bucket, the smoke-key secret. Processes reach it through AWS_ENDPOINT_URL, as they reach AWS."""
+bucket, the escalation bus, the smoke-key secret. Processes reach it through AWS_ENDPOINT_URL, as
+they reach AWS."""
 
 import os
 import re
@@ -70,11 +71,14 @@ def create(endpoint: str, tf: Terraform, model_dir: Path) -> Account:
     key = account.client("kms").create_key(KeyUsage="SIGN_VERIFY", KeySpec="ECC_NIST_P256")
     table = f"{prefix}-quotas"
     create_quota_table(account.client("dynamodb"), table)
+    bus = f"{prefix}-escalations"  # events.tf's bus: the task puts escalation events on it
+    account.client("events").create_event_bus(Name=bus)
     names = {
         "aws_s3_bucket.models.id": models,
         "aws_s3_bucket.jobs.id": jobs,
         "aws_kms_key.release.arn": key["KeyMetadata"]["Arn"],
         "aws_dynamodb_table.quotas.name": table,
+        "aws_cloudwatch_event_bus.escalations.name": bus,
         "var.environment": ENVIRONMENT,
     }
     account = Account(endpoint, names)

@@ -56,6 +56,14 @@ def test_listing_shows_models_versions_and_aliases(store: ModelStore) -> None:
     assert json.loads(store.read("sentiment/aliases/production.json")) == {"version": "v2"}
 
 
+def test_rules_beside_the_aliases_are_no_version(store: ModelStore) -> None:
+    store.write("sentiment/v1/manifest.json", b"{}")
+    store.write("sentiment/rules/escalation.json", b'{"rules": []}')
+    assert store.versions("sentiment") == ["v1"]
+    with pytest.raises(StoreKeyNotFound):
+        store.set_alias("sentiment", "production", "rules")
+
+
 def test_an_alias_cannot_point_at_a_missing_version(store: ModelStore) -> None:
     store.write("sentiment/v1/manifest.json", b"{}")
     with pytest.raises(StoreKeyNotFound):
