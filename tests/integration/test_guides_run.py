@@ -242,3 +242,22 @@ def test_every_shell_block_runs_as_written(
     finally:
         if service is not None:
             stop(service)
+
+
+@pytest.mark.parametrize(
+    ("script", "programs"),
+    [
+        ("false\n", ()),  # a command that fails
+        ("echo $UNSET_IN_THE_GUIDE\n", ()),  # a variable no earlier step sets
+        ('echo \'{"label": "legit"}\'\n# {"label": "fraud"}\n', ()),  # not what it shows
+        ("aws ecs roll-back --cluster c\n", ("aws",)),  # a call AWS would refuse
+        ("true\n", ("gh",)),  # a stand-in the block never calls
+    ],
+)
+def test_a_block_that_would_fail_a_reader_fails_here(
+    script: str, programs: tuple[str, ...], tmp_path: Path, seed: Seed, account: Account
+) -> None:
+    block = Block("GUIDE.md:1", "sh", script, "stand-ins" if programs else "run", programs)
+    (tmp_path / "block").mkdir()
+    with pytest.raises(AssertionError):
+        run_block(block, checkout(tmp_path, seed, account), tmp_path / "block")
