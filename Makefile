@@ -35,8 +35,10 @@ $(VENV)/.installed: $(POETRY) pyproject.toml poetry.lock
 serve: install
 	$(BIN)/inferno serve
 
+# TRAIN_ARGS passes options on, e.g. TRAIN_ARGS="--max-rows 6000" for a quick model.
+TRAIN_ARGS ?=
 train: install
-	$(BIN)/inferno train
+	$(BIN)/inferno train $(TRAIN_ARGS)
 
 # Trains every candidate pipeline on the same split and writes the table in build/compare (slow).
 compare: install

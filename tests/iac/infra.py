@@ -28,6 +28,7 @@ class Terraform:
     locals: dict[str, Any]
     variables: dict[str, dict[str, Any]]
     terraform: list[dict[str, Any]] = field(default_factory=list)
+    outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def resource(self, kind: str, name: str) -> dict[str, Any]:
         return self.resources[kind][name]
@@ -72,6 +73,7 @@ def load_terraform() -> Terraform:
     local_values: dict[str, Any] = {}
     variables: dict[str, dict[str, Any]] = {}
     terraform: list[dict[str, Any]] = []
+    outputs: dict[str, dict[str, Any]] = {}
     for path in sorted(IAC.glob("*.tf")):
         with path.open() as handle:
             parsed: dict[str, Any] = hcl2.load(handle, serialization_options=OPTIONS)
@@ -82,7 +84,9 @@ def load_terraform() -> Terraform:
         for block in parsed.get("variable", []):
             variables.update(block)
         terraform.extend(parsed.get("terraform", []))
-    return Terraform(resources, data, local_values, variables, terraform)
+        for block in parsed.get("output", []):
+            outputs.update(block)
+    return Terraform(resources, data, local_values, variables, terraform, outputs)
 
 
 @dataclass(frozen=True)

@@ -1,36 +1,29 @@
 """Every `inferno` command in every guide's shell blocks parses against the CLI as it is now: a
-renamed subcommand or flag fails here, not in a reader's terminal (issue 19, item 12; executing
-each command is the next step)."""
+renamed subcommand or flag fails here, in the fast tier, not in a reader's terminal (issue 19,
+item 12; tests/integration/test_guides_run.py runs them)."""
 
 import re
 import shlex
-from pathlib import Path
 
 import pytest
 
 from handlers.cli.main import build_parser
+from tests.support.guides import ROOT, guides, shell_blocks
 
-ROOT = Path(__file__).resolve().parents[3]
-SHELL_BLOCK = re.compile(r"^```(?:sh|bash|console|shell)\n(.*?)^```", re.MULTILINE | re.DOTALL)
 ENV_ASSIGNMENT = re.compile(r"^[A-Z_][A-Z0-9_]*=\S*$")
 # Placeholders a reader replaces (<job id>, <jobs bucket>) become one word.
 PLACEHOLDER = re.compile(r"<[^<>\n]+>")
-
-
-def guides() -> list[Path]:
-    return sorted(
-        path
-        for path in ROOT.rglob("*.md")
-        if not any(part.startswith(".") or part in ("build", "node_modules") for part in path.parts)
-    )
+SEPARATORS = (";", "&&", "|", "||", "&", ")")
 
 
 def inferno_commands() -> list[tuple[str, list[str]]]:
     """(where, argv) of each `inferno ...` in a shell block, env assignments and comments off."""
     found = []
     for guide in guides():
-        for block in SHELL_BLOCK.findall(guide.read_text()):
-            for line in block.replace("\\\n", " ").splitlines():
+        for block in shell_blocks(guide):
+            for line in block.script.replace("\\\n", " ").splitlines():
+                # `KEY=$(.venv/bin/inferno ...)`: the command inside the substitution
+                line = line.replace("$(", "$( ").replace(")", " )")
                 words = shlex.split(PLACEHOLDER.sub("PLACEHOLDER", line), comments=True)
                 while words and ENV_ASSIGNMENT.match(words[0]):
                     words = words[1:]
@@ -38,7 +31,7 @@ def inferno_commands() -> list[tuple[str, list[str]]]:
                     if word == "inferno" or word.endswith("/bin/inferno"):
                         argv = words[i + 1 :]
                         end = next(
-                            (j for j, w in enumerate(argv) if w in (";", "&&", "|", "||", "&")),
+                            (j for j, w in enumerate(argv) if w in SEPARATORS),
                             None,
                         )
                         rel = guide.relative_to(ROOT)

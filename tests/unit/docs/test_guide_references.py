@@ -13,7 +13,7 @@ import pytest
 
 import handlers.http.deps as deps
 from shared.store.local import LocalStore
-from tests.unit.docs.test_guide_commands import ROOT, SHELL_BLOCK, guides
+from tests.support.guides import ROOT, guides, shell_blocks
 
 REPO_PATH = re.compile(
     r"`((?:shared|handlers|iac|model_build|tests|events)/[\w./-]*\.(?:py|tf|json|md|hcl|sh|jsonl))`"
@@ -47,8 +47,8 @@ def test_terraform_commands_in_guides_run_from_the_checkouts_root() -> None:
 
 
 def jobs_guide_first_command() -> list[str]:
-    block = SHELL_BLOCK.findall(GUIDES["shared/jobs/README.md"])[0]
-    return shlex.split(block.splitlines()[0], comments=True)
+    block = shell_blocks(ROOT / "shared/jobs/README.md")[0]
+    return shlex.split(block.script.splitlines()[0], comments=True)
 
 
 def test_the_job_guides_first_example_runs_as_written(
