@@ -13,6 +13,7 @@ import pytest
 from model_build.publish import publish
 from shared.store.local import LocalStore
 from tests.support.servers import ROOT, free_port, uvicorn_server
+from tests.support.tamper import tampered as altered
 
 pytestmark = pytest.mark.integration
 
@@ -36,7 +37,7 @@ def tampered(store: LocalStore, model_dir: Path, scratch: Path) -> str:
     manifest["version"] = "tampered-1"
     (scratch / "manifest.json").write_text(json.dumps(manifest))
     publish(scratch, store, alias=None)
-    artifact = (scratch / "model.skops").read_bytes() + b"x"
+    artifact = altered((scratch / "model.skops").read_bytes())
     store.write("sentiment/tampered-1/model.skops", artifact)
     return "tampered-1"
 

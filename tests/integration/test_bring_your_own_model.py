@@ -17,6 +17,9 @@ from model_build.packaging.rows import request_rows
 from tests.support.byom import EXAMPLES, INFERNO, Example, estimator_answers, run
 from tests.support.servers import RunningServer, uvicorn_server
 
+# Packaging five examples in the module fixture takes minutes on a loaded machine, past the
+# default 300 s a test gets.
+pytestmark = pytest.mark.timeout(1200)
 ROWS = 40  # sample rows asked one by one over HTTP
 TOLERANCE = 1e-4  # packaging's default: ONNX answers within it of the estimator's
 

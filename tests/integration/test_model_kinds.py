@@ -22,6 +22,7 @@ from model_build.train_progression import train_progression
 from model_build.train_recommender import train_recommender
 from shared.store.s3 import S3Store
 from tests.support.servers import RunningServer, free_port, moto_server, uvicorn_server
+from tests.support.tamper import tampered
 
 BUCKET = "kinds"
 REFRESH_SECONDS = 1.0
@@ -247,7 +248,8 @@ def test_a_tampered_version_of_any_kind_is_refused_and_the_serving_one_stays(
         (directory / "manifest.json").write_text(json.dumps(manifest))
         publish(directory, stack.store, alias=None)
         stack.store.write(
-            f"{name}/tampered-{name}/model.skops", (directory / "model.skops").read_bytes() + b"\0"
+            f"{name}/tampered-{name}/model.skops",
+            tampered((directory / "model.skops").read_bytes()),
         )
         stack.store.set_alias(name, "production", f"tampered-{name}")
     deadline = time.monotonic() + 30

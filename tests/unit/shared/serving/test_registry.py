@@ -16,6 +16,7 @@ from shared.observability import logger, metric_names, metrics
 from shared.serving.registry import FIRST_RETRY_SECONDS, ModelRegistry
 from shared.settings import Settings
 from shared.store.local import LocalStore
+from tests.support.tamper import tampered
 
 
 def registry_for(store: LocalStore) -> ModelRegistry:
@@ -68,7 +69,7 @@ def test_a_tampered_version_is_refused_and_the_old_one_keeps_serving(
     (bad_dir / "manifest.json").write_text(json.dumps(manifest))
     publish(bad_dir, local_store, alias=None)
     local_store.write(
-        "sentiment/tampered-1/model.skops", (bad_dir / "model.skops").read_bytes() + b"x"
+        "sentiment/tampered-1/model.skops", tampered((bad_dir / "model.skops").read_bytes())
     )
     local_store.set_alias("sentiment", "production", "tampered-1")
     # WHEN the registry refreshes
@@ -110,7 +111,9 @@ def tampered_version(store: LocalStore, model_dir: Path, scratch: Path) -> str:
     manifest["version"] = "tampered-1"
     (scratch / "manifest.json").write_text(json.dumps(manifest))
     publish(scratch, store, alias=None)
-    store.write("sentiment/tampered-1/model.skops", (scratch / "model.skops").read_bytes() + b"x")
+    store.write(
+        "sentiment/tampered-1/model.skops", tampered((scratch / "model.skops").read_bytes())
+    )
     return "tampered-1"
 
 
