@@ -13,6 +13,7 @@ from mangum import Mangum
 
 from handlers.http.app import app
 from handlers.malformed_events import answering_malformed_events
+from shared.capture import Capture
 from shared.observability import logger, metrics, tracer
 from shared.serving.registry import ModelRegistry
 
@@ -20,6 +21,8 @@ from shared.serving.registry import ModelRegistry
 # (Kludex/mangum#342), and a Lambda environment needs no background refresh thread.
 asgi_handler = Mangum(app, lifespan="off")
 registry: ModelRegistry = app.state.registry
+# Its writers' threads are frozen between invocations: each invocation writes what it queued.
+capture: Capture = app.state.capture
 # At init, outside any invocation: every later invocation of this environment reuses the models.
 registry.load_if_due()
 
@@ -27,6 +30,7 @@ registry.load_if_due()
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId", clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
+@capture.flushed
 @registry.retrying_failed_loads
 @answering_malformed_events
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

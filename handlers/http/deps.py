@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from handlers.http.auth import client_of
+from shared.capture import Capture
 from shared.serving.answers import AnswerListeners
 from shared.serving.batching import Caller, PredictionBatcher, wait_for_disconnect
 from shared.serving.registry import ModelRegistry
@@ -36,6 +37,11 @@ async def _answers(request: Request) -> AnswerListeners:
     return answers
 
 
+async def _capture(request: Request) -> Capture:
+    capture: Capture = request.app.state.capture
+    return capture
+
+
 async def _caller(request: Request) -> Caller:
     """The client key's name (its share of the queue is bounded; none under AUTH_MODE=none),
     and its disconnect: awaited only after the body is read, when the next ASGI message is it."""
@@ -49,3 +55,4 @@ BatcherDep = Annotated[PredictionBatcher, Depends(_batcher)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
 CallerDep = Annotated[Caller, Depends(_caller)]
 AnswersDep = Annotated[AnswerListeners, Depends(_answers)]
+CaptureDep = Annotated[Capture, Depends(_capture)]
