@@ -129,7 +129,9 @@ def test_task_role_reads_the_model_prefix_and_nothing_else(tf: Terraform) -> Non
             assert conditions == {"s3:prefix": [f"{prefix}/*"]}
         if "kms:Decrypt" in statement["actions"]:
             assert "kms:ViaService" in conditions
-    # The role has this one inline policy and no attached managed policies.
+    # The role has this inline policy, the capture's (Firehose has no resource policies:
+    # tests/iac/test_capture_terraform.py pins it to PutRecordBatch on the capture streams),
+    # and no attached managed policies.
     attached = tf.resources.get("aws_iam_role_policy_attachment", {}).values()
     assert all("aws_iam_role.task" not in str(body.get("role")) for body in attached)
     inline = [
@@ -137,7 +139,10 @@ def test_task_role_reads_the_model_prefix_and_nothing_else(tf: Terraform) -> Non
         for body in tf.resources["aws_iam_role_policy"].values()
         if body["role"] == "${aws_iam_role.task.id}"
     ]
-    assert [body["policy"] for body in inline] == ["${data.aws_iam_policy_document.task.json}"]
+    assert sorted(body["policy"] for body in inline) == [
+        "${data.aws_iam_policy_document.task.json}",
+        "${data.aws_iam_policy_document.task_capture.json}",
+    ]
 
 
 def contract_namespace() -> str:
