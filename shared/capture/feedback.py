@@ -6,37 +6,53 @@ those scores over a window is the live accuracy or MAE (LiveQuality, README.md h
 """
 
 import sys
-from typing import Any, Self
+from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
 
 from shared.capture.receipts import Receipt
 from shared.errors import InvalidInput
 
 # The ids the service answers with in X-Request-Id (handlers/http/request_context.py).
 REQUEST_ID_PATTERN = r"^[A-Za-z0-9._:;=/+-]{1,200}$"
+LABEL_DOC = "The true label of a classifier's answer: one of the model's labels"
+VALUE_DOC = "The true value of a regressor's answer: a finite number"
+
+
+def _one_of_label_or_value(schema: dict[str, Any]) -> None:
+    schema["oneOf"] = [{"required": ["label"]}, {"required": ["value"]}]
+    for name in ("label", "value"):
+        schema["properties"][name].pop("default", None)  # absent, never null
 
 
 class FeedbackRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """`request_id` and exactly one of `label` and `value` (the schema says so with `oneOf`)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_one_of_label_or_value)
 
     request_id: str = Field(
         pattern=REQUEST_ID_PATTERN,
         description="The X-Request-Id the prediction was answered with",
     )
-    label: str | None = Field(
-        default=None,
-        strict=True,
-        min_length=1,
-        max_length=200,
-        description="The true label, for a classifier's answer",
+    # Documented as what a client sends: a string, a number (never null).
+    label: Annotated[
+        str | None,
+        WithJsonSchema(
+            {"type": "string", "minLength": 1, "maxLength": 200, "description": LABEL_DOC}
+        ),
+    ] = Field(default=None, strict=True, min_length=1, max_length=200)
+    value: Annotated[float | None, WithJsonSchema({"type": "number", "description": VALUE_DOC})] = (
+        Field(default=None, strict=True, allow_inf_nan=False)
     )
-    value: float | None = Field(
-        default=None,
-        strict=True,
-        allow_inf_nan=False,
-        description="The true value, for a regressor's answer",
-    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def no_nulls(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for name in ("label", "value"):
+                if name in data and data[name] is None:
+                    raise ValueError(f"`{name}` may be left out, not null")
+        return data
 
     @model_validator(mode="after")
     def exactly_one(self) -> Self:

@@ -65,6 +65,7 @@ def test_feedback_that_does_not_fit_the_answer_is_refused(
         {"value": True},
         {"label": 3},
         {"label": ""},
+        {"label": None, "value": 1.0},
         {"label": "x", "request_id": "two words"},
         {"label": "x", "request_id": "x" * 201},
     ],
