@@ -80,7 +80,8 @@ resource "aws_s3_bucket_logging" "capture" {
 }
 
 # Captured inputs may hold customers' texts (CAPTURE_TEXT=keep): kept only as long as the
-# drift and quality reports look back.
+# drift and quality reports look back. Whatever else the bucket holds (drift reports) keeps its
+# own rules; old versions and abandoned uploads go everywhere.
 resource "aws_s3_bucket_lifecycle_configuration" "capture" {
   bucket = aws_s3_bucket.capture.id
 
@@ -88,11 +89,20 @@ resource "aws_s3_bucket_lifecycle_configuration" "capture" {
     id     = "expire-captured-traffic"
     status = "Enabled"
 
-    filter {}
+    filter {
+      prefix = local.capture_prefix # capture/ and capture-errors/
+    }
 
     expiration {
       days = var.capture_retention_days
     }
+  }
+
+  rule {
+    id     = "tidy-versions-and-uploads"
+    status = "Enabled"
+
+    filter {}
 
     noncurrent_version_expiration {
       noncurrent_days = 7

@@ -139,10 +139,11 @@ def test_capture_bucket_is_private_encrypted_and_expires(tf: Terraform) -> None:
     assert (default["sse_algorithm"], default["kms_master_key_id"]) == ("aws:kms", KEY)
     public = tf.resource("aws_s3_bucket_public_access_block", "capture")
     assert all(public[flag] is True for flag in ("block_public_acls", "restrict_public_buckets"))
-    rule = block(
-        tf.resolve(tf.resource("aws_s3_bucket_lifecycle_configuration", "capture"))["rule"]
-    )
-    assert block(rule["expiration"])["days"] == tf.variables["capture_retention_days"]["default"]
+    lifecycle = tf.resolve(tf.resource("aws_s3_bucket_lifecycle_configuration", "capture"))
+    rules = {rule["id"]: rule for rule in lifecycle["rule"]}
+    expiry = rules["expire-captured-traffic"]
+    assert block(expiry["filter"])["prefix"] == "capture"  # capture/ and capture-errors/ only
+    assert block(expiry["expiration"])["days"] == tf.variables["capture_retention_days"]["default"]
 
 
 def test_receipts_expire_and_the_task_writes_and_reads_them_only(tf: Terraform) -> None:
