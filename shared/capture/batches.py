@@ -63,12 +63,20 @@ class BackgroundBatches(Generic[T]):
             self._thread.start()
 
     def stop(self, timeout: float = 10.0) -> None:
-        """Write what is queued, then end the thread (shutdown)."""
+        """Write what is queued, then end the thread (shutdown). A thread still writing after
+        `timeout` (its destination unreachable) is left to die with the process: what is still
+        queued is counted as dropped rather than holding the shutdown past ECS's stop timeout."""
         self._stop.set()
         self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            thread.join(timeout)
+            if thread.is_alive():
+                left = self._take()
+                while left:
+                    self._on_drop(left, "shutdown")
+                    left = self._take()
+                return
         self.flush()
 
     def flush(self) -> None:

@@ -101,3 +101,23 @@ def test_retries_send_only_what_failed_after_a_growing_back_off() -> None:
 def test_what_never_goes_through_is_returned() -> None:
     left = with_retries(lambda items: items, [1, 2], attempts=3, sleep=lambda _: None)
     assert left == [1, 2]
+
+
+def test_a_shutdown_does_not_wait_for_a_writer_that_hangs() -> None:
+    # GIVEN a writer stuck on its destination with more queued behind it
+    release = threading.Event()
+    dropped: list[tuple[list[int], str]] = []
+
+    def stuck(batch: list[int]) -> None:
+        release.wait(10)
+
+    writer = BackgroundBatches("test", stuck, lambda b, r: dropped.append((b, r)), 100, 1, 60.0)
+    writer.offer(1)  # a full batch: the thread takes it and hangs
+    time.sleep(0.2)
+    writer.offer(2)
+    # WHEN it is stopped with a short timeout THEN it returns in time, counting what was left
+    started = time.perf_counter()
+    writer.stop(timeout=0.3)
+    assert time.perf_counter() - started < 2
+    assert dropped == [([2], "shutdown")]
+    release.set()
