@@ -74,7 +74,7 @@ class ReceiptStore(Protocol):
         """Keep `receipts`; return those that were not kept."""
 
     def get(self, key: str) -> Receipt | None:
-        """The receipt under `key`, or None; StoreUnavailable when it cannot be read."""
+        """The receipt under `key`, or None; ReceiptsUnavailable when it cannot be read."""
 
 
 class ReceiptBook:
