@@ -15,8 +15,7 @@ import math
 import threading
 import time
 from collections import Counter
-from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from shared.capture.batches import BackgroundBatches
 from shared.observability import metric_names, metrics
@@ -26,8 +25,7 @@ MAX_BATCH = 500
 ANONYMOUS = "-"  # no client name starts with "-" (shared/auth/keys.py)
 
 
-@dataclass(frozen=True)
-class Receipt:
+class Receipt(NamedTuple):  # built on every request: a tuple is the cheapest immutable record
     client: str | None
     request_id: str
     model: str

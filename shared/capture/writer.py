@@ -9,8 +9,8 @@ import random
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import partial
+from typing import NamedTuple
 
 from shared.capture.batches import BackgroundBatches
 from shared.capture.records import FEEDBACK, PREDICTIONS, Stream, TextMode, prediction_record
@@ -22,8 +22,7 @@ from shared.serving.answers import Answer
 MAX_BATCH = 500
 
 
-@dataclass(frozen=True)
-class Pending:
+class Pending(NamedTuple):
     stream: Stream
     model: str
     build: Callable[[], Record]
