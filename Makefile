@@ -117,9 +117,10 @@ fuzz: install
 	FUZZ_MAX_EXAMPLES=400 FUZZ_MIN_CASES=2000 FUZZ_SEED= $(BIN)/pytest --timeout 1800 -rP \
 		tests/integration/test_api_contract.py::test_schemathesis_finds_no_failure
 
-# `make bench SCENARIOS="overload"` runs one scenario (compare, overload, workers, logs, formats);
+# `make bench SCENARIOS="overload"` runs one scenario (compare, overload, workers, logs, formats,
+# capture);
 # BENCH_ARGS passes anything else, e.g. BENCH_ARGS="--seconds 3 --overload-seconds 10".
-SCENARIOS ?= compare overload workers logs formats
+SCENARIOS ?= compare overload workers logs formats capture
 BENCH_ARGS ?=
 bench: install
 	$(BIN)/python -m tests.performance.bench --scenarios $(SCENARIOS) $(BENCH_ARGS)

@@ -14,6 +14,7 @@ from mangum import Mangum
 
 from handlers.http.app import app
 from handlers.malformed_events import answering_malformed_events
+from shared.capture import Capture
 from shared.events.service import Escalations
 from shared.observability import logger, metrics, tracer
 from shared.serving.registry import ModelRegistry
@@ -23,6 +24,8 @@ from shared.serving.registry import ModelRegistry
 asgi_handler = Mangum(app, lifespan="off")
 registry: ModelRegistry = app.state.registry
 escalations: Escalations = app.state.escalations
+# Its writers' threads are frozen between invocations: each invocation writes what it queued.
+capture: Capture = app.state.capture
 # At init, outside any invocation: every later invocation of this environment reuses the models.
 registry.load_if_due()
 
@@ -30,6 +33,7 @@ registry.load_if_due()
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId", clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
+@capture.flushed
 @registry.retrying_failed_loads
 @escalations.around_invocation
 @answering_malformed_events

@@ -43,6 +43,12 @@ locals {
     AnomalyCount          = { unit = "Count", stat = "Sum", dimensions = ["service", "model", "flagged"] }
     AnswerListenerFailure = { unit = "Count", stat = "Sum", dimensions = ["service", "model"] }
     EscalationCount       = { unit = "Count", stat = "Sum", dimensions = ["service", "model", "rule", "outcome"] }
+    CapturedCount         = { unit = "Count", stat = "Sum", dimensions = ["service", "model", "stream"] }
+    CaptureDropped        = { unit = "Count", stat = "Sum", dimensions = ["service", "model"] }
+    ReceiptDropped        = { unit = "Count", stat = "Sum", dimensions = ["service", "model"] }
+    # One value per label: the Average over the widget's period is the accuracy (or the MAE).
+    LiveQuality   = { unit = "None", stat = "Average", dimensions = ["service", "model", "version"] }
+    FeedbackCount = { unit = "Count", stat = "Sum", dimensions = ["service", "model", "version"] }
   }
   # Under AUTH_MODE=keys the same counts again, per client: who is throttled, refused or shed.
   client_metrics = {
@@ -76,6 +82,13 @@ locals {
     { name = "QUOTA_TABLE_NAME", value = aws_dynamodb_table.quotas.name },
     # Escalation events go to this bus (events.tf), off the request path.
     { name = "EVENTS_BUS_NAME", value = aws_cloudwatch_event_bus.escalations.name },
+    # Sampled capture to Firehose, receipts for POST /feedback (capture.tf).
+    { name = "CAPTURE_SAMPLE_RATE", value = tostring(var.capture_sample_rate) },
+    { name = "CAPTURE_TEXT", value = var.capture_text },
+    { name = "CAPTURE_PREDICTIONS_STREAM", value = aws_kinesis_firehose_delivery_stream.capture["predictions"].name },
+    { name = "CAPTURE_FEEDBACK_STREAM", value = aws_kinesis_firehose_delivery_stream.capture["feedback"].name },
+    { name = "RECEIPT_TABLE_NAME", value = aws_dynamodb_table.receipts.name },
+    { name = "RECEIPT_TTL_HOURS", value = tostring(var.receipt_ttl_hours) },
     { name = "POWERTOOLS_SERVICE_NAME", value = local.service_name },
     { name = "POWERTOOLS_METRICS_NAMESPACE", value = local.metrics_namespace },
   ]

@@ -110,3 +110,18 @@ output "escalations_queue_url" {
   description = "Example queue the escalation rule fills; set EVENTS_QUEUE_URL to it for `inferno events tail`."
   value       = aws_sqs_queue.escalations.url
 }
+
+output "capture_bucket_uri" {
+  description = "Where captured predictions and feedback land (shared/capture/README.md), partitioned by model, version, date and hour."
+  value       = "s3://${aws_s3_bucket.capture.id}/${local.capture_prefix}/"
+}
+
+output "capture_stream_names" {
+  description = "Firehose delivery streams of captured predictions and feedback."
+  value       = { for stream, delivery in aws_kinesis_firehose_delivery_stream.capture : stream => delivery.name }
+}
+
+output "receipt_table_name" {
+  description = "DynamoDB table of prediction receipts that POST /feedback joins labels to (RECEIPT_TABLE_NAME)."
+  value       = aws_dynamodb_table.receipts.name
+}

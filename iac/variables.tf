@@ -425,3 +425,58 @@ variable "jobs_retention_days" {
     error_message = "jobs_retention_days must be at least 1."
   }
 }
+
+variable "capture_sample_rate" {
+  description = "Share of predictions captured (inputs and answers) to the capture bucket; 0 turns capture off."
+  type        = number
+  default     = 0.1
+
+  validation {
+    condition     = var.capture_sample_rate >= 0 && var.capture_sample_rate <= 1
+    error_message = "capture_sample_rate must be between 0 and 1."
+  }
+}
+
+variable "capture_text" {
+  description = "What a captured record keeps of a text: keep (drift on texts), hash (sha256 only) or drop."
+  type        = string
+  default     = "keep"
+
+  validation {
+    condition     = contains(["keep", "hash", "drop"], var.capture_text)
+    error_message = "capture_text must be keep, hash or drop."
+  }
+}
+
+variable "capture_retention_days" {
+  description = "Days captured predictions and feedback are kept in the capture bucket."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.capture_retention_days >= 1
+    error_message = "capture_retention_days must be at least 1."
+  }
+}
+
+variable "capture_buffer_seconds" {
+  description = "How long Firehose gathers records before writing an object (60 to 900 with dynamic partitioning)."
+  type        = number
+  default     = 300
+
+  validation {
+    condition     = var.capture_buffer_seconds >= 60 && var.capture_buffer_seconds <= 900
+    error_message = "capture_buffer_seconds must be between 60 and 900."
+  }
+}
+
+variable "receipt_ttl_hours" {
+  description = "How long a prediction can be given feedback (its receipt's TTL in DynamoDB)."
+  type        = number
+  default     = 168
+
+  validation {
+    condition     = var.receipt_ttl_hours > 0
+    error_message = "receipt_ttl_hours must be positive."
+  }
+}

@@ -214,3 +214,18 @@ class QuotaExhausted(RateLimited):
 
 class QuotaUnavailable(Overloaded):
     """The quota store (table or file) could not be reached to lease more of a daily quota."""
+
+
+# Feedback (POST /feedback, shared/capture).
+
+
+class UnknownRequest(InfernoError):
+    """No prediction of this client has that request id (or its receipt has expired)."""
+
+    status_code = 404
+
+
+class ReceiptsUnavailable(InfernoError):
+    """The receipts of past predictions could not be read; retry later."""
+
+    status_code = 503

@@ -217,10 +217,70 @@ class Settings(BaseSettings):
     events_max_attempts: int = Field(
         default=5, ge=1, description="Tries per event on throttling or a partial failure."
     )
+    # Sampled capture and ground truth (shared/capture, README there): off the request path.
+    capture_sample_rate: float = Field(
+        default=0.0,
+        ge=0,
+        le=1,
+        description="Share of requests whose inputs and answers are captured, decided per "
+        "request; 0 turns capture off (feedback is still captured).",
+    )
+    capture_text: Literal["keep", "hash", "drop"] = Field(
+        default="keep",
+        description="What a captured record keeps of a text: the text, its sha256, or nothing.",
+    )
+    capture_dir: Path = Field(
+        default_factory=lambda: _checkout_path("build/capture"),
+        description="Where captured records are written without a Firehose stream (default: "
+        "build/capture in the checkout).",
+    )
+    capture_predictions_stream: str | None = Field(
+        default=None,
+        description="Firehose delivery stream of captured predictions; unset: CAPTURE_DIR.",
+    )
+    capture_feedback_stream: str | None = Field(
+        default=None, description="Firehose delivery stream of feedback; unset: CAPTURE_DIR."
+    )
+    capture_seed: int | None = Field(
+        default=None, description="Seeds the per-request sampling (tests, benchmarks)."
+    )
+    capture_buffer_records: int = Field(
+        default=10_000,
+        gt=0,
+        description="Records waiting to be written, per process; past it new ones are dropped "
+        "and counted (CaptureDropped).",
+    )
+    capture_flush_seconds: float = Field(
+        default=1.0, gt=0, description="How often the capture and receipt writers write."
+    )
+    feedback_receipts: bool = Field(
+        default=True,
+        description="Keep a receipt of every prediction (client, model, version, answer) so "
+        "that POST /feedback can join a label to it; off: /feedback answers 404.",
+    )
+    receipt_ttl_hours: float = Field(
+        default=168.0, gt=0, description="How long a prediction can be given feedback."
+    )
+    receipt_table_name: str | None = Field(
+        default=None,
+        description="DynamoDB table of receipts, shared by the fleet; unset: RECEIPTS_PATH.",
+    )
+    receipts_path: Path = Field(
+        default_factory=lambda: _checkout_path("build/receipts.sqlite3"),
+        description="SQLite file of receipts shared by a server's workers, used without "
+        "RECEIPT_TABLE_NAME (default: build/receipts.sqlite3 in the checkout).",
+    )
 
     def served_model_names(self) -> list[str]:
         """The configured model names, or an empty list meaning every model in the store."""
         return [name.strip() for name in self.served_models.split(",") if name.strip()]
+
+
+def _checkout_path(relative: str) -> Path:
+    """`relative` in the checkout; relative to the current folder when not run from one."""
+    if (CHECKOUT / "pyproject.toml").is_file():
+        return CHECKOUT / relative
+    return Path(relative)
 
 
 def _config_home() -> Path:

@@ -9,15 +9,16 @@ from fastapi import Depends, FastAPI
 from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 
 from handlers.http.admission import BodyValueLimit, EarlyShed, few_unknown_fields
-from handlers.http.auth import ClientAuth, admit_client
+from handlers.http.auth import ClientAuth, admit_client, admit_request
 from handlers.http.docs import install_docs, operation_id
 from handlers.http.errors import UNEXPECTED, install_error_handlers
 from handlers.http.health_port import health_port_served
 from handlers.http.media_type import require_json
 from handlers.http.openapi import install_openapi
 from handlers.http.request_context import ContentLengthGuard, RequestContextMiddleware
-from handlers.http.routes import health, models, predict
+from handlers.http.routes import feedback, health, models, predict
 from shared.auth.service import auth_from_settings
+from shared.capture import capture_from_settings
 from shared.events.service import escalations_from_settings
 from shared.observability import metrics
 from shared.serving.answers import AnswerListeners
@@ -52,6 +53,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             app.state.auth.start()
         app.state.escalations.start()
         metrics.start_periodic_flush(settings.metrics_flush_seconds)
+        app.state.capture.start()
         try:
             yield
         finally:
@@ -60,6 +62,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
                 app.state.auth.stop()
             app.state.batcher.shutdown()
             app.state.escalations.stop()  # sends what is queued; counted before the last flush
+            app.state.capture.stop()  # after the batcher: the last answers are written too
             metrics.stop_periodic_flush()
 
 
@@ -102,12 +105,17 @@ def create_app(settings: Settings | None = None, store: ModelStore | None = None
         settings, store, app.state.registry.served_names
     )
     app.state.answers.add(app.state.escalations)
+    app.state.capture = capture_from_settings(settings)  # shared/capture: receipts, sampling
+    app.state.answers.add(app.state.capture.on_answer)
     for module in (health, predict, models):
         # Client checks on every route but the load balancer's (handlers/http/auth.py), before
         # the body's: a refused body still counts against the client's rate.
         guards = [Depends(require_json)] + ([] if module is health else [Depends(admit_client)])
         guards.append(Depends(few_unknown_fields))
         app.include_router(module.router, dependencies=guards, responses=UNEXPECTED)
+    # Feedback predicts nothing: the client's rate, not its model or its quota of items.
+    guards = [Depends(require_json), Depends(admit_request), Depends(few_unknown_fields)]
+    app.include_router(feedback.router, dependencies=guards, responses=UNEXPECTED)
     install_error_handlers(app)
     install_openapi(app)
     install_docs(app)

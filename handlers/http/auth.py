@@ -3,7 +3,8 @@
 `ClientAuth` (middleware) authenticates every request but /health and /ready, so a new route is
 closed unless it is named here; it puts the client's name on the access log line and on the
 per-client request count. `admit_client` (a dependency of the prediction and model routes)
-checks the model, the client's rate and its daily quota, once the path and body are known.
+checks the model, the client's rate and its daily quota, once the path and body are known;
+`admit_request` only the rate (POST /feedback).
 A key is read from `Authorization: Bearer <key>` or `X-Api-Key` and never written anywhere.
 """
 
@@ -113,6 +114,14 @@ async def admit_client(request: Request) -> None:
     await service.admit(client, items)
     if items and model is not None:
         setattr(request.state, CHARGE, (model, items))
+
+
+async def admit_request(request: Request) -> None:
+    """The rate check alone, for a route that predicts nothing (POST /feedback): one request,
+    no items, so it is not charged to the daily quota of predictions."""
+    service: AuthService | None = request.app.state.auth
+    if service is not None:
+        await service.admit(getattr(request.state, CLIENT), 0)
 
 
 async def _items(request: Request) -> int:

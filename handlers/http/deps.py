@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, Request
 
 from handlers.http.auth import client_of
+from shared.capture import Capture
 from shared.events.reference import (
     HEADER_PATTERN,
     MAX_HEADER_CHARS,
@@ -42,6 +43,11 @@ async def _settings(request: Request) -> Settings:
 async def _answers(request: Request) -> AnswerListeners:
     answers: AnswerListeners = request.app.state.answers
     return answers
+
+
+async def _capture(request: Request) -> Capture:
+    capture: Capture = request.app.state.capture
+    return capture
 
 
 ReferenceHeader = Annotated[
@@ -79,3 +85,4 @@ BatcherDep = Annotated[PredictionBatcher, Depends(_batcher)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
 CallerDep = Annotated[Caller, Depends(_caller)]
 AnswersDep = Annotated[AnswerListeners, Depends(_answers)]
+CaptureDep = Annotated[Capture, Depends(_capture)]

@@ -88,6 +88,13 @@ BODY_ERRORS: Responses = {
     415: _doc("Body of a media type other than application/json"),
     422: _doc("Input that does not fit the request schema or the model's input schema"),
 }
+RATE_LIMITED: Responses = {
+    429: _doc("With client keys: over the client's rate", headers=RETRY_AFTER),
+}
+UNKNOWN_REQUEST: Responses = {
+    404: _doc("No prediction of this client has that request id (or it has expired)"),
+    503: _doc("The receipts of past predictions cannot be read now"),
+}
 PREDICTION_ERRORS: Responses = {
     429: _doc(
         "With client keys: over the client's rate, its daily quota, or its share of the work "

@@ -74,6 +74,37 @@ ESCALATION_COUNT = MetricSpec(
     "every escalation event a rule raised, by outcome: sent, dropped (buffer full) or failed "
     "(refused, or retries exhausted)",
 )
+# Sampled capture and ground truth (shared/capture).
+CAPTURED_COUNT = MetricSpec(
+    "CapturedCount",
+    "Count",
+    ("model", "stream"),
+    "every record written to the capture (stream: predictions or feedback)",
+)
+CAPTURE_DROPPED = MetricSpec(
+    "CaptureDropped",
+    "Count",
+    ("model",),
+    "every sampled prediction or feedback record not written: buffer full, too large, or "
+    "refused after retries",
+)
+RECEIPT_DROPPED = MetricSpec(
+    "ReceiptDropped",
+    "Count",
+    ("model",),
+    "every prediction whose receipt was not kept (buffer full or store unreachable): "
+    "feedback on it gets 404",
+)
+LIVE_QUALITY = MetricSpec(
+    "LiveQuality",
+    "None",
+    ("model", "version"),
+    "every label received, scored against the answer: 1 or 0 for a classifier, the absolute "
+    "error for a regressor; its Average over a period is the accuracy or the MAE",
+)
+FEEDBACK_COUNT = MetricSpec(
+    "FeedbackCount", "Count", ("model", "version"), "every label or value accepted"
+)
 COLD_START = MetricSpec(
     "ColdStart", "Count", ("function_name",), "first invocation of a Lambda execution environment"
 )
@@ -107,5 +138,10 @@ ALL_METRICS = (
     ANOMALY_COUNT,
     ANSWER_LISTENER_FAILURE,
     ESCALATION_COUNT,
+    CAPTURED_COUNT,
+    CAPTURE_DROPPED,
+    RECEIPT_DROPPED,
+    LIVE_QUALITY,
+    FEEDBACK_COUNT,
     COLD_START,
 )

@@ -130,7 +130,9 @@ def test_task_role_reads_the_model_prefix_and_nothing_else(tf: Terraform) -> Non
         if "kms:Decrypt" in statement["actions"]:
             assert "kms:ViaService" in conditions
     # The role has these inline policies (the model store; escalation events: events.tf,
-    # tests/iac/test_events_terraform.py) and no attached managed policies.
+    # tests/iac/test_events_terraform.py; the capture's: Firehose has no resource policies, so
+    # tests/iac/test_capture_terraform.py pins it to PutRecordBatch on the capture streams) and
+    # no attached managed policies.
     attached = tf.resources.get("aws_iam_role_policy_attachment", {}).values()
     assert all("aws_iam_role.task" not in str(body.get("role")) for body in attached)
     inline = [
@@ -141,6 +143,7 @@ def test_task_role_reads_the_model_prefix_and_nothing_else(tf: Terraform) -> Non
     assert sorted(body["policy"] for body in inline) == [
         "${data.aws_iam_policy_document.task.json}",
         "${data.aws_iam_policy_document.task_events.json}",
+        "${data.aws_iam_policy_document.task_capture.json}",
     ]
 
 

@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 
 from handlers.cpu_budget import WEB_CONCURRENCY
-from tests.performance import formats, logvolume, overload, report, workers
+from tests.performance import capture, formats, logvolume, overload, report, workers
 from tests.performance.loadgen import BenchError, LoadResult, ensure_wrk, run_wrk
 from tests.performance.processes import Server, image_command, start_server, uvicorn_command
 from tests.support.servers import ROOT, free_port, stop_process
@@ -41,7 +41,8 @@ TEXTS = [
 ]
 
 
-SCENARIOS = ("compare", "overload", "workers", "logs", "formats")
+SCENARIOS = ("compare", "overload", "workers", "logs", "formats", "capture")
+PAIR_SCENARIOS = {"compare", "overload"}  # need ours and the baseline side by side
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -60,7 +61,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         choices=SCENARIOS,
         default=list(SCENARIOS),
         help="compare: /predict and batches against the baseline; overload: the flood; "
-        "workers: the image's worker choice against 1; logs: stdout bytes per request",
+        "workers: the image's worker choice against 1; logs: stdout bytes per request; "
+        "capture: c=64 latency with capture at 10%% against off",
     )
     parser.add_argument(
         "--starts", type=int, default=3, help="cold starts of each server; medians count"
@@ -192,6 +194,40 @@ def run(args: argparse.Namespace, scratch: Path) -> dict[str, Any]:
         "HEALTH_PORT": str(health_port),
         "ACCESS_LOG_SAMPLE_RATE": str(logvolume.deployed_rate()),
     }
+    if PAIR_SCENARIOS & set(args.scenarios):
+        sections.update(
+            against_baseline(args, wrk, ours_env, joblib_path, scratch, bodies, health_port)
+        )
+    if "workers" in args.scenarios:
+        print("workers: the image's command, 1 worker and its own choice", flush=True)
+        sections["workers"] = workers.run(
+            wrk, ours_env, bodies["single"], scratch, args.seconds, args.warmup
+        )
+    if "logs" in args.scenarios:
+        print("logs: stdout bytes per request", flush=True)
+        sections["logs"] = logvolume.run(wrk, ours_env, bodies["single"], scratch, args.seconds)
+    if "capture" in args.scenarios:
+        print(f"capture: c={capture.CONNECTIONS}, capture at 10% against off", flush=True)
+        sections["capture"] = capture.run(
+            wrk, ours_env, bodies["single"], scratch, args.seconds, args.warmup
+        )
+    # Other work on the machine skews both servers; the load average shows how much there was.
+    load = (round(load_before, 2), round(os.getloadavg()[0], 2))
+    return assemble(args, manifest, sections, load)
+
+
+def against_baseline(
+    args: argparse.Namespace,
+    wrk: str,
+    ours_env: dict[str, str],
+    joblib_path: Path,
+    scratch: Path,
+    bodies: dict[str, Path],
+    health_port: int,
+) -> dict[str, Any]:
+    """The scenarios that need ours and the baseline running: compare, overload (and the
+    start-up times measured when starting them)."""
+    sections: dict[str, Any] = {}
     servers, process = start_pair(args, ours_env, joblib_path, scratch)
     try:
         ours, baseline = servers
@@ -219,17 +255,7 @@ def run(args: argparse.Namespace, scratch: Path) -> dict[str, Any]:
     finally:
         for server in servers:
             stop_process(server.process)
-    if "workers" in args.scenarios:
-        print("workers: the image's command, 1 worker and its own choice", flush=True)
-        sections["workers"] = workers.run(
-            wrk, ours_env, bodies["single"], scratch, args.seconds, args.warmup
-        )
-    if "logs" in args.scenarios:
-        print("logs: stdout bytes per request", flush=True)
-        sections["logs"] = logvolume.run(wrk, ours_env, bodies["single"], scratch, args.seconds)
-    # Other work on the machine skews both servers; the load average shows how much there was.
-    load = (round(load_before, 2), round(os.getloadavg()[0], 2))
-    return assemble(args, manifest, sections, load)
+    return sections
 
 
 def start_pair(
@@ -353,6 +379,8 @@ def assemble(
         found += overload.targets(sections["overload"])
     if "workers" in sections:
         found += workers.targets(sections["workers"])
+    if "capture" in sections:
+        found += capture.targets(sections["capture"])
     return {
         "meta": {
             "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -388,6 +416,8 @@ def render(results: dict[str, Any]) -> str:
         lines += logvolume.markdown(results["logs"])
     if "formats" in results:
         lines += formats.markdown(results["formats"])
+    if "capture" in results:
+        lines += capture.markdown(results["capture"])
     return report.markdown(results, lines)
 
 
