@@ -42,6 +42,8 @@ locals {
     RankedItems           = { unit = "Count", stat = "Sum", dimensions = ["service", "model"] }
     AnomalyCount          = { unit = "Count", stat = "Sum", dimensions = ["service", "model", "flagged"] }
     AnswerListenerFailure = { unit = "Count", stat = "Sum", dimensions = ["service", "model"] }
+    DriftScore            = { unit = "None", stat = "Maximum", dimensions = ["service", "model"] }
+    DriftDetected         = { unit = "None", stat = "Maximum", dimensions = ["service", "model"] }
   }
   # Under AUTH_MODE=keys the same counts again, per client: who is throttled, refused or shed.
   client_metrics = {

@@ -176,9 +176,43 @@ class Settings(BaseSettings):
         default=None, description="Batch-scoring state machine for `inferno jobs submit`."
     )
 
+    # Sampled capture (its layout: issue 21) and the drift reports read from it (shared/drift).
+    capture_dir: Path = Field(
+        default_factory=lambda: _checkout_path("build/capture"),
+        description="Local capture root (predictions/ and feedback/ partitions).",
+    )
+    drift_capture_uri: str | None = Field(
+        default=None,
+        description="Captured data `inferno drift` reads: a directory or s3://bucket/prefix (the "
+        "scheduled job's capture prefix); unset: CAPTURE_DIR.",
+    )
+    drift_reports_uri: str | None = Field(
+        default=None,
+        description="Where `inferno drift` writes reports: a directory or s3://bucket/prefix; "
+        "unset: build/drift in the checkout.",
+    )
+    drift_share_threshold: float = Field(
+        default=0.5,
+        gt=0,
+        le=1,
+        description="Drift is detected when at least this share of the compared columns drifted.",
+    )
+    drift_max_rows: int = Field(
+        default=50_000,
+        gt=0,
+        description="Most captured items a report compares (a seeded sample of the window).",
+    )
+
     def served_model_names(self) -> list[str]:
         """The configured model names, or an empty list meaning every model in the store."""
         return [name.strip() for name in self.served_models.split(",") if name.strip()]
+
+
+def _checkout_path(relative: str) -> Path:
+    """`relative` inside the checkout; relative to the current folder when not run from one."""
+    if (CHECKOUT / "pyproject.toml").is_file():
+        return CHECKOUT / relative
+    return Path(relative)
 
 
 def _config_home() -> Path:

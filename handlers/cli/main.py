@@ -249,6 +249,9 @@ def build_parser() -> argparse.ArgumentParser:
     from handlers.cli.package import register as register_package  # bring your own model
 
     register_package(sub)
+    from handlers.cli.drift import register as register_drift  # drift reports
+
+    register_drift(sub)
     return parser
 
 

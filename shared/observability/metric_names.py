@@ -67,6 +67,19 @@ ANSWER_LISTENER_FAILURE = MetricSpec(
     ("model",),
     "every answer a listener (events, capture) failed to take; the client's answer stands",
 )
+# Written by the scheduled drift job (`inferno drift --emit-metrics`), once per model and run.
+DRIFT_SCORE = MetricSpec(
+    "DriftScore",
+    "None",
+    ("model",),
+    "every drift report: the share of compared columns (inputs and predictions) that drifted, 0-1",
+)
+DRIFT_DETECTED = MetricSpec(
+    "DriftDetected",
+    "None",
+    ("model",),
+    "every drift report: 1 when the drifted share reaches DRIFT_SHARE_THRESHOLD, else 0",
+)
 COLD_START = MetricSpec(
     "ColdStart", "Count", ("function_name",), "first invocation of a Lambda execution environment"
 )
@@ -99,5 +112,7 @@ ALL_METRICS = (
     RANKED_ITEMS,
     ANOMALY_COUNT,
     ANSWER_LISTENER_FAILURE,
+    DRIFT_SCORE,
+    DRIFT_DETECTED,
     COLD_START,
 )
