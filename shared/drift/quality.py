@@ -1,12 +1,13 @@
 """Live quality: captured answers against the feedback joined to them. Accuracy for a
 classifier (and an anomaly flag labelled true/false), mean absolute error for a regressor."""
 
+from collections.abc import Sequence
 from typing import Any
 
 from shared.drift.current import Truth
 
 
-def live_quality(kind: str, pairs: list[tuple[Any, Truth]]) -> dict[str, Any] | None:
+def live_quality(kind: str, pairs: Sequence[tuple[Any, Truth]]) -> dict[str, Any] | None:
     """None when no feedback joined (nothing to say, rather than a 0 that looks like a score)."""
     if kind == "regression":
         errors = [
