@@ -32,10 +32,11 @@ def describe(text: str) -> dict[str, float]:
 
 
 def text_of(item: Any, field: str) -> str | None:
-    """The text of a captured or request item, or None when it was hashed or dropped."""
+    """The text of a captured or request item, or None when it was hashed or dropped. Capture
+    keeps a text as `{"text": ...}` whatever the schema calls its field (the contract)."""
     if isinstance(item, str):
         return item
     if isinstance(item, dict):
-        value = item.get(field)
+        value = item.get(field, item.get("text"))
         return value if isinstance(value, str) else None
     return None

@@ -290,3 +290,37 @@ DRAWN_CANVASES = """Array.from(document.querySelectorAll('canvas')).filter(c => 
     blank.width = c.width; blank.height = c.height;
     return c.width > 0 && c.toDataURL() !== blank.toDataURL();
 }).length"""
+
+
+def test_the_job_reads_capture_from_s3_and_writes_its_report_there(
+    store: LocalStore, weeks: dict[str, Week], runs: dict[str, Run]
+) -> None:
+    import boto3
+
+    from tests.support.servers import moto_server
+
+    with moto_server() as endpoint:
+        # GIVEN the drifted fraud week in a capture bucket, as Firehose files it
+        s3 = boto3.client("s3", endpoint_url=endpoint)
+        s3.create_bucket(Bucket="capture")
+        week = weeks["fraud-drifted"].capture
+        for path in sorted(p for p in week.rglob("*") if p.is_file()):
+            s3.put_object(
+                Bucket="capture", Key=f"capture/{path.relative_to(week)}", Body=path.read_bytes()
+            )
+        # WHEN the job's command runs against it
+        run = inferno_drift(
+            FRAUD_NAME, "--store", str(store.root), "--capture", "s3://capture/capture",
+            "--output", "s3://capture/drift-reports", "--since", "7d", "--until", UNTIL,
+            env={"AWS_ENDPOINT_URL_S3": endpoint},
+        )  # fmt: skip
+        # THEN it finds what the local run found, and leaves both files under the reports prefix
+        assert run.code == 0, run.stderr
+        summary = run.summary()
+        assert summary["drift"] == runs["fraud-drifted"].summary()["drift"]
+        assert summary["capture"] == "s3://capture/capture"
+        key = summary["files"]["html"].removeprefix("s3://capture/")
+        assert key.startswith(f"drift-reports/{FRAUD_NAME}/")
+        page = s3.get_object(Bucket="capture", Key=key)
+        assert page["ContentType"].startswith("text/html")
+        assert b"Drift report: fraud-forest" in page["Body"].read()
