@@ -12,7 +12,7 @@ import random
 from collections.abc import Sequence
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from shared.drift import descriptors
 from shared.drift.columns import Column, columns_for, row
@@ -27,7 +27,9 @@ MANIFEST_KEY = "drift_reference"  # where the manifest's metrics name the profil
 class ReferenceProfile(BaseModel):
     format: Literal[1] = 1
     model: str
-    version: str
+    # Not written: the profile is the version's through the sha256 its manifest records, and the
+    # same data gives the same bytes (training twice gives the same manifest metrics).
+    version: str = Field(default="", exclude=True)
     kind: str
     text_field: str | None
     descriptors: str | None
@@ -105,6 +107,6 @@ def parse_profile(data: bytes, manifest: ModelManifest) -> ReferenceProfile:
         profile = ReferenceProfile.model_validate_json(data)
     except ValueError as exc:
         raise NoReference(f"{where}: {PROFILE_FILENAME} is not a reference profile") from exc
-    if (profile.model, profile.version) != (manifest.name, manifest.version):
-        raise NoReference(f"{where}: {PROFILE_FILENAME} is {profile.model}/{profile.version}'s")
-    return profile
+    if profile.model != manifest.name:
+        raise NoReference(f"{where}: {PROFILE_FILENAME} is {profile.model}'s")
+    return profile.model_copy(update={"version": manifest.version})

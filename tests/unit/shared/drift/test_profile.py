@@ -25,7 +25,7 @@ def texts(count: int, seed: int) -> list[str]:
     return [" ".join(rng.choices(WORDS, k=rng.randint(2, 12))) for _ in range(count)]
 
 
-def train(directory: Path, reference: list[str] | None) -> ModelManifest:
+def train(directory: Path, reference: list[str] | None, version: str = "v1") -> ModelManifest:
     corpus = texts(200, seed=1)
     labels = ["positive" if ("great" in t or "love" in t) else "negative" for t in corpus]
     model = make_pipeline(TfidfVectorizer(), LogisticRegression()).fit(corpus, labels)
@@ -33,7 +33,7 @@ def train(directory: Path, reference: list[str] | None) -> ModelManifest:
         directory,
         estimator=model,
         name="tiny",
-        version="v1",
+        version=version,
         task="text-classification",
         input_schema=TextInputSchema(),
         metrics={},
@@ -89,3 +89,12 @@ def test_a_model_written_without_reference_inputs_leaves_no_stale_profile(tmp_pa
     assert not (tmp_path / PROFILE_FILENAME).exists()
     with pytest.raises(NoReference, match="records no reference profile"):
         parse_profile(b"{}", manifest)
+
+
+def test_the_same_data_gives_the_same_profile_whatever_the_version(tmp_path: Path) -> None:
+    reference = texts(100, seed=6)
+    first = train(tmp_path / "a", reference)
+    second = train(tmp_path / "b", reference, version="v2")
+    assert first.metrics["drift_reference"] == second.metrics["drift_reference"]
+    profile = parse_profile((tmp_path / "b" / PROFILE_FILENAME).read_bytes(), second)
+    assert profile.version == "v2"
