@@ -20,7 +20,7 @@ export NODE_EXTRA_CA_CERTS ?= $(SYSTEM_CA_BUNDLE)
 endif
 export POETRY_NO_INTERACTION := 1
 
-.PHONY: install serve train compare test unit integration iac rehearsal fuzz lint format check-infra rie asl-validator bench bench-smoke clean
+.PHONY: install serve train compare test unit integration iac rehearsal fuzz lint format check-infra rie asl-validator chromium bench bench-smoke clean
 
 install: $(VENV)/.installed $(VADER_SDIST)
 
@@ -87,12 +87,17 @@ $(ASL_DIR)/.installed: .ci/asl-validator/package-lock.json .ci/fetch-asl-validat
 	bash .ci/fetch-asl-validator $(ASL_DIR)
 	@if [ -x $(ASL_DIR)/node_modules/.bin/asl-validator ]; then touch $@; fi
 
+# Debian's headless Chromium, for the drift report's browser test (apt-get as root; does nothing
+# when `chromium` is already there).
+chromium:
+	bash .ci/install-chromium
+
 # Every tier, with branch coverage of the three packages, the servers the tests start included
 # (coverage's subprocess patch); the gate is `fail_under` in pyproject.toml.
 COVERAGE := --cov=handlers --cov=shared --cov=model_build --cov-branch \
 	--cov-report=term-missing:skip-covered
 
-test: install rie asl-validator lint check-infra
+test: install rie asl-validator chromium lint check-infra
 	$(BIN)/pytest $(COVERAGE) --durations=25
 
 # The fast tier: in-process (TestClient on the app factory, the Lambda handler called directly).
@@ -100,7 +105,7 @@ unit: install
 	$(BIN)/pytest tests/unit
 
 # The slow tier: real uvicorn, moto server and Lambda emulator processes on loopback.
-integration: install rie
+integration: install rie chromium
 	$(BIN)/pytest tests/integration
 
 # Terraform, workflows and the Dockerfile's command (run in this environment, no Docker).

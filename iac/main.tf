@@ -49,6 +49,8 @@ locals {
     # One value per label: the Average over the widget's period is the accuracy (or the MAE).
     LiveQuality   = { unit = "None", stat = "Average", dimensions = ["service", "model", "version"] }
     FeedbackCount = { unit = "Count", stat = "Sum", dimensions = ["service", "model", "version"] }
+    DriftScore    = { unit = "None", stat = "Maximum", dimensions = ["service", "model"] }
+    DriftDetected = { unit = "None", stat = "Maximum", dimensions = ["service", "model"] }
   }
   # Under AUTH_MODE=keys the same counts again, per client: who is throttled, refused or shed.
   client_metrics = {

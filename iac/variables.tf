@@ -247,6 +247,59 @@ variable "model_prefix" {
   }
 }
 
+variable "drift_schedule" {
+  description = "When the drift job runs (EventBridge Scheduler expression, UTC): one report per served model."
+  type        = string
+  default     = "cron(30 5 * * ? *)"
+
+  validation {
+    condition     = can(regex("^(cron|rate)\\(.+\\)$", var.drift_schedule))
+    error_message = "drift_schedule must be a cron(...) or rate(...) expression."
+  }
+}
+
+variable "drift_window" {
+  description = "Captured traffic each drift report covers, back from the run (`inferno drift --since`)."
+  type        = string
+  default     = "1d"
+
+  validation {
+    condition     = can(regex("^[1-9][0-9]*[mhdw]$", var.drift_window))
+    error_message = "drift_window must be a duration such as 12h, 1d or 1w."
+  }
+}
+
+variable "drift_alarm_models" {
+  description = "Models whose DriftDetected raises an alarm; empty: model_name."
+  type        = list(string)
+  default     = []
+}
+
+variable "drift_task_cpu" {
+  description = "Fargate CPU units of the drift job (Evidently, pandas and a week of capture at most)."
+  type        = number
+  default     = 1024
+
+  validation {
+    condition     = contains([512, 1024, 2048, 4096], var.drift_task_cpu)
+    error_message = "drift_task_cpu must be 512, 1024, 2048 or 4096."
+  }
+}
+
+variable "drift_task_memory" {
+  description = "Fargate memory (MiB) of the drift job: whole GiB, 2 to 8 times drift_task_cpu."
+  type        = number
+  default     = 4096
+
+  validation {
+    condition = (
+      var.drift_task_memory % 1024 == 0 && var.drift_task_memory >= var.drift_task_cpu * 2 &&
+      var.drift_task_memory <= min(var.drift_task_cpu * 8, 30720)
+    )
+    error_message = "drift_task_memory must be whole GiB between 2 and 8 times drift_task_cpu (at most 30720)."
+  }
+}
+
 variable "log_level" {
   description = "Log level of the service (LOG_LEVEL)."
   type        = string

@@ -1,6 +1,7 @@
 """Write a model directory: the skops artifact and its manifest."""
 
 import platform
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,7 @@ import sklearn
 import skops
 import skops.io as sio
 
+from model_build import reference
 from shared.errors import InfernoError
 from shared.manifest import (
     ARTIFACT_FILENAME,
@@ -38,8 +40,11 @@ def write_model_dir(
     sample: SampleCheck,
     description: str,
     options: dict[str, Any] | None = None,
+    reference_inputs: Sequence[dict[str, Any]] | None = None,
 ) -> ModelManifest:
-    """Serialise with skops and record exactly which types a loader must trust."""
+    """Serialise with skops and record exactly which types a loader must trust.
+    `reference_inputs` (request objects, e.g. the training rows) become the drift reference
+    profile, a bounded sample of them with the model's answers (model_build/reference.py)."""
     artifact = sio.dumps(estimator)
     trusted = artifact_types(artifact)
     unexpected = refusals(artifact_schema(artifact), server_allowlist())
@@ -66,7 +71,11 @@ def write_model_dir(
         options=options or {},
         description=description,
     )
+    profile = None
+    if reference_inputs is not None:
+        manifest, profile = reference.from_model(manifest, estimator, reference_inputs)
     directory.mkdir(parents=True, exist_ok=True)
+    reference.write_profile(directory, profile)
     (directory / ARTIFACT_FILENAME).write_bytes(artifact)
     (directory / MANIFEST_FILENAME).write_text(manifest.model_dump_json(indent=2) + "\n")
     return manifest

@@ -18,6 +18,7 @@ from sklearn.ensemble import IsolationForest
 from sklearn.metrics import precision_recall_fscore_support, roc_auc_score
 
 from model_build.artifacts import write_model_dir
+from model_build.reference import feature_rows
 from shared.manifest import FeatureSpec, ModelManifest, SampleCheck, TabularInputSchema
 
 logger = logging.getLogger(__name__)
@@ -98,6 +99,7 @@ def train_fraud(output_dir: Path, seed: int = 42) -> ModelManifest:
             },
         ),
         options={"threshold": threshold},
+        reference_inputs=feature_rows(FEATURES, test_x),
         description="How unusual a card transaction is (higher is stranger), flagged past the "
         "threshold: a fraud screen that needs no fraud labels.",
     )

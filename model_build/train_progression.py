@@ -19,6 +19,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from model_build.artifacts import write_model_dir
+from model_build.reference import feature_rows
 from shared.manifest import FeatureSpec, ModelManifest, SampleCheck, TabularInputSchema
 
 logger = logging.getLogger(__name__)
@@ -71,6 +72,7 @@ def train_progression(output_dir: Path, seed: int = 42) -> ModelManifest:
         },
         sample=SampleCheck(input=sample, expected={"value": round(float(expected), 6)}),
         options={"interval": INTERVAL},
+        reference_inputs=feature_rows(schema.features, test_x),
         description="Disease progression one year on, from ten baseline measurements, with a "
         "90% interval.",
     )

@@ -101,6 +101,7 @@ def train_recommender(output_dir: Path, seed: int = 42) -> ModelManifest:
         },
         sample=SampleCheck(input={"basket": sample_basket, "k": 5}, expected={"items": expected}),
         options=OPTIONS,
+        reference_inputs=[{"basket": " ".join(h[:-1])} for h in test],
         description="The next products a customer is likely to buy, from the item ids in their "
         "basket (space separated), best first.",
     )

@@ -16,6 +16,7 @@ from sklearn.preprocessing import StandardScaler
 
 from model_build.artifacts import write_model_dir
 from model_build.evaluation import score, write_report
+from model_build.reference import feature_rows
 from shared.manifest import FeatureSpec, ModelManifest, SampleCheck, TabularInputSchema
 
 logger = logging.getLogger(__name__)
@@ -70,6 +71,7 @@ def train_risk(output_dir: Path, seed: int = 42) -> ModelManifest:
         },
         sample=SampleCheck(input=sample, expected_label=str(expected)),
         description="Risk that a tissue sample is malignant, from ten cell-nucleus measurements.",
+        reference_inputs=feature_rows(schema.features, test_x),
     )
     write_report(output_dir, "Risk model, held-out split", scores, classes)
     logger.info(

@@ -2,6 +2,7 @@
 
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -91,7 +92,9 @@ def train_sentiment(
     )
     pipeline = fit(choice, split.train, config.seed)
     evaluation = evaluate(pipeline, split.test, config.with_vader)
-    manifest = write_sentiment_dir(output_dir, pipeline, config, choice, evaluation, summary)
+    manifest = write_sentiment_dir(
+        output_dir, pipeline, config, choice, evaluation, summary, split.test.texts
+    )
     logger.info(
         "Wrote %s/%s to %s in %.0f s: %s",
         manifest.name,
@@ -110,8 +113,10 @@ def write_sentiment_dir(
     choice: Candidate,
     evaluation: Evaluation,
     summary: dict[str, Any],
+    reference_texts: Sequence[str] = (),
 ) -> ModelManifest:
-    """The artifact, its manifest and the evaluation report, in one directory."""
+    """The artifact, its manifest and the evaluation report, in one directory. The drift
+    reference is drawn from the held-out texts: answers on training texts are overconfident."""
     manifest = write_model_dir(
         output_dir,
         estimator=pipeline,
@@ -120,6 +125,7 @@ def write_sentiment_dir(
         input_schema=TextInputSchema(max_length=config.max_text_length),
         metrics=manifest_metrics(config, choice, evaluation, summary),
         sample=SampleCheck(input={"text": SAMPLE_TEXT}, expected_label=_sample_label(pipeline)),
+        reference_inputs=[{"text": text} for text in reference_texts] or None,
         description=(
             "Three-class sentiment (negative / neutral / positive) of customer texts: tweets, "
             "reviews and review sentences."

@@ -270,6 +270,28 @@ class Settings(BaseSettings):
         description="SQLite file of receipts shared by a server's workers, used without "
         "RECEIPT_TABLE_NAME (default: build/receipts.sqlite3 in the checkout).",
     )
+    # Drift reports read the capture (shared/drift).
+    drift_capture_uri: str | None = Field(
+        default=None,
+        description="Captured data `inferno drift` reads: a directory or s3://bucket/prefix (the "
+        "scheduled job's capture prefix); unset: CAPTURE_DIR.",
+    )
+    drift_reports_uri: str | None = Field(
+        default=None,
+        description="Where `inferno drift` writes reports: a directory or s3://bucket/prefix; "
+        "unset: build/drift in the checkout.",
+    )
+    drift_share_threshold: float = Field(
+        default=0.5,
+        gt=0,
+        le=1,
+        description="Drift is detected when at least this share of the compared columns drifted.",
+    )
+    drift_max_rows: int = Field(
+        default=50_000,
+        gt=0,
+        description="Most captured items a report compares (a seeded sample of the window).",
+    )
 
     def served_model_names(self) -> list[str]:
         """The configured model names, or an empty list meaning every model in the store."""

