@@ -142,8 +142,8 @@ def test_task_role_reads_the_model_prefix_and_nothing_else(tf: Terraform) -> Non
     ]
     assert sorted(body["policy"] for body in inline) == [
         "${data.aws_iam_policy_document.task.json}",
-        "${data.aws_iam_policy_document.task_events.json}",
         "${data.aws_iam_policy_document.task_capture.json}",
+        "${data.aws_iam_policy_document.task_events.json}",
     ]
 
 
