@@ -47,7 +47,7 @@ def test_the_task_is_configured_through_settings_fields(tf: Terraform) -> None:
     env = {item["name"]: item["value"] for item in container(tf)["environment"]}
     fields = {name.upper() for name in Settings.model_fields}
     assert set(env) - LIBRARY_ENV <= fields
-    assert env["DRIFT_CAPTURE_URI"] == "s3://${aws_s3_bucket.capture.id}/${local.capture_prefix}"
+    assert env["DRIFT_CAPTURE_URI"] == "s3://${aws_s3_bucket.capture.id}/capture"  # capture.tf
     assert env["DRIFT_REPORTS_URI"] == "s3://${aws_s3_bucket.capture.id}/drift-reports"
     assert env["REQUIRE_SIGNED_MODELS"] == "true"
     assert container(tf)["readonlyRootFilesystem"] is True
