@@ -63,7 +63,7 @@ def test_the_task_role_reads_capture_and_models_and_writes_reports_only(tf: Terr
     s3 = {sid: s for sid, s in policy.items() if any(a.startswith("s3:") for a in s["actions"])}
     capture = "${aws_s3_bucket.capture.arn}"
     assert {sid: (s["actions"], s["resources"]) for sid, s in s3.items()} == {
-        "ReadCapture": (["s3:GetObject"], [capture + "/${local.capture_prefix}/*"]),
+        "ReadCapture": (["s3:GetObject"], [capture + "/capture/*"]),  # capture.tf's prefix
         "ListCapture": (["s3:ListBucket"], ["${aws_s3_bucket.capture.arn}"]),
         "WriteReports": (["s3:PutObject"], ["${aws_s3_bucket.capture.arn}/drift-reports/*"]),
         "ReadModelStore": (["s3:GetObject"], ["${aws_s3_bucket.models.arn}/models/*"]),
