@@ -15,17 +15,13 @@ CHECKOUT = Path(__file__).resolve().parents[1]
 
 def default_model_dir() -> Path:
     """`model_store` in the checkout; relative to the current folder when not run from one."""
-    if (CHECKOUT / "pyproject.toml").is_file():
-        return CHECKOUT / "model_store"
-    return Path("model_store")
+    return _checkout_path("model_store")
 
 
 def default_build_dir() -> Path:
     """`build` in the checkout (what `make clean` leaves alone, git ignores); relative to the
     current folder when not run from one."""
-    if (CHECKOUT / "pyproject.toml").is_file():
-        return CHECKOUT / "build"
-    return Path("build")
+    return _checkout_path("build")
 
 
 class Settings(BaseSettings):
@@ -230,7 +226,7 @@ class Settings(BaseSettings):
         description="What a captured record keeps of a text: the text, its sha256, or nothing.",
     )
     capture_dir: Path = Field(
-        default_factory=lambda: _checkout_path("build/capture"),
+        default_factory=lambda: default_build_dir() / "capture",
         description="Where captured records are written without a Firehose stream (default: "
         "build/capture in the checkout).",
     )
@@ -266,7 +262,7 @@ class Settings(BaseSettings):
         description="DynamoDB table of receipts, shared by the fleet; unset: RECEIPTS_PATH.",
     )
     receipts_path: Path = Field(
-        default_factory=lambda: _checkout_path("build/receipts.sqlite3"),
+        default_factory=lambda: default_build_dir() / "receipts.sqlite3",
         description="SQLite file of receipts shared by a server's workers, used without "
         "RECEIPT_TABLE_NAME (default: build/receipts.sqlite3 in the checkout).",
     )
