@@ -7,6 +7,7 @@ turns as DynamoDB's conditional writes make the fleet do. WAL lets `keys usage` 
 """
 
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -107,8 +108,22 @@ class QuotaFile:
 
     @staticmethod
     def _prepare(db: sqlite3.Connection) -> None:
-        """Once per process: WAL (kept by the file), the table, and rows past retention gone."""
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute(_SCHEMA)
+        """Once per process: WAL (kept by the file), the table, and rows past retention gone.
+
+        Workers started together race to turn a new file to WAL, and SQLite answers that race
+        with "database is locked" at once, without its busy wait: so the loser tries again."""
+        deadline = time.monotonic() + _BUSY_TIMEOUT_SECONDS
+        while True:
+            try:
+                if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                    db.execute("PRAGMA journal_mode=WAL")
+                break
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
         oldest = (datetime.now(UTC).date() - timedelta(days=RETENTION_DAYS)).isoformat()
+        db.execute("BEGIN IMMEDIATE")  # the busy wait applies to a writer taking its lock
+        db.execute(_SCHEMA)
         db.execute("DELETE FROM quota WHERE day < ?", (oldest,))
+        db.execute("COMMIT")
