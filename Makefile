@@ -20,7 +20,7 @@ export NODE_EXTRA_CA_CERTS ?= $(SYSTEM_CA_BUNDLE)
 endif
 export POETRY_NO_INTERACTION := 1
 
-.PHONY: install serve train compare test unit integration iac rehearsal fuzz lint format check-infra rie asl-validator chromium bench bench-smoke clean
+.PHONY: install serve train compare test unit integration iac rehearsal fuzz lint format structure check-infra rie asl-validator chromium bench bench-smoke clean
 
 install: $(VENV)/.installed $(VADER_SDIST)
 
@@ -65,6 +65,10 @@ $(STAMPS)/lint: $(VENV)/.installed $(PY_SOURCES) pyproject.toml
 format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# Which runtimes use each module under shared/, import cycles, and import-linter's contracts.
+structure: install
+	$(BIN)/python .ci/structure.py
 
 # IaC, Dockerfile and workflow checkers live in their own environment (see .ci/checkers).
 check-infra: $(STAMPS)/check-infra
