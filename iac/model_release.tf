@@ -52,7 +52,7 @@ data "aws_iam_policy_document" "release_key" {
 }
 
 locals {
-  # shared/auth/admin.py KEYS_KEY lives here (tests/iac compare).
+  # shared/auth/keys.py KEYS_KEY lives here (tests/iac compare).
   client_keys_dir = ".auth"
 }
 

@@ -20,7 +20,7 @@ def _models(value: str | None) -> list[str]:
 
 
 def cmd_create(args: argparse.Namespace) -> int:
-    from shared.auth import admin
+    from handlers.cli import keys_admin
     from shared.auth.keys import ClientRecord
 
     limits = {
@@ -37,30 +37,30 @@ def cmd_create(args: argparse.Namespace) -> int:
         )
         return 2
     client = ClientRecord(name=args.client, models=models, **limits)
-    print(admin.create(_store(args), client))
+    print(keys_admin.create(_store(args), client))
     print(f"created client {client.name!r}; the key above is shown only once", file=sys.stderr)
     return 0
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from shared.auth import admin
+    from handlers.cli import keys_admin
 
-    print(json.dumps(admin.listing(_store(args)), indent=2, default=str))
+    print(json.dumps(keys_admin.listing(_store(args)), indent=2, default=str))
     return 0
 
 
 def cmd_revoke(args: argparse.Namespace) -> int:
-    from shared.auth import admin
+    from handlers.cli import keys_admin
 
-    revoked = admin.revoke(_store(args), args.client, args.key_id)
+    revoked = keys_admin.revoke(_store(args), args.client, args.key_id)
     print(json.dumps({"client": args.client, "revoked": revoked}))
     return 0
 
 
 def cmd_rotate(args: argparse.Namespace) -> int:
-    from shared.auth import admin
+    from handlers.cli import keys_admin
 
-    print(admin.rotate(_store(args), args.client, timedelta(seconds=args.grace_seconds)))
+    print(keys_admin.rotate(_store(args), args.client, timedelta(seconds=args.grace_seconds)))
     print(f"old keys of {args.client!r} expire in {args.grace_seconds:g} s", file=sys.stderr)
     return 0
 

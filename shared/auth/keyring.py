@@ -10,8 +10,7 @@ import time
 
 from pydantic import ValidationError
 
-from shared.auth.admin import KEYS_KEY
-from shared.auth.keys import ClientRecord, KeyFile, KeyRecord, find_client, index_keys
+from shared.auth.keys import KEYS_KEY, ClientRecord, KeyFile, KeyRecord, find_client, index_keys
 from shared.errors import InfernoError, StoreKeyNotFound
 from shared.observability import logger
 from shared.store import ModelStore, NotModified

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from handlers.cli.smoke import KEY_ENV
-from shared.auth.admin import KEYS_KEY
+from shared.auth.keys import KEYS_KEY
 from tests.iac.infra import IAC, ROOT, Terraform, load_dockerfile, load_terraform
 
 yaml = pytest.importorskip("yaml")

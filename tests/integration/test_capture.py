@@ -25,8 +25,8 @@ import httpx
 import jq
 import pytest
 
+from handlers.cli import keys_admin
 from model_build.publish import publish
-from shared.auth import admin
 from shared.auth.keys import ClientRecord
 from shared.capture.receipts import receipt_key
 from shared.capture.records import FEEDBACK, PREDICTIONS, folder
@@ -216,9 +216,9 @@ def test_feedback_is_joined_to_the_clients_own_predictions_across_workers(
     tmp_path: Path, store: LocalStore
 ) -> None:
     # GIVEN two clients, a slow third, and a server of two workers sharing receipts (SQLite)
-    acme = admin.create(store, ClientRecord(name="acme"))
-    globex = admin.create(store, ClientRecord(name="globex"))
-    slow = admin.create(store, ClientRecord(name="slow", rate=1 / 60, burst=1))
+    acme = keys_admin.create(store, ClientRecord(name="acme"))
+    globex = keys_admin.create(store, ClientRecord(name="globex"))
+    slow = keys_admin.create(store, ClientRecord(name="slow", rate=1 / 60, burst=1))
     capture = tmp_path / "capture"
     env = {
         "MODEL_DIR": str(store.root),

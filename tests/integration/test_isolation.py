@@ -14,8 +14,8 @@ from typing import Any
 import httpx
 import pytest
 
+from handlers.cli import keys_admin
 from model_build.publish import publish
-from shared.auth import admin
 from shared.auth.keys import ClientRecord
 from shared.store.local import LocalStore
 from tests.support.emf import emf_documents, log_records, totals
@@ -176,7 +176,7 @@ def keyed_server(
     store = LocalStore(tmp_path / "store")
     publish(sentiment_model_dir, store)
     generous = {"rate": 100.0, "burst": 100, "item_rate": 100_000.0, "item_burst": 100_000}
-    keys = {name: admin.create(store, ClientRecord(name=name, **generous)) for name in CLIENTS}
+    keys = {name: keys_admin.create(store, ClientRecord(name=name, **generous)) for name in CLIENTS}
     env = {
         "MODEL_DIR": str(tmp_path / "store"),
         "AUTH_MODE": "keys",
@@ -240,7 +240,7 @@ def test_a_flood_of_the_largest_batches_gets_429s_and_never_another_clients_503(
     store = LocalStore(tmp_path / "store")
     publish(sentiment_model_dir, store)
     generous = {"rate": 100.0, "burst": 100, "item_rate": 100_000.0, "item_burst": 100_000}
-    keys = {name: admin.create(store, ClientRecord(name=name, **generous)) for name in CLIENTS}
+    keys = {name: keys_admin.create(store, ClientRecord(name=name, **generous)) for name in CLIENTS}
     # A deadline no slow machine reaches: admission weighs time, and this is not about time.
     env = {"MODEL_DIR": str(store.root), "AUTH_MODE": "keys", "REQUEST_TIMEOUT_SECONDS": "60"}
 

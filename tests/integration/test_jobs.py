@@ -14,9 +14,9 @@ from typing import Any
 import boto3
 import pytest
 
+from handlers.cli.jobs.runner import run_job
 from handlers.cli.replay import RIE_PATH, compare, load_events
 from model_build.publish import publish
-from shared.jobs.runner import run_job
 from shared.jobs.spec import JobSettings
 from shared.store.local import LocalStore
 from shared.store.s3 import S3Store

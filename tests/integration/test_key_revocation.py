@@ -6,8 +6,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from handlers.cli import keys_admin
 from model_build.publish import publish
-from shared.auth import admin
 from shared.auth.keys import ClientRecord
 from shared.store.local import LocalStore
 from tests.support.servers import uvicorn_server
@@ -24,14 +24,14 @@ def test_a_revoked_key_is_refused_within_seconds(
     monkeypatch.delenv("KEYS_REFRESH_SECONDS", raising=False)
     store = LocalStore(tmp_path / "store")
     publish(sentiment_model_dir, store)
-    key = admin.create(store, ClientRecord(name="leaver"))
+    key = keys_admin.create(store, ClientRecord(name="leaver"))
     headers = {"Authorization": f"Bearer {key}"}
     env = {"MODEL_DIR": str(store.root), "AUTH_MODE": "keys"}
     with uvicorn_server(env, tmp_path / "server.log") as server:
         predict = server.url + "/predict"
         assert httpx.post(predict, json={"text": "hi"}, headers=headers).status_code == 200
         # WHEN the key is revoked
-        admin.revoke(store, "leaver")
+        keys_admin.revoke(store, "leaver")
         # THEN the service refuses it soon after, without a restart
         deadline = time.monotonic() + REFUSED_WITHIN_SECONDS
         while httpx.post(predict, json={"text": "hi"}, headers=headers).status_code != 401:

@@ -7,10 +7,10 @@ from typing import Any
 import httpx
 import pytest
 
+from handlers.cli import keys_admin
 from model_build.artifacts import read_manifest
 from model_build.publish import publish
 from model_build.train_risk import train_risk
-from shared.auth import admin
 from shared.auth.keys import ClientRecord
 from shared.store.local import LocalStore
 from tests.support.servers import RunningServer, uvicorn_server
@@ -158,9 +158,9 @@ def test_with_keys_ready_and_a_404_name_only_what_the_caller_may_use_and_say_wha
     store = LocalStore(tmp_path / "store")
     publish(sentiment_model_dir, store)
     publish(risk_model_dir, store)
-    limited = admin.create(store, ClientRecord(name="limited", models=["risk", "fraud"]))
-    everything = admin.create(store, ClientRecord(name="everything"))
-    small = admin.create(store, ClientRecord(name="small", item_burst=2))
+    limited = keys_admin.create(store, ClientRecord(name="limited", models=["risk", "fraud"]))
+    everything = keys_admin.create(store, ClientRecord(name="everything"))
+    small = keys_admin.create(store, ClientRecord(name="small", item_burst=2))
     env = {"MODEL_DIR": str(store.root), "AUTH_MODE": "keys"}
     with uvicorn_server(env, tmp_path / "server.log") as server:
 

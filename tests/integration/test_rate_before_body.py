@@ -9,8 +9,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from handlers.cli import keys_admin
 from model_build.publish import publish
-from shared.auth import admin
 from shared.auth.keys import ClientRecord
 from shared.store.local import LocalStore
 from tests.support.servers import uvicorn_server
@@ -61,7 +61,7 @@ def test_a_key_over_its_rate_gets_429_before_its_body_is_sent(
     # GIVEN a key allowed one request in any second and in any minute, which it has used
     store = LocalStore(tmp_path / "store")
     publish(sentiment_model_dir, store)
-    key = admin.create(store, ClientRecord(name="slowpoke", rate=1 / 60, burst=1))
+    key = keys_admin.create(store, ClientRecord(name="slowpoke", rate=1 / 60, burst=1))
     env = {"MODEL_DIR": str(store.root), "AUTH_MODE": "keys"}
     with uvicorn_server(env, tmp_path / "server.log") as server:
         auth = {"Authorization": f"Bearer {key}"}

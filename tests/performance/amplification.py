@@ -22,9 +22,9 @@ from pathlib import Path
 
 import httpx
 
+from handlers.cli import keys_admin
 from model_build.publish import publish
 from model_build.train_sentiment import TrainConfig, train_sentiment
-from shared.auth import admin
 from shared.auth.keys import ClientRecord
 from shared.store.local import LocalStore
 from tests.support.servers import uvicorn_server
@@ -87,8 +87,8 @@ def main(argv: list[str] | None = None) -> int:
         train_sentiment(model_dir, TrainConfig(max_rows=6000, with_vader=False))
     publish(model_dir, store, alias="production")
     # The attacker's rate is the default key's: 10 a second, 20 in any one second.
-    attacker = admin.create(store, ClientRecord(name="attacker"))
-    other = admin.create(store, ClientRecord(name="other", rate=1000, burst=1000))
+    attacker = keys_admin.create(store, ClientRecord(name="attacker"))
+    other = keys_admin.create(store, ClientRecord(name="other", rate=1000, burst=1000))
     env = {"MODEL_DIR": str(store.root), "AUTH_MODE": "keys", "ACCESS_LOG_SAMPLE_RATE": "0"}
     body = hostile_body(args.fields)
     results: dict[str, object] = {"body_bytes": len(body), "load_average_before": os.getloadavg()}

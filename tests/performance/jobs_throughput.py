@@ -14,9 +14,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from handlers.cli.jobs.runner import run_job
 from model_build.publish import publish
 from model_build.train_sentiment import TrainConfig, train_sentiment
-from shared.jobs.runner import run_job
 from shared.store.local import LocalStore
 
 WORDS = ["love", "hate", "great", "awful", "slow", "fast", "broken", "perfect", "refund", "price"]

@@ -22,8 +22,8 @@ from typing import Any
 import httpx
 import pytest
 
+from handlers.cli.jobs.sfn import job_request
 from handlers.cli.replay import INVOKE_PATH, compare, load_event
-from shared.jobs.sfn import job_request
 from shared.jobs.spec import JobSettings
 from tests.iac.infra import IAC, ROOT, Terraform, load_dockerfile, load_terraform
 from tests.support.servers import free_port

@@ -7,7 +7,7 @@ import sys
 
 from tests.support.servers import ROOT
 
-HEAVY = ("numpy", "sklearn", "skops", "scipy", "boto3", "shared.jobs.runner")
+HEAVY = ("numpy", "sklearn", "skops", "scipy", "boto3", "handlers.cli.jobs.runner")
 REPORT = (
     "import json, sys; import handlers.batch_job; "
     "print(json.dumps([m for m in sys.argv[1:] if m in sys.modules]))"

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from handlers.cli import keys_admin
 from handlers.cli.main import main
-from shared.auth import admin
 from shared.store.local import LocalStore
 
 
@@ -23,7 +23,7 @@ def test_an_empty_models_list_makes_no_key(
     # THEN it is refused (exit 2), saying why, and no client or key exists
     assert code == 2
     assert out == "" and "names no model" in err and "leave --models out" in err
-    assert admin.listing(store) == []
+    assert keys_admin.listing(store) == []
 
 
 def test_named_models_and_no_models_option_still_make_a_key(
@@ -36,4 +36,4 @@ def test_named_models_and_no_models_option_still_make_a_key(
     )
     assert main(["keys", "create", "--client", "b", "--store", str(store.root)]) == 0
     capsys.readouterr()
-    assert {c["name"]: c["models"] for c in admin.listing(store)} == {"a": ["risk"], "b": []}
+    assert {c["name"]: c["models"] for c in keys_admin.listing(store)} == {"a": ["risk"], "b": []}

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from shared.auth import admin
+from handlers.cli import keys_admin
 from shared.auth.keys import ClientRecord
 from shared.auth.quota_file import QuotaFile
 from shared.observability import metrics
@@ -18,7 +18,7 @@ TEXT = {"text": "what a lovely day"}
 
 @pytest.fixture
 def keyed(local_store: LocalStore) -> tuple[LocalStore, str]:
-    key = admin.create(local_store, ClientRecord(name="acme", models=["sentiment"], burst=3))
+    key = keys_admin.create(local_store, ClientRecord(name="acme", models=["sentiment"], burst=3))
     return local_store, key
 
 
@@ -59,7 +59,7 @@ def test_a_model_the_key_may_not_use_is_403(tmp_path: Path, sentiment_model_dir:
     from tests.support.inprocess import two_model_store
 
     store = two_model_store(tmp_path, sentiment_model_dir)
-    key = admin.create(store, ClientRecord(name="acme", models=["sentiment"]))
+    key = keys_admin.create(store, ClientRecord(name="acme", models=["sentiment"]))
     with serving(store, auth_mode="keys") as client:
         refused = client.post("/models/risk/predict", json={}, headers=bearer(key))
         assert refused.status_code == 403
@@ -74,8 +74,8 @@ def test_a_client_learns_only_of_the_models_its_key_may_use(
 
     # GIVEN a store serving two models, a client limited to one and a client with every model
     store = two_model_store(tmp_path, sentiment_model_dir)
-    limited = admin.create(store, ClientRecord(name="acme", models=["sentiment"]))
-    everything = admin.create(store, ClientRecord(name="ops"))
+    limited = keys_admin.create(store, ClientRecord(name="acme", models=["sentiment"]))
+    everything = keys_admin.create(store, ClientRecord(name="ops"))
     with serving(store, auth_mode="keys") as client:
         # WHEN each lists the models and reads the OpenAPI document
         def seen(key: str) -> tuple[list[str], list[str]]:
@@ -116,7 +116,7 @@ def bursty(local_store: LocalStore) -> tuple[LocalStore, str]:
     """3 requests in any second and in any minute: the limit holds however slowly a busy
     machine sends the five (a sliding window weighs the previous second in)."""
     client = ClientRecord(name="acme", models=["sentiment"], burst=3, rate=0.05)
-    return local_store, admin.create(local_store, client)
+    return local_store, keys_admin.create(local_store, client)
 
 
 def test_past_the_burst_is_429_with_retry_after(bursty: tuple[LocalStore, str]) -> None:
@@ -151,7 +151,7 @@ def test_each_clients_requests_are_counted_by_status_class(
 def test_a_daily_quota_holds_on_a_local_store_without_a_table(local_store: LocalStore) -> None:
     # GIVEN a client with 3 items a day and no DynamoDB table: the store's quota file counts
     client = ClientRecord(name="acme", daily_quota=3, burst=100, item_burst=100)
-    key = admin.create(local_store, client)
+    key = keys_admin.create(local_store, client)
     with serving(local_store, auth_mode="keys") as http:
         # WHEN it sends a batch of 2, then single items
         batch = {"items": [TEXT, TEXT]}
@@ -183,12 +183,12 @@ def test_instances_are_charged_as_the_items_they_hold(keyed: tuple[LocalStore, s
 def test_revoked_and_rotated_keys(keyed: tuple[LocalStore, str]) -> None:
     store, key = keyed
     with serving(store, auth_mode="keys", keys_refresh_seconds=0.1) as client:
-        new = admin.rotate(store, "acme", timedelta(hours=1))
+        new = keys_admin.rotate(store, "acme", timedelta(hours=1))
         _wait_refresh(client.app)
         # Both keys work during the grace period.
         assert client.get("/models", headers=bearer(key)).status_code == 200
         assert client.get("/models", headers=bearer(new)).status_code == 200
-        admin.revoke(store, "acme")
+        keys_admin.revoke(store, "acme")
         _wait_refresh(client.app)
         assert client.get("/models", headers=bearer(new)).status_code == 401
         assert client.get("/models", headers=bearer(key)).status_code == 401
@@ -207,7 +207,7 @@ def test_auth_mode_none_is_open(local_store: LocalStore) -> None:
 
 def test_listing_shows_no_secret(keyed: tuple[LocalStore, str]) -> None:
     store, key = keyed
-    text = str(admin.listing(store))
+    text = str(keys_admin.listing(store))
     assert key not in text and "sha256" not in text
     assert "acme" in text
 

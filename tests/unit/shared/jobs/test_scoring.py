@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 
 from handlers import batch_job
+from handlers.cli.jobs import runner
 from handlers.cli.replay import LocalLambdaContext
 from shared.jobs import batch as batch_module
-from shared.jobs import runner
 from shared.jobs.layout import SUMMARY_KEY
 from shared.jobs.spec import JobSettings
 from shared.jobs.start import start_job
@@ -144,7 +144,7 @@ def test_a_failed_batch_is_answered_with_errors_and_counts_against_the_tolerance
             raise TimeoutError("Task timed out after 300 seconds")
         return real(event, *args)
 
-    monkeypatch.setattr("shared.jobs.runner.run_batch", flaky)
+    monkeypatch.setattr("handlers.cli.jobs.runner.run_batch", flaky)
     settings = JobSettings(max_items_per_batch=10, tolerated_failure_percent=tolerated)
     # WHEN run
     summary = runner.run_job(

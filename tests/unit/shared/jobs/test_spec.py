@@ -4,7 +4,7 @@ import io
 
 import pytest
 
-from shared.jobs.batches import batches, item_bytes
+from handlers.cli.jobs.batches import batches, item_bytes
 from shared.jobs.records import as_items, csv_records, jsonl_records
 from shared.jobs.scoring import model_input, record_key
 from shared.jobs.spec import JobSpec, JobSpecError, ModelRef, input_format

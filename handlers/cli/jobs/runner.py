@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from handlers.cli.jobs.batches import batches, item_bytes
+from handlers.cli.jobs.progress import Progress
 from shared.jobs.batch import run_batch
-from shared.jobs.batches import batches, item_bytes
 from shared.jobs.layout import JOB_KEY, PARTS_DIR, SUMMARY_KEY
 from shared.jobs.locations import Location, input_objects, open_text, output_store
-from shared.jobs.progress import Progress
 from shared.jobs.records import Item, as_items, records
 from shared.jobs.spec import JobSettings, JobSpec, JobSpecError
 from shared.jobs.start import start_job

@@ -21,8 +21,8 @@ def _settings(args: argparse.Namespace) -> Any:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from handlers.cli.jobs.runner import run_job
     from shared.errors import InfernoError
-    from shared.jobs.runner import run_job
     from shared.store import store_from_settings, store_from_uri
 
     store = store_from_uri(args.store) if args.store else store_from_settings(get_settings())
@@ -50,7 +50,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_submit(args: argparse.Namespace) -> int:
     import boto3
 
-    from shared.jobs.sfn import job_request, submit
+    from handlers.cli.jobs.sfn import job_request, submit
 
     arn = args.state_machine or get_settings().jobs_state_machine_arn
     if not arn:
@@ -66,7 +66,7 @@ def cmd_submit(args: argparse.Namespace) -> int:
 def cmd_status(args: argparse.Namespace) -> int:
     import boto3
 
-    from shared.jobs.sfn import status
+    from handlers.cli.jobs.sfn import status
 
     print(json.dumps(status(boto3.client("stepfunctions"), args.job_id), indent=2))
     return 0

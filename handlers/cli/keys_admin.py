@@ -8,11 +8,9 @@ the other). The service only reads this file.
 from datetime import timedelta
 from typing import Any
 
-from shared.auth.keys import ClientRecord, KeyFile, KeyRecord, hash_key, new_key, now
+from shared.auth.keys import KEYS_KEY, ClientRecord, KeyFile, KeyRecord, hash_key, new_key, now
 from shared.errors import InfernoError, StoreKeyNotFound
 from shared.store import ModelStore
-
-KEYS_KEY = ".auth/clients.json"
 
 
 class KeyAdminError(InfernoError):
