@@ -66,7 +66,7 @@ def cmd_rotate(args: argparse.Namespace) -> int:
 
 
 def cmd_usage(args: argparse.Namespace) -> int:
-    from shared.auth.quota_store import quota_store_for
+    from shared.auth.quota_factory import quota_store_for
 
     settings = get_settings()
     if args.table:

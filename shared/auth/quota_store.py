@@ -1,5 +1,6 @@
 """Where daily quotas and usage are counted: the interface QuotaLeases and `keys usage` use,
-the UTC day it counts by, and the choice between the fleet's table and a machine's file.
+and the UTC day it counts by. quota_factory.py chooses between the fleet's table and a
+machine's file:
 
 QUOTA_TABLE_NAME picks the DynamoDB table (what Terraform deploys); otherwise QUOTA_DB_PATH, or
 by default a SQLite file beside the keys in a local store, so a laptop under AUTH_MODE=keys runs
@@ -9,12 +10,7 @@ warning at start).
 """
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Protocol, TypedDict
-
-from shared.settings import Settings
-from shared.store import ModelStore
-from shared.store.local import LocalStore
 
 RETENTION_DAYS = 400  # rows are dropped after this: `keys usage --days` reaches this far
 LOCAL_QUOTA_FILE = ".auth/quotas.sqlite3"  # in a local store, beside the key file
@@ -60,26 +56,3 @@ def seconds_to_midnight() -> int:
     now = datetime.now(UTC)
     tomorrow = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), UTC)
     return max(1, int((tomorrow - now).total_seconds()) + 1)
-
-
-def quota_file_path(settings: Settings, store: ModelStore) -> Path | None:
-    if settings.quota_db_path is not None:
-        return settings.quota_db_path
-    if isinstance(store, LocalStore):
-        return store.root / LOCAL_QUOTA_FILE
-    return None
-
-
-def quota_store_for(settings: Settings, store: ModelStore) -> QuotaStore | None:
-    """The table, the file, or None (an S3 store without a table: quotas not enforced)."""
-    # Imported here: boto3 costs start-up time a local file never needs.
-    if settings.quota_table_name:
-        from shared.auth.quota_table import QuotaTable
-
-        return QuotaTable(settings.quota_table_name)
-    path = quota_file_path(settings, store)
-    if path is None:
-        return None
-    from shared.auth.quota_file import QuotaFile
-
-    return QuotaFile(path)

@@ -4,7 +4,7 @@ model, how fast (this process) and how much today (the fleet)."""
 from shared.auth.keyring import KeyRing
 from shared.auth.keys import ClientRecord
 from shared.auth.leases import QuotaLeases
-from shared.auth.quota_store import quota_store_for
+from shared.auth.quota_factory import quota_store_for
 from shared.auth.ratelimit import ClientRateLimiter
 from shared.errors import ModelNotAllowed, Unauthenticated
 from shared.observability import logger

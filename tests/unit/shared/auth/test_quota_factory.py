@@ -2,8 +2,8 @@
 
 from pathlib import Path
 
+from shared.auth.quota_factory import quota_store_for
 from shared.auth.quota_file import QuotaFile
-from shared.auth.quota_store import quota_store_for
 from shared.auth.quota_table import QuotaTable
 from shared.auth.service import auth_from_settings
 from shared.settings import Settings
