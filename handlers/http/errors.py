@@ -10,9 +10,9 @@ from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect
 
 from handlers.http.caller import may_see
+from handlers.http.schemas import ErrorResponse
 from shared.errors import ClientDisconnected, InfernoError, UnknownModel, problems_body
 from shared.observability import logger
-from shared.schemas import ErrorResponse
 
 
 async def inferno_error(request: Request, exc: Exception) -> JSONResponse:

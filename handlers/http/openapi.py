@@ -15,8 +15,8 @@ from fastapi.responses import JSONResponse
 from starlette.routing import BaseRoute
 
 from handlers.http.auth import OPEN_PATHS, may_see
+from handlers.http.schemas import item_json_schema, row_json_schema
 from shared.events.reference import METADATA_FIELD, metadata_json_schema, takes_metadata
-from shared.schemas import item_json_schema, row_json_schema
 from shared.serving.loaded_model import LoadedModel
 from shared.settings import Settings
 

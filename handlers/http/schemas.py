@@ -1,14 +1,13 @@
-"""Request and response bodies of the HTTP API (field names kept from the original Inferno API)."""
+"""Request and response bodies only the HTTP API has (field names kept from the original Inferno
+API), and the JSON Schema of an item; what the prediction path takes and answers for a batch is
+in shared/serving/bodies.py."""
 
 from typing import Any
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
 from shared.events.reference import Metadata
 from shared.manifest import FeatureSpec, InputSchema, TabularInputSchema
-from shared.serving.kinds import AnyPrediction
-from shared.serving.kinds.classification import ModelPrediction as ModelPrediction
-from shared.serving.kinds.classification import ModelPredictResponse as ModelPredictResponse
 
 EXAMPLE_TEXT = "The new dashboard is fantastic, setup took two minutes!"
 # "Holds something besides whitespace" as text_problem means it (str.isspace), as a JSON Schema
@@ -71,50 +70,6 @@ class ReadyResponse(BaseModel):
 
 class ErrorResponse(BaseModel):
     detail: Any
-
-
-class ModelInfo(BaseModel):
-    name: str
-    version: str
-    task: str
-    labels: list[str]
-    input_schema: dict[str, Any]
-    metrics: dict[str, Any]
-    created_at: str
-    description: str
-
-
-class BatchRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    items: list[Any] = Field(
-        min_length=1,
-        # `instances` is what TF Serving, Vertex AI and MLflow clients send.
-        validation_alias=AliasChoices("items", "instances"),
-        description="Inputs, each shaped like a single predict body or a row of its values in "
-        "the schema's order (the body may name this list `instances`).",
-    )
-    metadata: Metadata | None = None
-
-
-class BatchItemResult(BaseModel):
-    index: int
-    prediction: AnyPrediction | None = None
-    error: Any = None
-
-
-class BatchResponse(BaseModel):
-    model: str
-    version: str
-    results: list[BatchItemResult]
-
-
-class PredictionsResponse(BaseModel):
-    """The answer to `{"instances": [...]}`: one prediction per instance, in order."""
-
-    model: str
-    version: str
-    predictions: list[AnyPrediction]
 
 
 def item_json_schema(schema: InputSchema, max_text_length: int) -> dict[str, Any]:

@@ -13,8 +13,8 @@ import json
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from shared.kinds.ranking import RankingInput
 from shared.serving.answers import Answer
-from shared.serving.kinds.ranking import RankingInput
 
 Stream = Literal["predictions", "feedback"]
 TextMode = Literal["keep", "hash", "drop"]

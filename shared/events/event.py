@@ -14,11 +14,11 @@ from typing import Any
 from pydantic import BaseModel
 
 from shared.events.rules import Rule
+from shared.kinds.anomaly import AnomalyPrediction
+from shared.kinds.classification import ModelPrediction
+from shared.kinds.ranking import RankingPrediction
+from shared.kinds.regression import RegressionPrediction
 from shared.serving.answers import Answer
-from shared.serving.kinds.anomaly import AnomalyPrediction
-from shared.serving.kinds.classification import ModelPrediction
-from shared.serving.kinds.ranking import RankingPrediction
-from shared.serving.kinds.regression import RegressionPrediction
 
 SOURCE = "inferno.mlaas"
 DETAIL_TYPE = "Escalation"

@@ -17,10 +17,10 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from shared.serving.kinds.anomaly import AnomalyPrediction
-from shared.serving.kinds.classification import ModelPrediction
-from shared.serving.kinds.ranking import RankingPrediction
-from shared.serving.kinds.regression import RegressionPrediction
+from shared.kinds.anomaly import AnomalyPrediction
+from shared.kinds.classification import ModelPrediction
+from shared.kinds.ranking import RankingPrediction
+from shared.kinds.regression import RegressionPrediction
 from shared.store.base import RULES_DIR
 
 RULES_FILE = "escalation.json"

@@ -5,16 +5,21 @@ with novelty=True, OneClassSVM, or a Pipeline ending in one), so an IsolationFor
 (0, 1] as in the original paper.
 """
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, Field
 
-from shared.observability import metric_names, metrics
-from shared.serving.kinds.base import SchemaOnly, require, to_matrix
+from shared.kinds.base import KindManifest, SchemaOnly, ServedModel, require, to_matrix
+from shared.observability import metrics
+from shared.observability.metric_names import MetricSpec
 
-if TYPE_CHECKING:
-    from shared.manifest import ModelManifest
-    from shared.serving.loaded_model import LoadedModel
+# What this kind's answers look like in aggregate (the metrics contract, README table).
+ANOMALY_COUNT = MetricSpec(
+    "AnomalyCount",
+    "Count",
+    ("model", "flagged"),
+    "every item an anomaly scorer scored, by flag (true or false): the flagged share",
+)
 
 
 class AnomalyOptions(BaseModel):
@@ -38,12 +43,13 @@ class Anomaly(SchemaOnly):
     name: ClassVar[str] = "anomaly"
     output: ClassVar[type[BaseModel]] = AnomalyPrediction
     response: ClassVar[type[BaseModel]] = AnomalyResponse
+    metric_specs: ClassVar[tuple[MetricSpec, ...]] = (ANOMALY_COUNT,)
 
-    def check_estimator(self, manifest: "ModelManifest", estimator: Any) -> None:
+    def check_estimator(self, manifest: KindManifest, estimator: Any) -> None:
         require(estimator, "score_samples")
         AnomalyOptions.model_validate(manifest.options)
 
-    def predict(self, model: "LoadedModel", inputs: list[Any]) -> list[BaseModel]:
+    def predict(self, model: ServedModel, inputs: list[Any]) -> list[BaseModel]:
         threshold = AnomalyOptions.model_validate(model.manifest.options).threshold
         scores = -model.estimator.score_samples(to_matrix(model.manifest, inputs))
         return [
@@ -53,7 +59,7 @@ class Anomaly(SchemaOnly):
             for s in scores
         ]
 
-    def sample_problem(self, manifest: "ModelManifest", output: BaseModel) -> str | None:
+    def sample_problem(self, manifest: KindManifest, output: BaseModel) -> str | None:
         assert isinstance(output, AnomalyPrediction)
         expected = manifest.sample.expected or {}
         difference = abs(output.score - float(expected.get("score", "nan")))
@@ -61,11 +67,11 @@ class Anomaly(SchemaOnly):
             return f"sample scored {output.score!r} ({output.anomaly}), manifest expects {expected}"
         return None
 
-    def record(self, model: "LoadedModel", outputs: list[BaseModel]) -> None:
+    def record(self, model: ServedModel, outputs: list[BaseModel]) -> None:
         for output in outputs:
             assert isinstance(output, AnomalyPrediction)
             flagged = "true" if output.anomaly else "false"
-            metrics.add(metric_names.ANOMALY_COUNT, 1, model=model.name, flagged=flagged)
+            metrics.add(ANOMALY_COUNT, 1, model=model.name, flagged=flagged)
 
     def tally(self, output: BaseModel) -> str:
         assert isinstance(output, AnomalyPrediction)

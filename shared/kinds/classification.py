@@ -1,15 +1,12 @@
 """Classification: a label, its confidence and every class's probability (today's answer)."""
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from pydantic import BaseModel
 
+from shared.kinds.base import KindManifest, SchemaOnly, ServedModel, require, to_matrix
 from shared.observability import metric_names, metrics
-from shared.serving.kinds.base import SchemaOnly, require, to_matrix
-
-if TYPE_CHECKING:
-    from shared.manifest import ModelManifest
-    from shared.serving.loaded_model import LoadedModel
+from shared.observability.metric_names import MetricSpec
 
 
 class ModelPrediction(BaseModel):
@@ -27,11 +24,13 @@ class Classification(SchemaOnly):
     name: ClassVar[str] = "classification"
     output: ClassVar[type[BaseModel]] = ModelPrediction
     response: ClassVar[type[BaseModel]] = ModelPredictResponse
+    # PredictionCount by label is every kind's: the service records it (metric_names.py).
+    metric_specs: ClassVar[tuple[MetricSpec, ...]] = ()
 
-    def check_estimator(self, manifest: "ModelManifest", estimator: Any) -> None:
+    def check_estimator(self, manifest: KindManifest, estimator: Any) -> None:
         require(estimator, "classes_", "predict_proba")
 
-    def predict(self, model: "LoadedModel", inputs: list[Any]) -> list[BaseModel]:
+    def predict(self, model: ServedModel, inputs: list[Any]) -> list[BaseModel]:
         classes = [str(label) for label in model.estimator.classes_]
         probabilities = model.estimator.predict_proba(to_matrix(model.manifest, inputs))
         winners = probabilities.argmax(axis=1)
@@ -44,14 +43,14 @@ class Classification(SchemaOnly):
             for winner, row in zip(winners, probabilities, strict=True)
         ]
 
-    def sample_problem(self, manifest: "ModelManifest", output: BaseModel) -> str | None:
+    def sample_problem(self, manifest: KindManifest, output: BaseModel) -> str | None:
         assert isinstance(output, ModelPrediction)
         expected = manifest.sample.expected_label
         if output.label != expected:
             return f"sample predicted {output.label!r}, manifest expects {expected!r}"
         return None
 
-    def record(self, model: "LoadedModel", outputs: list[BaseModel]) -> None:
+    def record(self, model: ServedModel, outputs: list[BaseModel]) -> None:
         for output in outputs:
             assert isinstance(output, ModelPrediction)
             metrics.add(metric_names.PREDICTION_COUNT, 1, model=model.name, label=output.label)

@@ -6,18 +6,26 @@ bounded by the manifest's `max_k`; items scoring below `min_score` are left out,
 can be empty (counted: a rise in empty answers is drift).
 """
 
-from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 from pydantic import BaseModel, Field
 
 from shared.errors import InvalidInput
-from shared.observability import metric_names, metrics
-from shared.serving.kinds.base import require, to_matrix
-from shared.serving.validation import validate_item
+from shared.kinds.base import KindManifest, ServedModel, require, to_matrix
+from shared.kinds.validation import validate_item
+from shared.observability import metrics
+from shared.observability.metric_names import MetricSpec
 
-if TYPE_CHECKING:
-    from shared.manifest import ModelManifest
-    from shared.serving.loaded_model import LoadedModel
+# What this kind's answers look like in aggregate (the metrics contract, README table).
+RANKING_COUNT = MetricSpec(
+    "RankingCount",
+    "Count",
+    ("model", "result"),
+    "every ranking answered, by result: items or empty",
+)
+RANKED_ITEMS = MetricSpec(
+    "RankedItems", "Count", ("model",), "items returned by every ranking answer, summed"
+)
 
 K_FIELD = "k"
 
@@ -53,12 +61,13 @@ class Ranking:
     name: ClassVar[str] = "ranking"
     output: ClassVar[type[BaseModel]] = RankingPrediction
     response: ClassVar[type[BaseModel]] = RankingResponse
+    metric_specs: ClassVar[tuple[MetricSpec, ...]] = (RANKING_COUNT, RANKED_ITEMS)
 
-    def check_estimator(self, manifest: "ModelManifest", estimator: Any) -> None:
+    def check_estimator(self, manifest: KindManifest, estimator: Any) -> None:
         require(estimator, "classes_", "predict_proba")
         RankingOptions.model_validate(manifest.options)
 
-    def validate(self, manifest: "ModelManifest", item: Any, max_text_length: int) -> Any:
+    def validate(self, manifest: KindManifest, item: Any, max_text_length: int) -> Any:
         options = RankingOptions.model_validate(manifest.options)
         errors: list[Any] = []
         k = options.default_k
@@ -75,7 +84,7 @@ class Ranking:
             raise InvalidInput(errors)
         return RankingInput(value, min(int(k), options.max_k))
 
-    def predict(self, model: "LoadedModel", inputs: list[Any]) -> list[BaseModel]:
+    def predict(self, model: ServedModel, inputs: list[Any]) -> list[BaseModel]:
         import numpy as np
 
         min_score = RankingOptions.model_validate(model.manifest.options).min_score
@@ -95,24 +104,24 @@ class Ranking:
             )
         return answers
 
-    def sample_problem(self, manifest: "ModelManifest", output: BaseModel) -> str | None:
+    def sample_problem(self, manifest: KindManifest, output: BaseModel) -> str | None:
         assert isinstance(output, RankingPrediction)
         got = [ranked.item for ranked in output.items]
         expected = (manifest.sample.expected or {}).get("items")
         return None if got == expected else f"sample ranked {got}, manifest expects {expected}"
 
-    def record(self, model: "LoadedModel", outputs: list[BaseModel]) -> None:
+    def record(self, model: ServedModel, outputs: list[BaseModel]) -> None:
         for output in outputs:
             assert isinstance(output, RankingPrediction)
             result = "items" if output.items else "empty"
-            metrics.add(metric_names.RANKING_COUNT, 1, model=model.name, result=result)
-            metrics.add(metric_names.RANKED_ITEMS, len(output.items), model=model.name)
+            metrics.add(RANKING_COUNT, 1, model=model.name, result=result)
+            metrics.add(RANKED_ITEMS, len(output.items), model=model.name)
 
     def tally(self, output: BaseModel) -> str:
         assert isinstance(output, RankingPrediction)
         return "items" if output.items else "empty"
 
-    def request_properties(self, manifest: "ModelManifest") -> dict[str, Any]:
+    def request_properties(self, manifest: KindManifest) -> dict[str, Any]:
         options = RankingOptions.model_validate(manifest.options)
         return {
             K_FIELD: {

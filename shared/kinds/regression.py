@@ -3,16 +3,18 @@ standard deviation (`predict(X, return_std=True)`: BayesianRidge, ARDRegression,
 processes, or a Pipeline ending in one)."""
 
 from statistics import NormalDist
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, Field
 
-from shared.observability import metric_names, metrics
-from shared.serving.kinds.base import SchemaOnly, require, to_matrix
+from shared.kinds.base import KindManifest, SchemaOnly, ServedModel, require, to_matrix
+from shared.observability import metrics
+from shared.observability.metric_names import MetricSpec
 
-if TYPE_CHECKING:
-    from shared.manifest import ModelManifest
-    from shared.serving.loaded_model import LoadedModel
+# What this kind's answers look like in aggregate (the metrics contract, README table).
+PREDICTED_VALUE = MetricSpec(
+    "PredictedValue", "None", ("model",), "every value a regressor predicted (percentiles)"
+)
 
 
 class RegressionOptions(BaseModel):
@@ -39,12 +41,13 @@ class Regression(SchemaOnly):
     name: ClassVar[str] = "regression"
     output: ClassVar[type[BaseModel]] = RegressionPrediction
     response: ClassVar[type[BaseModel]] = RegressionResponse
+    metric_specs: ClassVar[tuple[MetricSpec, ...]] = (PREDICTED_VALUE,)
 
-    def check_estimator(self, manifest: "ModelManifest", estimator: Any) -> None:
+    def check_estimator(self, manifest: KindManifest, estimator: Any) -> None:
         require(estimator, "predict")
         RegressionOptions.model_validate(manifest.options)
 
-    def predict(self, model: "LoadedModel", inputs: list[Any]) -> list[BaseModel]:
+    def predict(self, model: ServedModel, inputs: list[Any]) -> list[BaseModel]:
         options = RegressionOptions.model_validate(model.manifest.options)
         matrix = to_matrix(model.manifest, inputs)
         if options.interval is None:
@@ -56,7 +59,7 @@ class Regression(SchemaOnly):
             for v, s in zip(values, stds, strict=True)
         ]
 
-    def sample_problem(self, manifest: "ModelManifest", output: BaseModel) -> str | None:
+    def sample_problem(self, manifest: KindManifest, output: BaseModel) -> str | None:
         assert isinstance(output, RegressionPrediction)
         expected = float((manifest.sample.expected or {}).get("value", "nan"))
         tolerance = RegressionOptions.model_validate(manifest.options).tolerance
@@ -64,10 +67,10 @@ class Regression(SchemaOnly):
             return f"sample predicted {output.value!r}, manifest expects {expected!r}"
         return None
 
-    def record(self, model: "LoadedModel", outputs: list[BaseModel]) -> None:
+    def record(self, model: ServedModel, outputs: list[BaseModel]) -> None:
         for output in outputs:
             assert isinstance(output, RegressionPrediction)
-            metrics.add(metric_names.PREDICTED_VALUE, output.value, model=model.name)
+            metrics.add(PREDICTED_VALUE, output.value, model=model.name)
 
     def tally(self, output: BaseModel) -> str:
         return "value"

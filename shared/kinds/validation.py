@@ -5,7 +5,7 @@ import sys
 from typing import Any
 
 from shared.errors import InvalidInput
-from shared.manifest import FeatureSpec, InputSchema, TabularInputSchema, TextInputSchema
+from shared.model_inputs import FeatureSpec, InputSchema, TabularInputSchema, TextInputSchema
 
 # Integers beyond this overflow float(); JSON allows them (4,300 digits in Python).
 _LARGEST_FLOAT = int(sys.float_info.max)

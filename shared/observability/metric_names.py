@@ -1,4 +1,5 @@
-"""The CloudWatch metrics contract: names, units and dimensions the service emits (see README)."""
+"""The CloudWatch metrics contract: names, units and dimensions the service emits (see README);
+metrics of one model kind live in its module."""
 
 from dataclasses import dataclass
 
@@ -41,25 +42,6 @@ DROPPED_COUNT = MetricSpec(
     ("model", "reason"),
     "every request not predicted: shed at admission (503), over its client's share of the "
     "queue (429), past its deadline (504) or left by its client",
-)
-# What the models answer, one family per model kind: drift in answers, not only in traffic.
-PREDICTED_VALUE = MetricSpec(
-    "PredictedValue", "None", ("model",), "every value a regressor predicted (percentiles)"
-)
-RANKING_COUNT = MetricSpec(
-    "RankingCount",
-    "Count",
-    ("model", "result"),
-    "every ranking answered, by result: items or empty",
-)
-RANKED_ITEMS = MetricSpec(
-    "RankedItems", "Count", ("model",), "items returned by every ranking answer, summed"
-)
-ANOMALY_COUNT = MetricSpec(
-    "AnomalyCount",
-    "Count",
-    ("model", "flagged"),
-    "every item an anomaly scorer scored, by flag (true or false): the flagged share",
 )
 ANSWER_LISTENER_FAILURE = MetricSpec(
     "AnswerListenerFailure",
@@ -137,7 +119,9 @@ PREDICTION_COUNT_BY_CLIENT = MetricSpec(
 )
 CLIENT_METRICS = (REQUEST_COUNT_BY_CLIENT, PREDICTION_COUNT_BY_CLIENT)
 
-ALL_METRICS = (
+# The service's metrics; each model kind adds its own (shared/kinds/, `metric_specs`), and
+# shared/metrics_contract.py lists them all.
+SERVICE_METRICS = (
     REQUEST_COUNT,
     REQUEST_LATENCY,
     ERROR_COUNT,
@@ -145,10 +129,6 @@ ALL_METRICS = (
     MODEL_LOAD_TIME,
     MODEL_LOAD_FAILURE,
     DROPPED_COUNT,
-    PREDICTED_VALUE,
-    RANKING_COUNT,
-    RANKED_ITEMS,
-    ANOMALY_COUNT,
     ANSWER_LISTENER_FAILURE,
     ESCALATION_COUNT,
     CAPTURED_COUNT,

@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shared.errors import IntegrityError, ModelLoadError, SampleCheckError, UntrustedArtifactError
+from shared.kinds import BY_NAME
+from shared.kinds.base import ModelKind
 from shared.manifest import ModelManifest
 from shared.serving.allowlist import refusals, schema_nodes, server_allowlist
-from shared.serving.kinds import ModelKind, kind_of
 from shared.serving.tree_checks import check_trees
 
 # A 500-tree forest's schema is a few MiB (its arrays are separate members): far past any model
@@ -29,7 +30,7 @@ class LoadedModel:
     kind: ModelKind = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.kind = kind_of(self.manifest)
+        self.kind = BY_NAME[self.manifest.kind]
         self.kind.check_estimator(self.manifest, self.estimator)
 
     @property

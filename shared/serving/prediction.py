@@ -9,15 +9,15 @@ from pydantic import BaseModel
 
 from shared.errors import InvalidInput
 from shared.observability import logger, tracer
-from shared.schemas import (
+from shared.serving.answers import NO_LISTENERS, Answer, AnswerListeners
+from shared.serving.batching import ANONYMOUS, Caller, PredictionBatcher
+from shared.serving.bodies import (
     BatchItemResult,
     BatchRequest,
     BatchResponse,
     ModelInfo,
     PredictionsResponse,
 )
-from shared.serving.answers import NO_LISTENERS, Answer, AnswerListeners
-from shared.serving.batching import ANONYMOUS, Caller, PredictionBatcher
 from shared.serving.loaded_model import LoadedModel
 from shared.serving.registry import ModelRegistry
 from shared.settings import Settings

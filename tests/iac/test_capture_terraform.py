@@ -16,8 +16,8 @@ from shared.capture.records import (
     folder,
     prediction_record,
 )
+from shared.kinds.classification import ModelPrediction
 from shared.serving.answers import Answer
-from shared.serving.kinds.classification import ModelPrediction
 from shared.settings import Settings
 from tests.iac.infra import Terraform, load_terraform
 

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from handlers.cli.main import build_parser
+from shared.metrics_contract import ALL_METRICS
 from shared.observability import metric_names
 from shared.settings import Settings
 
@@ -115,7 +116,7 @@ def watch_metrics(tf: Terraform) -> dict[str, list[str]]:
 
 
 def test_the_dashboards_watch_row_names_the_contracts_metrics(tf: Terraform) -> None:
-    contract = {m.name: m.dimensions for m in metric_names.ALL_METRICS}
+    contract = {m.name: m.dimensions for m in ALL_METRICS}
     shown = watch_metrics(tf)
     # THEN labels, escalations, capture, drift and live quality are on it
     assert {"PredictionCount", "EscalationCount", "CapturedCount", "CaptureDropped"} <= set(shown)

@@ -5,6 +5,7 @@ from typing import Any
 import pytest
 
 from handlers import cpu_budget
+from shared.metrics_contract import ALL_METRICS
 from shared.observability import metric_names
 from shared.settings import Settings
 
@@ -155,7 +156,7 @@ def contract_namespace() -> str:
 
 def container_metrics() -> list[metric_names.MetricSpec]:
     """The contract's metrics that the container emits (Lambda-only ones carry function_name)."""
-    return [m for m in metric_names.ALL_METRICS if "function_name" not in m.dimensions]
+    return [m for m in ALL_METRICS if "function_name" not in m.dimensions]
 
 
 def test_dashboard_namespace_and_metrics_are_the_metrics_contract(tf: Terraform) -> None:

@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from model_build.publish import publish
-from shared.observability.metric_names import ALL_METRICS
+from shared.metrics_contract import ALL_METRICS
 from shared.store.local import LocalStore
 from tests.support.emf import (
     declared_metrics,

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from shared.capture import capture_from_settings
+from shared.kinds.classification import ModelPrediction
 from shared.serving.answers import Answer
-from shared.serving.kinds.classification import ModelPrediction
 from shared.settings import Settings
 from tests.performance.loadgen import LoadResult, run_wrk
 from tests.performance.processes import Server, start_server, uvicorn_command

@@ -8,9 +8,9 @@ from fastapi import APIRouter, Request
 
 from handlers.http.caller import may_see
 from handlers.http.deps import RegistryDep
+from handlers.http.schemas import ErrorResponse, HealthResponse, ReadyResponse
 from shared.errors import ModelNotLoaded
 from shared.observability import tracer
-from shared.schemas import ErrorResponse, HealthResponse, ReadyResponse
 from shared.serving.registry import ModelRegistry
 
 router = APIRouter(tags=["health"])

@@ -16,8 +16,8 @@ from handlers.http.deps import (
 )
 from handlers.http.errors import BODY_ERRORS, NOT_LOADED, PREDICTION_ERRORS, UNKNOWN_MODEL
 from shared.events.reference import split_metadata
-from shared.schemas import BatchRequest, BatchResponse, ModelInfo, PredictionsResponse
-from shared.serving.kinds import AnyResponse
+from shared.kinds import AnyResponse
+from shared.serving.bodies import BatchRequest, BatchResponse, ModelInfo, PredictionsResponse
 from shared.serving.prediction import (
     describe,
     instances_of,

@@ -12,9 +12,10 @@ from handlers.http.deps import (
     with_metadata,
 )
 from handlers.http.errors import BODY_ERRORS, PREDICTION_ERRORS
+from handlers.http.schemas import PredictRequest, PredictResponse
 from shared.errors import InvalidInput
+from shared.kinds.classification import ModelPredictResponse
 from shared.observability import logger
-from shared.schemas import ModelPredictResponse, PredictRequest, PredictResponse
 from shared.serving.prediction import predict_one
 
 router = APIRouter(tags=["predict"])

@@ -12,8 +12,8 @@ from typing import Any
 import jsonschema  # type: ignore[import-untyped]  # schemathesis brings it, without stubs
 import pytest
 
-from shared.schemas import NOT_BLANK
-from shared.serving.validation import text_problem
+from handlers.http.schemas import NOT_BLANK
+from shared.kinds.validation import text_problem
 from shared.store.local import LocalStore
 from tests.support.inprocess import TestClient, serving, two_model_store
 

@@ -16,10 +16,10 @@ from shared.capture.receipt_dynamo import DynamoReceipts
 from shared.capture.receipt_sqlite import SQLiteReceipts
 from shared.capture.receipts import Receipt, ReceiptBook, receipt_key
 from shared.errors import ReceiptsUnavailable
+from shared.kinds.classification import ModelPrediction
+from shared.kinds.regression import RegressionPrediction
 from shared.observability import metrics
 from shared.serving.answers import Answer
-from shared.serving.kinds.classification import ModelPrediction
-from shared.serving.kinds.regression import RegressionPrediction
 from tests.support.capture import create_receipts_table
 
 HOUR = 3600.0

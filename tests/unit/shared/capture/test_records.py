@@ -15,10 +15,10 @@ from shared.capture.records import (
     folder,
     prediction_record,
 )
+from shared.kinds.classification import ModelPrediction
+from shared.kinds.ranking import RankingInput
+from shared.kinds.regression import RegressionPrediction
 from shared.serving.answers import Answer
-from shared.serving.kinds.classification import ModelPrediction
-from shared.serving.kinds.ranking import RankingInput
-from shared.serving.kinds.regression import RegressionPrediction
 
 AT = 1_796_554_673.123  # 2026-12-06T10:57:53.123Z
 TEXT = "Support never answered\u2028my ticket"

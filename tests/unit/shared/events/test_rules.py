@@ -6,10 +6,10 @@ import pytest
 from pydantic import BaseModel, ValidationError
 
 from shared.events.rules import Rule, RuleSet, matching, rules_key
-from shared.serving.kinds.anomaly import AnomalyPrediction
-from shared.serving.kinds.classification import ModelPrediction
-from shared.serving.kinds.ranking import RankedItem, RankingPrediction
-from shared.serving.kinds.regression import RegressionPrediction
+from shared.kinds.anomaly import AnomalyPrediction
+from shared.kinds.classification import ModelPrediction
+from shared.kinds.ranking import RankedItem, RankingPrediction
+from shared.kinds.regression import RegressionPrediction
 
 
 def rule(when: dict[str, Any], name: str = "r") -> Rule:

@@ -7,10 +7,10 @@ from typing import Any, get_args
 import pytest
 
 from shared.errors import InvalidInput, SampleCheckError
+from shared.kinds import BY_NAME
+from shared.kinds.ranking import RankingInput
 from shared.manifest import ModelKindName, ModelManifest
 from shared.observability import metrics
-from shared.serving.kinds import KINDS
-from shared.serving.kinds.ranking import RankingInput
 from shared.serving.loaded_model import LoadedModel, check_sample
 
 
@@ -42,7 +42,7 @@ def emitted(name: str) -> list[dict[str, Any]]:
 
 
 def test_every_kind_the_manifest_names_has_a_module() -> None:
-    assert set(get_args(ModelKindName)) == set(KINDS)
+    assert set(get_args(ModelKindName)) == set(BY_NAME)
 
 
 def test_a_manifest_from_before_kinds_is_a_classifier(sentiment_model_dir: Path) -> None:

@@ -5,8 +5,8 @@ from typing import Any
 import pytest
 
 from shared.errors import InvalidInput
+from shared.kinds.validation import validate_item
 from shared.manifest import FeatureSpec, TabularInputSchema, TextInputSchema
-from shared.serving.validation import validate_item
 
 TABULAR = TabularInputSchema(
     features=[
