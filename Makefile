@@ -60,6 +60,7 @@ $(STAMPS)/lint: $(VENV)/.installed $(PY_SOURCES) pyproject.toml
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 	@mkdir -p $(STAMPS) && touch $@
 
 format: install
