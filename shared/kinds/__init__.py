@@ -14,7 +14,7 @@ from shared.kinds.base import ModelKind
 from shared.kinds.classification import Classification
 from shared.kinds.ranking import Ranking
 from shared.kinds.regression import Regression
-from shared.observability.metric_names import MetricSpec
+from shared.metric_spec import MetricSpec
 
 # The one registry of kinds, in the order the API's schemas list them.
 KINDS: tuple[ModelKind, ...] = (Classification(), Regression(), Ranking(), Anomaly())

@@ -9,9 +9,8 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, Field
 
-from shared.kinds.base import KindManifest, SchemaOnly, ServedModel, require, to_matrix
-from shared.observability import metrics
-from shared.observability.metric_names import MetricSpec
+from shared.kinds.base import KindManifest, SchemaOnly, ServedModel, emit, require, to_matrix
+from shared.metric_spec import MetricSpec
 
 # What this kind's answers look like in aggregate (the metrics contract, README table).
 ANOMALY_COUNT = MetricSpec(
@@ -71,7 +70,7 @@ class Anomaly(SchemaOnly):
         for output in outputs:
             assert isinstance(output, AnomalyPrediction)
             flagged = "true" if output.anomaly else "false"
-            metrics.add(ANOMALY_COUNT, 1, model=model.name, flagged=flagged)
+            emit(ANOMALY_COUNT, 1, model=model.name, flagged=flagged)
 
     def tally(self, output: BaseModel) -> str:
         assert isinstance(output, AnomalyPrediction)

@@ -15,8 +15,8 @@ from pydantic import BaseModel
 
 from shared.errors import InvalidInput
 from shared.kinds.validation import validate_item
+from shared.metric_spec import MetricSpec
 from shared.model_inputs import InputSchema, SampleCheck, TabularInputSchema
-from shared.observability.metric_names import MetricSpec
 
 
 class KindManifest(Protocol):
@@ -121,6 +121,14 @@ def _frame(schema: Any, names: list[str], inputs: list[Any]) -> Any:
                 [np.nan if value is None else float(value) for value in values], dtype=np.float64
             )
     return pd.DataFrame(columns, columns=names)
+
+
+def emit(spec: MetricSpec, value: float, **dimensions: str) -> None:
+    """Add to this process's metrics. Imported on first use: reading a manifest imports the
+    kinds, and should not set up logging, tracing and metrics."""
+    from shared.observability import metrics
+
+    metrics.add(spec, value, **dimensions)
 
 
 def require(estimator: Any, *methods: str) -> None:

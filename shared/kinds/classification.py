@@ -4,9 +4,8 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel
 
-from shared.kinds.base import KindManifest, SchemaOnly, ServedModel, require, to_matrix
-from shared.observability import metric_names, metrics
-from shared.observability.metric_names import MetricSpec
+from shared.kinds.base import KindManifest, SchemaOnly, ServedModel, emit, require, to_matrix
+from shared.metric_spec import MetricSpec
 
 
 class ModelPrediction(BaseModel):
@@ -51,9 +50,11 @@ class Classification(SchemaOnly):
         return None
 
     def record(self, model: ServedModel, outputs: list[BaseModel]) -> None:
+        from shared.observability.metric_names import PREDICTION_COUNT  # see `emit`
+
         for output in outputs:
             assert isinstance(output, ModelPrediction)
-            metrics.add(metric_names.PREDICTION_COUNT, 1, model=model.name, label=output.label)
+            emit(PREDICTION_COUNT, 1, model=model.name, label=output.label)
 
     def tally(self, output: BaseModel) -> str:
         assert isinstance(output, ModelPrediction)

@@ -11,10 +11,9 @@ from typing import Any, ClassVar, NamedTuple
 from pydantic import BaseModel, Field
 
 from shared.errors import InvalidInput
-from shared.kinds.base import KindManifest, ServedModel, require, to_matrix
+from shared.kinds.base import KindManifest, ServedModel, emit, require, to_matrix
 from shared.kinds.validation import validate_item
-from shared.observability import metrics
-from shared.observability.metric_names import MetricSpec
+from shared.metric_spec import MetricSpec
 
 # What this kind's answers look like in aggregate (the metrics contract, README table).
 RANKING_COUNT = MetricSpec(
@@ -114,8 +113,8 @@ class Ranking:
         for output in outputs:
             assert isinstance(output, RankingPrediction)
             result = "items" if output.items else "empty"
-            metrics.add(RANKING_COUNT, 1, model=model.name, result=result)
-            metrics.add(RANKED_ITEMS, len(output.items), model=model.name)
+            emit(RANKING_COUNT, 1, model=model.name, result=result)
+            emit(RANKED_ITEMS, len(output.items), model=model.name)
 
     def tally(self, output: BaseModel) -> str:
         assert isinstance(output, RankingPrediction)

@@ -7,9 +7,8 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, Field
 
-from shared.kinds.base import KindManifest, SchemaOnly, ServedModel, require, to_matrix
-from shared.observability import metrics
-from shared.observability.metric_names import MetricSpec
+from shared.kinds.base import KindManifest, SchemaOnly, ServedModel, emit, require, to_matrix
+from shared.metric_spec import MetricSpec
 
 # What this kind's answers look like in aggregate (the metrics contract, README table).
 PREDICTED_VALUE = MetricSpec(
@@ -70,7 +69,7 @@ class Regression(SchemaOnly):
     def record(self, model: ServedModel, outputs: list[BaseModel]) -> None:
         for output in outputs:
             assert isinstance(output, RegressionPrediction)
-            metrics.add(PREDICTED_VALUE, output.value, model=model.name)
+            emit(PREDICTED_VALUE, output.value, model=model.name)
 
     def tally(self, output: BaseModel) -> str:
         return "value"

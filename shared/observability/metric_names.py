@@ -1,20 +1,10 @@
 """The CloudWatch metrics contract: names, units and dimensions the service emits (see README);
 metrics of one model kind live in its module."""
 
-from dataclasses import dataclass
+from shared.metric_spec import MetricSpec as MetricSpec
 
 DEFAULT_NAMESPACE = "InfernoMLaaS"
 DEFAULT_SERVICE = "inferno"
-
-
-@dataclass(frozen=True)
-class MetricSpec:
-    """One metric of the contract; `service` is added to every dimension set."""
-
-    name: str
-    unit: str
-    dimensions: tuple[str, ...]
-    emitted: str
 
 
 REQUEST_COUNT = MetricSpec("RequestCount", "Count", ("route",), "every HTTP request, once")
