@@ -25,7 +25,7 @@ import httpx
 import jq
 import pytest
 
-from model_build.publish import publish
+from model_build.release.publish import publish
 from shared.auth import admin
 from shared.auth.keys import ClientRecord
 from shared.capture.receipts import receipt_key

@@ -15,7 +15,7 @@ import boto3
 import pytest
 
 from handlers.cli.replay import RIE_PATH, compare, load_events
-from model_build.publish import publish
+from model_build.release.publish import publish
 from shared.jobs.runner import run_job
 from shared.jobs.spec import JobSettings
 from shared.store.local import LocalStore

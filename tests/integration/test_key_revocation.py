@@ -6,7 +6,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from model_build.publish import publish
+from model_build.release.publish import publish
 from shared.auth import admin
 from shared.auth.keys import ClientRecord
 from shared.store.local import LocalStore

@@ -7,9 +7,9 @@ from typing import Any
 import httpx
 import pytest
 
-from model_build.artifacts import read_manifest
-from model_build.publish import publish
-from model_build.train_risk import train_risk
+from model_build.examples.train_risk import train_risk
+from model_build.release.artifacts import read_manifest
+from model_build.release.publish import publish
 from shared.auth import admin
 from shared.auth.keys import ClientRecord
 from shared.store.local import LocalStore

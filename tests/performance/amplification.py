@@ -22,8 +22,8 @@ from pathlib import Path
 
 import httpx
 
-from model_build.publish import publish
-from model_build.train_sentiment import TrainConfig, train_sentiment
+from model_build.release.publish import publish
+from model_build.sentiment.train_sentiment import TrainConfig, train_sentiment
 from shared.auth import admin
 from shared.auth.keys import ClientRecord
 from shared.store.local import LocalStore

@@ -14,8 +14,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from model_build.publish import publish
-from model_build.train_sentiment import TrainConfig, train_sentiment
+from model_build.release.publish import publish
+from model_build.sentiment.train_sentiment import TrainConfig, train_sentiment
 from shared.jobs.runner import run_job
 from shared.store.local import LocalStore
 

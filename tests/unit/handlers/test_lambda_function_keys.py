@@ -10,7 +10,7 @@ import pytest
 
 from handlers.cli.replay import LocalLambdaContext, load_event, response_body, response_headers
 from handlers.http.app import create_app
-from model_build.publish import publish
+from model_build.release.publish import publish
 from shared.auth import admin
 from shared.auth.keys import ClientRecord
 from shared.settings import Settings

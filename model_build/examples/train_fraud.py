@@ -17,8 +17,8 @@ import numpy as np
 from sklearn.ensemble import IsolationForest
 from sklearn.metrics import precision_recall_fscore_support, roc_auc_score
 
-from model_build.artifacts import write_model_dir
-from model_build.reference import feature_rows
+from model_build.release.artifacts import write_model_dir
+from model_build.release.reference import feature_rows
 from shared.manifest import FeatureSpec, ModelManifest, SampleCheck, TabularInputSchema
 
 logger = logging.getLogger(__name__)
@@ -89,7 +89,7 @@ def train_fraud(output_dir: Path, seed: int = 42) -> ModelManifest:
             "baseline": scores["baseline (amount rule)"],
             "threshold": threshold,
             "split": {"rows": ROWS, "test_rows": len(test_y), "seed": seed},
-            "dataset": "synthetic, seeded: model_build.train_fraud.transactions",
+            "dataset": "synthetic, seeded: model_build.examples.train_fraud.transactions",
         },
         sample=SampleCheck(
             input=sample,

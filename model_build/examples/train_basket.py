@@ -25,7 +25,7 @@ from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.naive_bayes import MultinomialNB
 from sklearn.pipeline import Pipeline
 
-from model_build.artifacts import write_model_dir
+from model_build.release.artifacts import write_model_dir
 from shared.manifest import ModelManifest, SampleCheck, TextInputSchema
 
 logger = logging.getLogger(__name__)
@@ -55,7 +55,7 @@ def baskets(seed: int, customers: int = CUSTOMERS) -> list[list[str]]:
     return histories
 
 
-def train_recommender(output_dir: Path, seed: int = 42) -> ModelManifest:
+def train_basket(output_dir: Path, seed: int = 42) -> ModelManifest:
     histories = baskets(seed)
     split = int(len(histories) * 0.75)
     train, test = histories[:split], histories[split:]
@@ -97,7 +97,7 @@ def train_recommender(output_dir: Path, seed: int = 42) -> ModelManifest:
             **scores["model"],
             "baseline": scores["baseline (most popular)"],
             "split": {"customers": CUSTOMERS, "test_customers": len(test), "seed": seed},
-            "dataset": "synthetic, seeded: model_build.train_recommender.baskets",
+            "dataset": "synthetic, seeded: model_build.examples.train_basket.baskets",
         },
         sample=SampleCheck(input={"basket": sample_basket, "k": 5}, expected={"items": expected}),
         options=OPTIONS,

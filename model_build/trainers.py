@@ -10,22 +10,22 @@ def train_model(
     model: str, output: Path, max_rows: int | None = None, candidate: str | None = None
 ) -> ModelManifest:
     if model == "risk":
-        from model_build.train_risk import train_risk
+        from model_build.examples.train_risk import train_risk
 
         return train_risk(output)
     if model == "progression":
-        from model_build.train_progression import train_progression
+        from model_build.examples.train_progression import train_progression
 
         return train_progression(output)
     if model == "basket":
-        from model_build.train_recommender import train_recommender
+        from model_build.examples.train_basket import train_basket
 
-        return train_recommender(output)
+        return train_basket(output)
     if model == "fraud":
-        from model_build.train_fraud import train_fraud
+        from model_build.examples.train_fraud import train_fraud
 
         return train_fraud(output)
-    from model_build.train_sentiment import TrainConfig, train_sentiment
+    from model_build.sentiment.train_sentiment import TrainConfig, train_sentiment
 
     config = TrainConfig(max_rows=max_rows)
     if candidate:
@@ -34,7 +34,7 @@ def train_model(
 
 
 def compare_sentiment(output: Path, max_rows: int | None = None) -> dict[str, Any]:
-    from model_build.compare import compare_candidates
-    from model_build.train_sentiment import TrainConfig
+    from model_build.sentiment.compare import compare_candidates
+    from model_build.sentiment.train_sentiment import TrainConfig
 
     return compare_candidates(output, TrainConfig(max_rows=max_rows))

@@ -14,9 +14,9 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-from model_build.artifacts import write_model_dir
 from model_build.evaluation import score, write_report
-from model_build.reference import feature_rows
+from model_build.release.artifacts import write_model_dir
+from model_build.release.reference import feature_rows
 from shared.manifest import FeatureSpec, ModelManifest, SampleCheck, TabularInputSchema
 
 logger = logging.getLogger(__name__)
