@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from model_build.trainers import DEFAULT_MODEL, TRAINERS
 from shared.settings import get_settings
 from shared.store import ModelStore, store_from_settings, store_from_uri
 
@@ -156,11 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
     train = sub.add_parser(
         "train", help="train a model and write its directory with an evaluation report"
     )
-    train.add_argument(
-        "--model",
-        default="sentiment",
-        choices=["sentiment", "risk", "progression", "basket", "fraud"],
-    )
+    train.add_argument("--model", default=DEFAULT_MODEL, choices=list(TRAINERS))
     train.add_argument("--output", type=Path, default=Path("build/model"))
     train.add_argument(
         "--max-rows", type=int, default=None, help="train on a stratified subset (quick runs)"
