@@ -7,7 +7,7 @@ POETRY := $(TOOLS)/poetry/bin/poetry
 VENV := .venv
 BIN := $(VENV)/bin
 RIE := $(TOOLS)/rie/aws-lambda-rie
-# Human-rated sentences ship only in vaderSentiment's source distribution (model_build/review_data.py).
+# Human-rated sentences ship only in vaderSentiment's source distribution (model_build/sentiment/review_data.py).
 VADER_SDIST := $(TOOLS)/vader/vaderSentiment-3.3.2.tar.gz
 export POETRY_VIRTUALENVS_IN_PROJECT := true
 # Poetry verifies TLS with certifi's bundle; where the system keeps its own (it may hold a

@@ -4,8 +4,8 @@ import logging
 import tempfile
 from pathlib import Path
 
-from model_build.publish import publish
-from model_build.train_sentiment import train_sentiment
+from model_build.release.publish import publish
+from model_build.sentiment.train_sentiment import train_sentiment
 from shared.settings import Settings
 from shared.store.local import LocalStore
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from model_build.publish import publish
-from model_build.train_sentiment import TrainConfig, train_sentiment
+from model_build.release.publish import publish
+from model_build.sentiment.train_sentiment import TrainConfig, train_sentiment
 from shared.observability import logger, metrics
 from shared.store.local import LocalStore
 

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from model_build.trainers import DEFAULT_MODEL, TRAINERS
 from shared.settings import get_settings
 from shared.store import ModelStore, store_from_settings, store_from_uri
 
@@ -20,7 +21,7 @@ def _store(args: argparse.Namespace) -> ModelStore:
 
 def cmd_train(args: argparse.Namespace) -> int:
     # Training lives in model_build; imported here only so serving never loads training code.
-    from model_build.training import compare_sentiment, train_model
+    from model_build.trainers import compare_sentiment, train_model
 
     if args.compare:
         table = compare_sentiment(args.output, max_rows=args.max_rows)
@@ -40,7 +41,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         )
     )
     if args.publish:
-        from model_build.publish import publish
+        from model_build.release.publish import publish
 
         store = _store(args)
         publish(args.output, store, alias=args.alias)
@@ -50,7 +51,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
-    from model_build.publish import publish
+    from model_build.release.publish import publish
 
     store = _store(args)
     manifest = publish(args.directory, store, alias=None if args.no_alias else args.alias)
@@ -60,8 +61,8 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 
 def cmd_gate(args: argparse.Namespace) -> int:
-    from model_build.artifacts import read_manifest
-    from model_build.gate import check_against_alias
+    from model_build.release.artifacts import read_manifest
+    from model_build.release.gate import check_against_alias
 
     lines = check_against_alias(
         read_manifest(args.directory), _store(args), args.alias, args.tolerance
@@ -156,11 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
     train = sub.add_parser(
         "train", help="train a model and write its directory with an evaluation report"
     )
-    train.add_argument(
-        "--model",
-        default="sentiment",
-        choices=["sentiment", "risk", "progression", "basket", "fraud"],
-    )
+    train.add_argument("--model", default=DEFAULT_MODEL, choices=list(TRAINERS))
     train.add_argument("--output", type=Path, default=Path("build/model"))
     train.add_argument(
         "--max-rows", type=int, default=None, help="train on a stratified subset (quick runs)"

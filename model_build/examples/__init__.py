@@ -1,5 +1,6 @@
-"""Models a data scientist brings, trained the way they would be, each ending in the files
-`inferno package` takes (see model_build/SERVE_YOUR_MODEL.md). Run one with
+"""Example models. `train_<name>` are the ones `inferno train` makes (on `tabular.py`'s
+skeleton). The others are models a data scientist brings, trained the way they would be, each
+ending in the files `inferno package` takes (see model_build/SERVE_YOUR_MODEL.md). Run one with
 `.venv/bin/python -m model_build.examples.<name> OUTPUT_DIR`."""
 
 from pathlib import Path

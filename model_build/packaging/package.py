@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from model_build import reference
 from model_build.packaging.categories import settle_unknown_categories
 from model_build.packaging.errors import PackagingError
 from model_build.packaging.estimators import KINDS, infer_kind, kind_options, require_fitted
@@ -23,6 +22,7 @@ from model_build.packaging.onnx_export import to_onnx
 from model_build.packaging.outcomes import agreement, label_metrics, sample_check
 from model_build.packaging.rows import request_rows
 from model_build.packaging.schema import input_schema, reads_text
+from model_build.release import reference
 from shared.errors import InvalidInput
 from shared.manifest import (
     ARTIFACT_FILENAME,
@@ -289,7 +289,7 @@ def _manifest(
     }
     if target is not None:
         metrics.update(label_metrics(plan.kind, target, plan.outputs))
-    from model_build.artifacts import new_version
+    from model_build.release.artifacts import new_version
 
     return ModelManifest(
         name=name,

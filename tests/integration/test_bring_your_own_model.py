@@ -12,8 +12,8 @@ import httpx
 import pandas as pd
 import pytest
 
-from model_build.artifacts import read_manifest
 from model_build.packaging.rows import request_rows
+from model_build.release.artifacts import read_manifest
 from tests.support.byom import EXAMPLES, INFERNO, Example, estimator_answers, run
 from tests.support.servers import RunningServer, uvicorn_server
 

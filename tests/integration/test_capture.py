@@ -26,7 +26,7 @@ import jq
 import pytest
 
 from handlers.cli import keys_admin
-from model_build.publish import publish
+from model_build.release.publish import publish
 from shared.auth.keys import ClientRecord
 from shared.capture.receipts import receipt_key
 from shared.capture.records import FEEDBACK, PREDICTIONS, folder

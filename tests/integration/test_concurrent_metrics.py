@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
-from model_build.publish import publish
+from model_build.release.publish import publish
 from shared.metrics_contract import ALL_METRICS
 from shared.store.local import LocalStore
 from tests.support.emf import (

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from model_build.publish import publish
+from model_build.release.publish import publish
 from shared.drift.profile import PROFILE_FILENAME
 from shared.store.local import LocalStore
 from tests.conftest import QUICK_ROWS

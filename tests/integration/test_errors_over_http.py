@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from model_build.publish import publish
+from model_build.release.publish import publish
 from shared.store.local import LocalStore
 from tests.support.emf import emf_documents, log_records, totals
 from tests.support.faulty_app import BUG

@@ -22,7 +22,7 @@ import boto3
 import httpx
 import pytest
 
-from model_build.publish import publish
+from model_build.release.publish import publish
 from shared.events.rules import rules_key
 from shared.observability import metric_names
 from shared.store.local import LocalStore

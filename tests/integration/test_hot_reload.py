@@ -13,7 +13,7 @@ import boto3
 import httpx
 import pytest
 
-from model_build.publish import publish
+from model_build.release.publish import publish
 from shared.store.s3 import S3Store
 from tests.support.servers import RunningServer, free_port, moto_server, uvicorn_server
 from tests.support.tamper import tampered

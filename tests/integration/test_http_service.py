@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from model_build.publish import publish
+from model_build.release.publish import publish
 from shared.store.local import LocalStore
 from tests.support.bad_inputs import BAD_INPUTS
 from tests.support.servers import RunningServer, uvicorn_server

@@ -16,7 +16,7 @@ import pytest
 
 from handlers.cli.jobs.runner import run_job
 from handlers.cli.replay import RIE_PATH, compare, load_events
-from model_build.publish import publish
+from model_build.release.publish import publish
 from shared.jobs.spec import JobSettings
 from shared.store.local import LocalStore
 from shared.store.s3 import S3Store

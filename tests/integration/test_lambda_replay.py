@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from handlers.cli.replay import RIE_PATH, Emulator, compare, load_events, response_headers
-from model_build.publish import publish
+from model_build.release.publish import publish
 from shared.metrics_contract import ALL_METRICS
 from shared.serving.registry import FIRST_RETRY_SECONDS
 from shared.store.local import LocalStore

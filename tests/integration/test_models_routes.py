@@ -8,9 +8,9 @@ import httpx
 import pytest
 
 from handlers.cli import keys_admin
-from model_build.artifacts import read_manifest
-from model_build.publish import publish
-from model_build.train_risk import train_risk
+from model_build.examples.train_risk import train_risk
+from model_build.release.artifacts import read_manifest
+from model_build.release.publish import publish
 from shared.auth.keys import ClientRecord
 from shared.store.local import LocalStore
 from tests.support.servers import RunningServer, uvicorn_server

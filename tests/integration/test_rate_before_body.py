@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from handlers.cli import keys_admin
-from model_build.publish import publish
+from model_build.release.publish import publish
 from shared.auth.keys import ClientRecord
 from shared.store.local import LocalStore
 from tests.support.servers import uvicorn_server

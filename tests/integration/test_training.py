@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from model_build.selection import TWEETS_MACRO_F1
-from model_build.train_sentiment import TrainConfig, train_sentiment
+from model_build.sentiment.selection import TWEETS_MACRO_F1
+from model_build.sentiment.train_sentiment import TrainConfig, train_sentiment
 from tests.support.servers import ROOT
 
 # The first test's setup trains the full model: minutes, more on a shared machine. pytest's own

@@ -23,8 +23,8 @@ from pathlib import Path
 import httpx
 
 from handlers.cli import keys_admin
-from model_build.publish import publish
-from model_build.train_sentiment import TrainConfig, train_sentiment
+from model_build.release.publish import publish
+from model_build.sentiment.train_sentiment import TrainConfig, train_sentiment
 from shared.auth.keys import ClientRecord
 from shared.store.local import LocalStore
 from tests.support.servers import uvicorn_server

@@ -71,8 +71,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--candidate",
         default=None,
-        help="serve this sentiment candidate pipeline (model_build/candidates.py) instead of the "
-        "default, e.g. `today` for the tweets-only word + character model",
+        help="serve this sentiment candidate pipeline (model_build/sentiment/candidates.py) "
+        "instead of the default, e.g. `today` for the tweets-only word + character model",
     )
     return parser.parse_args(argv)
 

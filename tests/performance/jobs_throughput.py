@@ -15,8 +15,8 @@ import time
 from pathlib import Path
 
 from handlers.cli.jobs.runner import run_job
-from model_build.publish import publish
-from model_build.train_sentiment import TrainConfig, train_sentiment
+from model_build.release.publish import publish
+from model_build.sentiment.train_sentiment import TrainConfig, train_sentiment
 from shared.store.local import LocalStore
 
 WORDS = ["love", "hate", "great", "awful", "slow", "fast", "broken", "perfect", "refund", "price"]

@@ -48,7 +48,12 @@ def unseen_corpus_texts(
 ) -> tuple[list[str], list[str]]:
     """Corpus texts outside the subset a quick model was trained and tested on, in the same mix
     of sources and labels: what ordinary traffic looks like to it."""
-    from model_build.corpus import deduplicate, drop_small_sources, load_all_sources, subsample
+    from model_build.sentiment.corpus import (
+        deduplicate,
+        drop_small_sources,
+        load_all_sources,
+        subsample,
+    )
 
     unique, _ = deduplicate(load_all_sources())
     unique, _ = drop_small_sources(unique)

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-from model_build.artifacts import read_manifest
+from model_build.release.artifacts import read_manifest
 from shared.serving.loaded_model import LoadedModel, load_verified
 
 # The window every drift test reads: the week before this instant.

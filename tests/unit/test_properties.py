@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from model_build.artifacts import read_manifest
+from model_build.release.artifacts import read_manifest
 from shared.errors import InvalidInput
 from shared.kinds.validation import validate_item
 from shared.manifest import TabularInputSchema

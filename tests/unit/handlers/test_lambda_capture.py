@@ -11,7 +11,7 @@ import pytest
 
 from handlers.cli.replay import LocalLambdaContext, load_events
 from handlers.http.app import create_app
-from model_build.publish import publish
+from model_build.release.publish import publish
 from shared.capture.receipt_sqlite import SQLiteReceipts
 from shared.capture.receipts import receipt_key
 from shared.settings import Settings

@@ -22,7 +22,7 @@ from handlers.cli.replay import (
 )
 from handlers.http.app import create_app
 from handlers.malformed_events import MALFORMED
-from model_build.publish import publish
+from model_build.release.publish import publish
 from shared.settings import Settings
 from shared.store.local import LocalStore
 from tests.support.lambda_entry import Handler, fresh_entry

@@ -11,7 +11,7 @@ import pytest
 from handlers.cli import keys_admin
 from handlers.cli.replay import LocalLambdaContext, load_event, response_body, response_headers
 from handlers.http.app import create_app
-from model_build.publish import publish
+from model_build.release.publish import publish
 from shared.auth.keys import ClientRecord
 from shared.settings import Settings
 from shared.store.local import LocalStore

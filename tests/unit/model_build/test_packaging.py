@@ -15,8 +15,8 @@ from sklearn.linear_model import LinearRegression
 from sklearn.preprocessing import StandardScaler
 
 from handlers.cli.main import main
-from model_build.artifacts import read_manifest
 from model_build.packaging import PackagingError, package_model
+from model_build.release.artifacts import read_manifest
 from shared.serving.loaded_model import load_verified
 
 RNG = np.random.default_rng(0)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from model_build.publish import publish
+from model_build.release.publish import publish
 from shared.settings import CHECKOUT, Settings
 from shared.store.local import LocalStore
 

@@ -10,8 +10,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
-from model_build.artifacts import write_model_dir
-from model_build.publish import publish
+from model_build.release.artifacts import write_model_dir
+from model_build.release.publish import publish
 from shared.drift.errors import NoReference
 from shared.drift.profile import MAX_ROWS, PROFILE_FILENAME, parse_profile
 from shared.manifest import ModelManifest, SampleCheck, TextInputSchema

@@ -4,10 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from model_build.artifacts import read_manifest
-from model_build.train_fraud import train_fraud
-from model_build.train_progression import train_progression
-from model_build.train_recommender import train_recommender
+from model_build.examples.train_basket import train_basket
+from model_build.examples.train_fraud import train_fraud
+from model_build.examples.train_progression import train_progression
+from model_build.release.artifacts import read_manifest
 from shared.serving.loaded_model import LoadedModel, load_verified
 
 
@@ -26,7 +26,7 @@ def progression_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def basket_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     directory = tmp_path_factory.mktemp("basket")
-    train_recommender(directory)
+    train_basket(directory)
     return directory
 
 

@@ -4,10 +4,10 @@ import json
 
 import sklearn
 
-from model_build.allowed_types import helper_types, registry_estimators
+from model_build.release.allowed_types import helper_types, registry_estimators
 from shared.serving.allowlist import ALLOWED_TYPES_PATH
 
-REGENERATE = "regenerate it: .venv/bin/python -m model_build.allowed_types"
+REGENERATE = "regenerate it: .venv/bin/python -m model_build.release.allowed_types"
 
 
 def shipped() -> dict[str, list[str]]:

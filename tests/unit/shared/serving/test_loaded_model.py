@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from model_build.artifacts import read_manifest
+from model_build.release.artifacts import read_manifest
 from shared.errors import IntegrityError, SampleCheckError, UntrustedArtifactError
 from shared.serving.loaded_model import (
     SCHEMA_MAX_BYTES,

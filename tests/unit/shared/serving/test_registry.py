@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from model_build.publish import publish
+from model_build.release.publish import publish
 from shared.errors import StoreError
 from shared.observability import logger, metric_names, metrics
 from shared.serving.registry import FIRST_RETRY_SECONDS, ModelRegistry
@@ -80,7 +80,7 @@ def test_a_tampered_version_is_refused_and_the_old_one_keeps_serving(
 
 
 def test_every_model_with_the_alias_is_served(local_store: LocalStore, tmp_path: Path) -> None:
-    from model_build.train_risk import train_risk
+    from model_build.examples.train_risk import train_risk
 
     train_risk(tmp_path / "risk")
     publish(tmp_path / "risk", local_store, alias="production")
@@ -161,7 +161,7 @@ def test_a_refused_version_is_tried_again_after_the_long_back_off(
 def test_load_if_due_retries_every_model_that_failed_not_only_the_default(
     tmp_path: Path, sentiment_model_dir: Path
 ) -> None:
-    from model_build.train_risk import train_risk
+    from model_build.examples.train_risk import train_risk
 
     # GIVEN a store whose risk model cannot be read at first (an outage)
     store = CountingStore(tmp_path / "store")

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from model_build.publish import publish
-from model_build.train_progression import train_progression
+from model_build.examples.train_progression import train_progression
+from model_build.release.publish import publish
 from shared.observability import metrics
 from shared.store.local import LocalStore
 from tests.support.inprocess import TestClient, serving

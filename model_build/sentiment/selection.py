@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from model_build.cost import ServingCost
+from model_build.sentiment.cost import ServingCost
 
 REFERENCE = "today"  # today's pipeline: the cost ceiling, measured in the same run
 LONG_REVIEW_ACCURACY = 0.85

@@ -10,14 +10,14 @@ from typing import Any
 from sklearn.pipeline import Pipeline
 from threadpoolctl import threadpool_limits
 
-from model_build.artifacts import write_model_dir
-from model_build.candidates import DEFAULT_CANDIDATE, Candidate, candidate, sample_weights
-from model_build.corpus import Split, load_all_sources, source_counts, split_corpus
-from model_build.datasets import TextDataset
-from model_build.domains import Predictions, headline, model_predictions, score_domains
-from model_build.length_shares import length_shares
-from model_build.sentiment_report import write_sentiment_report
-from model_build.vader_baseline import vader_predictions
+from model_build.release.artifacts import write_model_dir
+from model_build.sentiment.candidates import DEFAULT_CANDIDATE, Candidate, candidate, sample_weights
+from model_build.sentiment.corpus import Split, load_all_sources, source_counts, split_corpus
+from model_build.sentiment.datasets import TextDataset
+from model_build.sentiment.domains import Predictions, headline, model_predictions, score_domains
+from model_build.sentiment.length_shares import length_shares
+from model_build.sentiment.report import write_sentiment_report
+from model_build.sentiment.vader_baseline import vader_predictions
 from shared.manifest import ModelManifest, SampleCheck, TextInputSchema
 
 logger = logging.getLogger(__name__)

@@ -3,7 +3,7 @@
 from collections import Counter
 from collections.abc import Sequence
 
-from model_build.datasets import SENTIMENT_LABELS, TextDataset
+from model_build.sentiment.datasets import SENTIMENT_LABELS, TextDataset
 
 REVIEW_SOURCES = ("imdb_reviews", "rt_sentences", "vader_movies", "vader_products")
 BUCKETS = ((0, 100), (100, 300), (300, 1000), (1000, 3000), (3000, None))

@@ -2,9 +2,14 @@
 
 from collections import Counter
 
-from model_build.corpus import deduplicate, duplicate_key, split_corpus
-from model_build.datasets import TextDataset
-from model_build.review_data import clean_text, load_movie_reviews, load_vader_ratings, rating_label
+from model_build.sentiment.corpus import deduplicate, duplicate_key, split_corpus
+from model_build.sentiment.datasets import TextDataset
+from model_build.sentiment.review_data import (
+    clean_text,
+    load_movie_reviews,
+    load_vader_ratings,
+    rating_label,
+)
 
 
 def test_markup_entities_and_spacing_are_cleaned() -> None:

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from model_build.artifacts import read_manifest
+from model_build.release.artifacts import read_manifest
 from shared.serving.loaded_model import LoadedModel, load_verified
 
 BATCH_SIZES = (1, 64)

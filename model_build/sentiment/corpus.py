@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from sklearn.model_selection import train_test_split
 
-from model_build.datasets import TextDataset, concatenate, load_sentiment_corpus
-from model_build.review_data import clean_text, load_movie_reviews, load_vader_ratings
+from model_build.sentiment.datasets import TextDataset, concatenate, load_sentiment_corpus
+from model_build.sentiment.review_data import clean_text, load_movie_reviews, load_vader_ratings
 
 _NOT_WORD = re.compile(r"[\W_]+")
 # A source with fewer unique rows cannot be split and scored in every class: after

@@ -11,8 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from model_build.datasets import SENTIMENT_LABELS, TextDataset
 from model_build.evaluation import score
+from model_build.sentiment.datasets import SENTIMENT_LABELS, TextDataset
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,6 @@ like, and the threshold flags the strangest FLAG_SHARE of training traffic. Base
 that flags the same share by amount alone.
 """
 
-import json
-import logging
 from pathlib import Path
 from typing import Any
 
@@ -17,11 +15,8 @@ import numpy as np
 from sklearn.ensemble import IsolationForest
 from sklearn.metrics import precision_recall_fscore_support, roc_auc_score
 
-from model_build.artifacts import write_model_dir
-from model_build.reference import feature_rows
+from model_build.examples import tabular
 from shared.manifest import FeatureSpec, ModelManifest, SampleCheck, TabularInputSchema
-
-logger = logging.getLogger(__name__)
 
 ROWS = 20_000
 FRAUD_SHARE = 0.02
@@ -33,6 +28,13 @@ FEATURES = [
     FeatureSpec(name="transactions_24h", type="int", minimum=0, maximum=1000),
     FeatureSpec(name="merchant_risk", minimum=0.0, maximum=1.0, description="0 safe, 1 risky"),
 ]
+COLUMNS = {
+    "ROC-AUC": "roc_auc",
+    "precision": "precision",
+    "recall": "recall",
+    "F1": "f1",
+    "flagged share": "flagged_share",
+}
 
 
 def transactions(seed: int, rows: int = ROWS) -> tuple[Any, Any]:
@@ -61,14 +63,13 @@ def transactions(seed: int, rows: int = ROWS) -> tuple[Any, Any]:
     return x.round(4), fraud.astype(int)
 
 
-def train_fraud(output_dir: Path, seed: int = 42) -> ModelManifest:
+def train_fraud(output_dir: Path, seed: int = tabular.SEED) -> ModelManifest:
     x, y = transactions(seed)
-    split = int(len(y) * 0.75)
-    model = IsolationForest(n_estimators=100, random_state=seed).fit(x[:split])
-    train_scores = -model.score_samples(x[:split])
+    (train_x, test_x), (_, test_y) = tabular.in_order(x), tabular.in_order(y)
+    model = IsolationForest(n_estimators=100, random_state=seed).fit(train_x)
+    train_scores = -model.score_samples(train_x)
     threshold = round(float(np.quantile(train_scores, 1 - FLAG_SHARE)), 6)
-    amount_cut = float(np.quantile(x[:split, 0], 1 - FLAG_SHARE))
-    test_x, test_y = x[split:], y[split:]
+    amount_cut = float(np.quantile(train_x[:, 0], 1 - FLAG_SHARE))
     test_scores = -model.score_samples(test_x)
     scores = {
         "model": _scores(test_y, test_scores, test_scores >= threshold),
@@ -78,19 +79,12 @@ def train_fraud(output_dir: Path, seed: int = 42) -> ModelManifest:
     flagged = int(np.argmax(test_scores))  # the sample: the strangest test transaction
     sample = dict(zip(names, (float(v) for v in test_x[flagged]), strict=True))
     [sample_score] = -model.score_samples(np.array([[sample[n] for n in names]]))
-    manifest = write_model_dir(
+    return tabular.write_example(
         output_dir,
-        estimator=model,
         name="fraud",
         task="tabular-anomaly",
+        estimator=model,
         input_schema=TabularInputSchema(features=FEATURES),
-        metrics={
-            **scores["model"],
-            "baseline": scores["baseline (amount rule)"],
-            "threshold": threshold,
-            "split": {"rows": ROWS, "test_rows": len(test_y), "seed": seed},
-            "dataset": "synthetic, seeded: model_build.train_fraud.transactions",
-        },
         sample=SampleCheck(
             input=sample,
             expected={
@@ -98,26 +92,21 @@ def train_fraud(output_dir: Path, seed: int = 42) -> ModelManifest:
                 "anomaly": bool(sample_score >= threshold),
             },
         ),
+        metrics=tabular.against_baseline(
+            scores,
+            threshold=threshold,
+            split={"rows": ROWS, "test_rows": len(test_y), "seed": seed},
+            dataset="synthetic, seeded: model_build.examples.train_fraud.transactions",
+        ),
+        reference_inputs=tabular.feature_rows(FEATURES, test_x),
+        description="How unusual a card transaction is (higher is stranger), flagged past "
+        "the threshold: a fraud screen that needs no fraud labels.",
+        report=lambda directory: tabular.write_table(
+            directory, "Fraud anomaly scorer, held-out transactions", scores, COLUMNS
+        ),
+        summary=str(scores["model"]),
         options={"threshold": threshold},
-        reference_inputs=feature_rows(FEATURES, test_x),
-        description="How unusual a card transaction is (higher is stranger), flagged past the "
-        "threshold: a fraud screen that needs no fraud labels.",
     )
-    (output_dir / "evaluation.json").write_text(json.dumps(scores, indent=2) + "\n")
-    lines = [
-        "# Fraud anomaly scorer, held-out transactions",
-        "",
-        "| system | ROC-AUC | precision | recall | F1 | flagged share |",
-        "|---|---|---|---|---|---|",
-    ]
-    lines += [
-        f"| {n} | {s['roc_auc']} | {s['precision']} | {s['recall']} | {s['f1']} | "
-        f"{s['flagged_share']} |"
-        for n, s in scores.items()
-    ]
-    (output_dir / "evaluation.md").write_text("\n".join(lines) + "\n")
-    logger.info("Wrote %s/%s: %s", manifest.name, manifest.version, scores["model"])
-    return manifest
 
 
 def _scores(truth: Any, score: Any, flagged: Any) -> dict[str, float]:

@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 from typing import Any
 
-from model_build.selection import RULE, SCORED, TWEETS_MACRO_F1, Result, mean_score
+from model_build.sentiment.selection import RULE, SCORED, TWEETS_MACRO_F1, Result, mean_score
 
 COLUMNS = (
     ("tweets", "macro_f1", "tweets F1"),

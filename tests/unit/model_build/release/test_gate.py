@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 
 from handlers.cli.main import main
-from model_build.gate import GateRefused, check_against_alias, compare
+from model_build.release.gate import GateRefused, check_against_alias, compare
 from shared.manifest import MANIFEST_FILENAME, ModelManifest, SampleCheck, TextInputSchema
 from shared.store.local import LocalStore
 

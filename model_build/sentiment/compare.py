@@ -11,20 +11,20 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from model_build.candidates import CANDIDATES
-from model_build.compare_report import compare_lines
-from model_build.corpus import load_all_sources, split_corpus
-from model_build.cost import ServingCost, serving_cost
-from model_build.domains import model_predictions
-from model_build.selection import RULE, choose
-from model_build.train_sentiment import (
+from model_build.sentiment.candidates import CANDIDATES
+from model_build.sentiment.compare_report import compare_lines
+from model_build.sentiment.corpus import load_all_sources, split_corpus
+from model_build.sentiment.cost import ServingCost, serving_cost
+from model_build.sentiment.domains import model_predictions
+from model_build.sentiment.selection import RULE, choose
+from model_build.sentiment.train_sentiment import (
     TrainConfig,
     data_summary,
     evaluate_predictions,
     fit,
     write_sentiment_dir,
 )
-from model_build.vader_baseline import vader_predictions
+from model_build.sentiment.vader_baseline import vader_predictions
 
 logger = logging.getLogger(__name__)
 

@@ -6,8 +6,6 @@ standard deviation with each value, so the served answer carries a 90% interval.
 mean of the training targets (what a service with no model would answer).
 """
 
-import json
-import logging
 from pathlib import Path
 
 from sklearn.datasets import load_diabetes
@@ -18,21 +16,18 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-from model_build.artifacts import write_model_dir
-from model_build.reference import feature_rows
-from shared.manifest import FeatureSpec, ModelManifest, SampleCheck, TabularInputSchema
-
-logger = logging.getLogger(__name__)
+from model_build.examples import tabular
+from shared.manifest import ModelManifest, SampleCheck, TabularInputSchema
 
 INTERVAL = 0.9
-RANGE_HEADROOM = 3.0  # accept values up to 3x the widest seen in training
+COLUMNS = {"MAE": "mae", "RMSE": "rmse", "R²": "r2"}
 
 
-def train_progression(output_dir: Path, seed: int = 42) -> ModelManifest:
+def train_progression(output_dir: Path, seed: int = tabular.SEED) -> ModelManifest:
     data = load_diabetes()
     names = [str(name) for name in data.feature_names]
     train_x, test_x, train_y, test_y = train_test_split(
-        data.data, data.target, test_size=0.25, random_state=seed
+        data.data, data.target, test_size=tabular.TEST_SHARE, random_state=seed
     )
     pipeline = Pipeline([("scale", StandardScaler()), ("regressor", BayesianRidge())])
     pipeline.fit(train_x, train_y)
@@ -45,40 +40,31 @@ def train_progression(output_dir: Path, seed: int = 42) -> ModelManifest:
     }
     coverage = float(((test_y >= predicted - half) & (test_y <= predicted + half)).mean())
     scores["model"]["interval_coverage_90"] = round(coverage, 4)
-
-    schema = TabularInputSchema(
-        features=[
-            FeatureSpec(
-                name=name,
-                minimum=round(-float(abs(column).max()) * RANGE_HEADROOM, 4),
-                maximum=round(float(abs(column).max()) * RANGE_HEADROOM, 4),
-            )
-            for name, column in zip(names, data.data.T, strict=True)
-        ]
-    )
+    schema = TabularInputSchema(features=tabular.bounded_features(names, data.data, signed=True))
     sample = dict(zip(names, (round(float(v), 6) for v in test_x[0]), strict=True))
     [expected] = pipeline.predict([[sample[name] for name in names]])
-    manifest = write_model_dir(
+    note = f"90% interval coverage on the test split: {scores['model']['interval_coverage_90']}"
+    return tabular.write_example(
         output_dir,
-        estimator=pipeline,
         name="progression",
         task="tabular-regression",
+        estimator=pipeline,
         input_schema=schema,
-        metrics={
-            **{k: v for k, v in scores["model"].items()},
-            "baseline": scores["baseline (mean)"],
-            "split": {"test_size": 0.25, "seed": seed, "n_test": len(test_y)},
-            "dataset": "sklearn.datasets.load_diabetes",
-        },
         sample=SampleCheck(input=sample, expected={"value": round(float(expected), 6)}),
+        metrics=tabular.against_baseline(
+            scores,
+            split={"test_size": tabular.TEST_SHARE, "seed": seed, "n_test": len(test_y)},
+            dataset="sklearn.datasets.load_diabetes",
+        ),
+        reference_inputs=tabular.feature_rows(schema.features, test_x),
+        description="Disease progression one year on, from ten baseline measurements, with "
+        "a 90% interval.",
+        report=lambda directory: tabular.write_table(
+            directory, "Progression regressor, held-out split", scores, COLUMNS, ["", note]
+        ),
+        summary=f"MAE {scores['model']['mae']:.2f}",
         options={"interval": INTERVAL},
-        reference_inputs=feature_rows(schema.features, test_x),
-        description="Disease progression one year on, from ten baseline measurements, with a "
-        "90% interval.",
     )
-    _write_report(output_dir, "Progression regressor, held-out split", scores)
-    logger.info("Wrote %s/%s: MAE %.2f", manifest.name, manifest.version, scores["model"]["mae"])
-    return manifest
 
 
 def _scores(truth: object, predicted: object) -> dict[str, float]:
@@ -87,14 +73,3 @@ def _scores(truth: object, predicted: object) -> dict[str, float]:
         "rmse": round(float(mean_squared_error(truth, predicted) ** 0.5), 4),
         "r2": round(float(r2_score(truth, predicted)), 4),
     }
-
-
-def _write_report(directory: Path, title: str, scores: dict[str, dict[str, float]]) -> None:
-    (directory / "evaluation.json").write_text(json.dumps(scores, indent=2) + "\n")
-    lines = [f"# {title}", "", "| system | MAE | RMSE | R² |", "|---|---|---|---|"]
-    lines += [f"| {n} | {s['mae']} | {s['rmse']} | {s['r2']} |" for n, s in scores.items()]
-    lines += [
-        "",
-        f"90% interval coverage on the test split: {scores['model']['interval_coverage_90']}",
-    ]
-    (directory / "evaluation.md").write_text("\n".join(lines) + "\n")

@@ -3,8 +3,8 @@
 from dataclasses import dataclass
 from typing import Any
 
-from model_build.cost import ServingCost
-from model_build.selection import choose
+from model_build.sentiment.cost import ServingCost
+from model_build.sentiment.selection import choose
 
 VADER = {
     "tweets": {"macro_f1": 0.45},

@@ -6,7 +6,7 @@ state holds (trees, losses, binners, neighbour indexes) and the numpy and scipy 
 are found by fitting every estimator that fits with its defaults on small seeded data and reading
 what its skops file names. Regenerate after upgrading scikit-learn:
 
-    .venv/bin/python -m model_build.allowed_types
+    .venv/bin/python -m model_build.release.allowed_types
 
 tests/unit/shared/serving/test_allowed_types.py fails when the file and the installed
 scikit-learn disagree.

@@ -14,7 +14,7 @@ from shared.drift.profile import (
     profile_bytes,
     sample_indices,
 )
-from shared.manifest import FeatureSpec, ModelManifest
+from shared.manifest import ModelManifest
 from shared.serving.loaded_model import LoadedModel
 
 Profiled = tuple[ModelManifest, bytes]
@@ -68,14 +68,3 @@ def write_profile(directory: Path, data: bytes | None) -> None:
         path.unlink(missing_ok=True)
     else:
         path.write_bytes(data)
-
-
-def feature_rows(features: Sequence[FeatureSpec], matrix: Any) -> list[dict[str, Any]]:
-    """Rows of a numeric matrix (columns in feature order) as the request objects a client sends."""
-    return [
-        {
-            f.name: int(value) if f.type == "int" else float(value)
-            for f, value in zip(features, line, strict=True)
-        }
-        for line in matrix
-    ]

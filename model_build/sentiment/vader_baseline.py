@@ -5,7 +5,7 @@ from collections.abc import Sequence
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from model_build.domains import Predictions
+from model_build.sentiment.domains import Predictions
 
 logger = logging.getLogger(__name__)
 

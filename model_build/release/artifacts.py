@@ -10,7 +10,7 @@ import sklearn
 import skops
 import skops.io as sio
 
-from model_build import reference
+from model_build.release import reference
 from shared.errors import InfernoError
 from shared.manifest import (
     ARTIFACT_FILENAME,
@@ -44,7 +44,7 @@ def write_model_dir(
 ) -> ModelManifest:
     """Serialise with skops and record exactly which types a loader must trust.
     `reference_inputs` (request objects, e.g. the training rows) become the drift reference
-    profile, a bounded sample of them with the model's answers (model_build/reference.py)."""
+    profile, a bounded sample of them with the model's answers (release/reference.py)."""
     artifact = sio.dumps(estimator)
     trusted = artifact_types(artifact)
     unexpected = refusals(artifact_schema(artifact), server_allowlist())

@@ -1,0 +1,50 @@
+"""Every model `inferno train` makes, by name: the one list the CLI's `--model` choices (and so
+`make train`) are read from. Adding a model is its trainer module plus one line here.
+
+Only names are held, so the CLI can list them without loading scikit-learn: a trainer's module is
+imported when its model is trained."""
+
+import importlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from shared.manifest import ModelManifest
+
+DEFAULT_MODEL = "sentiment"  # also the one model with options (--max-rows, --candidate)
+
+# name -> "module.function" that trains it into an output directory
+TRAINERS: dict[str, str] = {
+    "sentiment": "model_build.sentiment.train_sentiment.train_sentiment",
+    "risk": "model_build.examples.train_risk.train_risk",
+    "progression": "model_build.examples.train_progression.train_progression",
+    "basket": "model_build.examples.train_basket.train_basket",
+    "fraud": "model_build.examples.train_fraud.train_fraud",
+}
+
+
+def trainer(model: str) -> "Callable[..., ModelManifest]":
+    module, function = TRAINERS[model].rsplit(".", 1)
+    found: Callable[..., ModelManifest] = getattr(importlib.import_module(module), function)
+    return found
+
+
+def train_model(
+    model: str, output: Path, max_rows: int | None = None, candidate: str | None = None
+) -> "ModelManifest":
+    if model != DEFAULT_MODEL:
+        return trainer(model)(output)
+    from model_build.sentiment.train_sentiment import TrainConfig
+
+    config = TrainConfig(max_rows=max_rows)
+    if candidate:
+        config = TrainConfig(max_rows=max_rows, candidate=candidate)
+    return trainer(model)(output, config)
+
+
+def compare_sentiment(output: Path, max_rows: int | None = None) -> dict[str, Any]:
+    from model_build.sentiment.compare import compare_candidates
+    from model_build.sentiment.train_sentiment import TrainConfig
+
+    return compare_candidates(output, TrainConfig(max_rows=max_rows))
