@@ -39,7 +39,7 @@ RUN chmod 1777 /tmp
 VOLUME ["/tmp"]
 USER 10001:10001
 # Traffic on 8000; health checks on 8081, answered beside each worker by a process a flood of
-# requests cannot delay (handlers/http/health_port.py). HOST is the interface that port binds.
+# requests cannot delay (handlers/server/README.md). HOST is the interface that port binds.
 ENV HEALTH_PORT=8081 \
     HOST=0.0.0.0
 EXPOSE 8000 8081
@@ -52,7 +52,7 @@ HEALTHCHECK --interval=15s --timeout=5s --start-period=90s --retries=3 \
 # gets the image's CMD instead (the uvicorn line below): it serves the HTTP handler.
 ENTRYPOINT ["/bin/sh", "-c", "if [ -n \"${AWS_LAMBDA_RUNTIME_API:-}\" ]; then handler=handlers.lambda_function.handler; if [ \"$#\" -eq 1 ]; then handler=$1; fi; exec python -m awslambdaric \"$handler\"; fi; exec \"$@\"", "inferno-entrypoint"]
 # uvicorn with one worker process per CPU of the task (TASK_CPU_UNITS from Terraform, else the
-# cgroup quota, else the CPUs we may run on; WEB_CONCURRENCY overrides): handlers/server.py.
+# cgroup quota, else the CPUs we may run on; WEB_CONCURRENCY overrides): handlers/server/.
 # Keep-alive (75 s) outlives the ALB idle timeout (60 s); graceful shutdown (20 s) ends before
 # ECS stopTimeout (30 s). Any forwarding address is trusted: only the ALB reaches the task.
 # The app writes its own JSON access line per request, so uvicorn's plain-text one is off.

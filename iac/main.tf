@@ -14,7 +14,7 @@ locals {
   container_port    = 8000
   health_check_path = "/ready"
   # Health checks go to a port of their own, answered by a process beside each worker that a
-  # flood on the traffic port cannot delay (handlers/http/health_port.py).
+  # flood on the traffic port cannot delay (handlers/server/health_port.py).
   health_port = 8081
 
   # uvicorn --timeout-graceful-shutdown is 20 s; ECS waits this long before SIGKILL.
@@ -71,7 +71,7 @@ locals {
     { name = "LOG_LEVEL", value = var.log_level },
     { name = "METRICS_FLUSH_SECONDS", value = "60" },
     # One uvicorn worker per vCPU the task pays for: Fargate's VM shows more CPUs than that and
-    # keeps the quota out of the container's sight (handlers/cpu_budget.py reads this).
+    # keeps the quota out of the container's sight (handlers/server/cpu_budget.py reads this).
     { name = "TASK_CPU_UNITS", value = tostring(var.task_cpu) },
     # Errors and slow requests are always logged; this share of the rest (log cost at scale).
     { name = "ACCESS_LOG_SAMPLE_RATE", value = tostring(var.access_log_sample_rate) },

@@ -129,7 +129,7 @@ class Settings(BaseSettings):
         gt=0,
         lt=65536,
         description="Also answer /health and /ready on this port, off the event loop, for the "
-        "load balancer and the container check (handlers/http/health_port.py); unset: off.",
+        "load balancer and the container check (handlers/server/health_port.py); unset: off.",
     )
     health_state_dir: Path | None = Field(
         default=None,

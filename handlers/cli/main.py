@@ -109,9 +109,7 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    from handlers.cpu_budget import requested_workers
+    from handlers.server.launcher import main as launch
 
     settings = get_settings()
     if not settings.model_bucket_name and not args.no_train:
@@ -120,19 +118,21 @@ def cmd_serve(args: argparse.Namespace) -> int:
         ensure_default_model(settings)
     # On a laptop the server opens once the models are loaded: the first request is answered.
     os.environ.setdefault("LOAD_MODELS_BEFORE_SERVING", "true")
-    if args.host:  # the health port (HEALTH_PORT) binds the same interface
-        os.environ["HOST"] = args.host
     get_settings.cache_clear()
-    # One worker on a laptop unless asked: a model copy per CPU there would only cost memory
-    # and start-up time, and one process keeps logs and debugging simple. The image scales.
-    uvicorn.run(
-        "handlers.http.app:app",
-        host=args.host or settings.host,
-        port=args.port or settings.port,
-        access_log=False,
-        workers=requested_workers(os.environ) or 1,
-    )
+    # The image's launcher with laptop defaults. One worker unless asked: a model copy per CPU
+    # there would only cost memory and start-up time, and one process keeps logs and debugging
+    # simple. The image scales. The launcher tells the health port (HEALTH_PORT) the host.
+    launch(serve_argv(args.host or settings.host, args.port or settings.port))
     return 0
+
+
+def serve_argv(host: str, port: int) -> list[str]:
+    """The launcher's command line for `inferno serve` (uvicorn's options, as in the image)."""
+    from handlers.server.cpu_budget import requested_workers
+
+    workers = requested_workers(os.environ) or 1
+    app = ["handlers.http.app:app", "--host", host, "--port", str(port), "--no-access-log"]
+    return [*app, "--workers", str(workers)]
 
 
 def cmd_smoke(args: argparse.Namespace) -> int:

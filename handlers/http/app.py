@@ -12,11 +12,11 @@ from handlers.http.admission import BodyValueLimit, EarlyShed, few_unknown_field
 from handlers.http.auth import ClientAuth, admit_client, admit_request
 from handlers.http.docs import install_docs, operation_id
 from handlers.http.errors import UNEXPECTED, install_error_handlers
-from handlers.http.health_port import health_port_served
 from handlers.http.media_type import require_json
 from handlers.http.openapi import install_openapi
 from handlers.http.request_context import ContentLengthGuard, RequestContextMiddleware
 from handlers.http.routes import feedback, health, models, predict
+from handlers.server.health_port import health_port_served
 from shared.auth.service import auth_from_settings
 from shared.capture import capture_from_settings
 from shared.events.service import escalations_from_settings

@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from handlers import cpu_budget
+from handlers.server import cpu_budget
 from shared.metrics_contract import ALL_METRICS
 from shared.observability import metric_names
 from shared.settings import Settings

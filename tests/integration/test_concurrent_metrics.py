@@ -102,7 +102,7 @@ async def send_all(base_url: str, requests: list[Sent]) -> list[Answer]:
         return await asyncio.gather(*(one(sent) for sent in requests))
 
 
-# The image's launcher (handlers/server.py), with the worker count pinned and the keep-alive the
+# The image's launcher (handlers/server/), with the worker count pinned and the keep-alive the
 # image sets (75 s, past the ALB's 60 s): uvicorn's default 5 s closes an idle pooled connection
 # just as the client reuses it, and a POST is not retried (httpx.ReadError on a slow machine).
 LAUNCHER = [sys.executable, "-m", "handlers.server", "handlers.http.app:app", "--host", "127.0.0.1"]

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from handlers.http.health_responder import LOOP_STALL_SECONDS
+from handlers.server.health_answer import LOOP_STALL_SECONDS
 from model_build.release.publish import publish
 from shared.store.local import LocalStore
 from tests.support.servers import ROOT, free_port, stop_process, uvicorn_server, wait_for

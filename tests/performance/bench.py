@@ -20,7 +20,7 @@ from typing import Any
 
 import httpx
 
-from handlers.cpu_budget import WEB_CONCURRENCY
+from handlers.server.cpu_budget import WEB_CONCURRENCY
 from tests.performance import capture, formats, logvolume, overload, report, workers
 from tests.performance.loadgen import BenchError, LoadResult, ensure_wrk, run_wrk
 from tests.performance.processes import Server, image_command, start_server, uvicorn_command

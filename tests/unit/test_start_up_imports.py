@@ -60,7 +60,7 @@ def test_lambda_keeps_the_x_ray_provider() -> None:
 
 PRELOAD = """
 import gc, json, sys
-from handlers.server import preload
+from handlers.server.launcher import preload
 preload(["handlers.http.app:app", "--host", "127.0.0.1"])
 names = list(sys.modules)
 print(json.dumps({

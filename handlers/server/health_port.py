@@ -1,14 +1,10 @@
-"""The load balancer's health checks on a port of their own, answered outside the worker.
+"""A worker's side of the health port: it starts a responder process and keeps its heartbeat.
 
-On the traffic port a probe waits its turn behind every connection the event loop has ready:
-under a flood of requests that is tens of milliseconds at the median and hundreds at the tail, and
-a stall of a few seconds fails every task's checks at once. A thread in the worker is no cure, as
-it waits for the GIL the inference threads hold. So each worker starts a responder process
-(handlers/http/health_responder.py) and leaves two readings in shared memory: when its event loop
-last ran, and whether the default model is loaded. The workers of one server share a directory of
-these (handlers/server.py sets it), so every responder answers for the whole task. A busy worker
-is answered for at once; a wedged one (no heartbeat for a few seconds) makes the task unhealthy,
-and a dead one takes its responder and its state with it.
+On the traffic port a probe waits its turn behind every connection the event loop has ready, and
+a thread in the worker waits for the GIL the inference threads hold; a process of its own
+(health_responder.py) does not. The worker leaves it its readings (heartbeat.py) in the
+directory the launcher gives all the workers of a server. Why, and what a wedged or dead worker
+does to the answer: README.md beside this module.
 """
 
 import asyncio
@@ -17,16 +13,15 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
-from handlers.http.health_state import HealthState, HealthStateFile, state_path
+from handlers.server.heartbeat import HealthState, HealthStateFile, state_path
 from shared.observability import logger
 from shared.settings import Settings
 
 HEARTBEAT_SECONDS = 0.25
-RESPONDER = "handlers.http.health_responder"  # by name: the worker needs none of its imports
+RESPONDER = "handlers.server.health_responder"  # by name: the worker needs none of its imports
 
 
 @contextlib.asynccontextmanager
@@ -94,4 +89,4 @@ class HealthPort:
             self.state_dir.rmdir()  # the last worker out: uvicorn's SIGTERM skips the launcher's
 
     def _reading(self) -> HealthState:
-        return HealthState(time.monotonic(), self._is_ready())
+        return HealthState.now(self._is_ready())

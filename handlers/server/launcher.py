@@ -1,8 +1,9 @@
-"""The server process: uvicorn with one worker per CPU the task has. The image's CMD.
+"""The launcher: uvicorn with one worker per CPU the task has. The image's CMD and `inferno serve`.
 
 `python -m handlers.server APP [uvicorn options]` takes uvicorn's own command line and adds
-`--workers` from handlers.cpu_budget unless the command already names a count. Each worker is a
-process with its own event loop, inference thread, batches, metrics buffer and log lines.
+`--workers` from cpu_budget.py unless the command already names a count. Each worker is a
+process with its own event loop, inference thread, batches, metrics buffer and log lines. The
+processes and why: README.md beside this module.
 """
 
 import contextlib
@@ -15,7 +16,7 @@ from collections.abc import Iterator
 
 import uvicorn.main
 
-from handlers.cpu_budget import WEB_CONCURRENCY, worker_count
+from handlers.server.cpu_budget import WEB_CONCURRENCY, worker_count
 from shared.serving.gc_policy import cyclic_gc_paused
 
 WORKERS_FLAG = "--workers"
@@ -103,5 +104,6 @@ if __name__ == "__main__":
     main()
 elif __name__ == "__mp_main__":
     # uvicorn spawns each worker with this module as its main module and our argv (the spawn
-    # start method of multiprocessing), before the worker imports the app.
+    # start method of multiprocessing; __main__.py runs us as the main module for this), before
+    # the worker imports the app.
     preload(sys.argv[1:])

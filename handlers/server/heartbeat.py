@@ -1,8 +1,9 @@
 """What each worker tells the health responders: when its event loop last ran, and if it is ready.
 
-A few bytes per worker in a memory-mapped file, written by the worker's event loop. The files of
-one server's workers share a directory, so whichever responder the kernel hands a probe answers
-for the whole task. Stdlib only: the responder imports this and nothing of the app.
+A few bytes per worker in a memory-mapped file, written by the worker's event loop every
+HEARTBEAT_SECONDS (health_port.py). The files of one server's workers share a directory, so
+whichever responder the kernel hands a probe answers for the whole task. Stdlib only: the
+responder imports this and nothing of the app.
 """
 
 import mmap
@@ -22,6 +23,11 @@ _PREFIX, _SUFFIX = "worker-", ".state"
 class HealthState:
     last_beat: float
     ready: bool
+
+    @classmethod
+    def now(cls, ready: bool) -> "HealthState":
+        """A reading taken on the event loop: it is running at this moment."""
+        return cls(time.monotonic(), ready)
 
     def silent_for(self) -> float:
         return time.monotonic() - self.last_beat

@@ -1,21 +1,12 @@
-"""What the health responder answers from the task's worker states, and the files it reads."""
+"""What /health and /ready answer from the task's worker states."""
 
-import os
-import subprocess
-import sys
 import time
 from http import HTTPStatus
-from pathlib import Path
 
 import pytest
 
-from handlers.http.health_responder import LOOP_STALL_SECONDS, answer
-from handlers.http.health_state import (
-    HealthState,
-    HealthStateFile,
-    read_live_states,
-    state_path,
-)
+from handlers.server.health_answer import LOOP_STALL_SECONDS, answer
+from handlers.server.heartbeat import HealthState
 
 
 def beating(ready: bool, seconds_ago: float = 0.0) -> HealthState:
@@ -75,31 +66,3 @@ def test_a_worker_not_started_yet_keeps_the_task_loading() -> None:
 
 def test_other_paths_are_not_found() -> None:
     assert answer("/predict", {1: beating(ready=True)}, workers=1)[0] == HTTPStatus.NOT_FOUND
-
-
-def test_a_state_file_carries_what_its_worker_wrote(tmp_path: Path) -> None:
-    # GIVEN this process's state file, as a worker makes it
-    writer = HealthStateFile(state_path(tmp_path, os.getpid()), HealthState(12.5, False))
-    try:
-        # THEN a reader sees its first state, and each later write, with nothing reopened
-        assert read_live_states(tmp_path) == {os.getpid(): HealthState(12.5, False)}
-        writer.write(HealthState(13.0, True))
-        assert read_live_states(tmp_path) == {os.getpid(): HealthState(13.0, True)}
-    finally:
-        writer.close()
-
-
-def test_a_dead_workers_file_and_strangers_are_left_out(tmp_path: Path) -> None:
-    # GIVEN a state file whose worker has exited, a file being written, and one that is no
-    # worker's
-    gone = subprocess.run(
-        [sys.executable, "-c", "import os; print(os.getpid())"],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    HealthStateFile(state_path(tmp_path, int(gone.stdout)), HealthState(1.0, True)).close()
-    (tmp_path / f"worker-{os.getpid()}.state").write_bytes(b"\0")  # shorter than a state
-    (tmp_path / "worker-notes.state").write_bytes(b"x" * 9)
-    # THEN none of them counts as a live worker
-    assert read_live_states(tmp_path) == {}

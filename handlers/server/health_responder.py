@@ -1,11 +1,10 @@
 """The health responder: a small process answering the health port for every worker of a task.
 
-`python -m handlers.http.health_responder HOST PORT STATE_DIR WORKERS WORKER_PID`, started by each
-worker (handlers/http/health_port.py). It has its own interpreter and GIL, so a worker busy with
-a flood of requests and batches cannot delay its answer. All the task's responders share the port
-and read every worker's state file in STATE_DIR, so any of them gives the task's answer: `/health`
-is 200 while every worker's event loop keeps beating, `/ready` also needs the default model loaded
-in WORKERS workers. It exits when its worker does. Stdlib only, so it starts in ~50 ms.
+`python -m handlers.server.health_responder HOST PORT STATE_DIR WORKERS WORKER_PID`, started by
+each worker (health_port.py). Its own interpreter and GIL keep a flooded worker from delaying it.
+All the task's responders share the port and read every worker's heartbeat in STATE_DIR, so any
+of them gives the task's answer (health_answer.py). It exits when its worker does. Stdlib only,
+so it starts in ~50 ms. The design: README.md beside it.
 
 Each connection has a thread of its own (at most MAX_CONNECTIONS at once, each held at most
 PROBE_TIMEOUT_SECONDS), so a client that connects and says nothing, or trickles its request a
@@ -19,46 +18,18 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Mapping
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from handlers.http.health_state import HealthState, read_live_states, state_path
+from handlers.server.health_answer import answer
+from handlers.server.heartbeat import read_live_states, state_path
 
-# Longer than any stall a flood causes here (the loop's lag stays well under a second), shorter
-# than the container check's 4 s timeout: a loop this late serves nobody.
-LOOP_STALL_SECONDS = 3.0
 PROBE_TIMEOUT_SECONDS = 2.0  # the longest a connection is kept, whatever it sends
 MAX_CONNECTIONS = 64  # served at once; past it a connection is closed unanswered
 BACKLOG = 128  # connections the kernel holds for us meanwhile (the stdlib's is 5)
 PARENT_CHECK_SECONDS = 1.0
-
-
-def answer(
-    path: str, states: Mapping[int, HealthState], workers: int
-) -> tuple[HTTPStatus, dict[str, Any]]:
-    """The status and JSON body for a probe of `path`, given each live worker's state (by pid)
-    and how many workers the task runs."""
-    if path not in ("/health", "/ready"):
-        return HTTPStatus.NOT_FOUND, {"detail": "only /health and /ready are served here"}
-    # A wedged worker still holds the connections it accepted: the task is unhealthy, whichever
-    # responder is asked (answering for one's own worker only, a wedged one of N would fail
-    # 1/N of the probes, and the load balancer's consecutive count would rarely see it).
-    silent, pid = max(((state.silent_for(), pid) for pid, state in states.items()), default=(0, 0))
-    if silent > LOOP_STALL_SECONDS:
-        return HTTPStatus.SERVICE_UNAVAILABLE, {
-            "status": "stalled",
-            "detail": f"the event loop of worker {pid} has not run for {silent:.1f} s",
-        }
-    loaded = sum(state.ready for state in states.values())
-    if path == "/ready" and (loaded < workers or loaded < len(states)):
-        detail = "the default model is not loaded yet"
-        if workers > 1:
-            detail += f" in every worker ({loaded} of {max(workers, len(states))} ready)"
-        return HTTPStatus.SERVICE_UNAVAILABLE, {"status": "loading", "detail": detail}
-    return HTTPStatus.OK, {"status": "ready" if path == "/ready" else "ok"}
 
 
 class ResponderServer(ThreadingHTTPServer):
