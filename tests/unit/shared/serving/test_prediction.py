@@ -1,7 +1,5 @@
 """The prediction path without an event loop (bulk jobs): each item answered or refused alone."""
 
-from typing import Any
-
 import pytest
 
 from shared.serving.loaded_model import LoadedModel
@@ -9,6 +7,7 @@ from shared.serving.prediction import ItemError, predict_each, validate_each
 from shared.serving.registry import ModelRegistry
 from shared.settings import Settings
 from shared.store.local import LocalStore
+from tests.support.fragile import raise_on_poison
 
 
 @pytest.fixture
@@ -28,14 +27,7 @@ def test_a_bad_item_is_an_error_and_its_neighbours_are_answered(
     model: LoadedModel, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # GIVEN a model that raises on one text, and an item that fails validation
-    real = model.predict
-
-    def fragile(values: list[Any]) -> Any:
-        if "poison" in values:
-            raise RuntimeError("cannot")
-        return real(values)
-
-    monkeypatch.setattr(model, "predict", fragile)
+    raise_on_poison(model, monkeypatch)
     items = [{"text": "great"}, {"text": "poison"}, {"text": ""}, {"text": "awful"}]
     # WHEN each is predicted
     outcomes = predict_each(model, items, max_text_length=100)
