@@ -5,7 +5,6 @@ expired key is refused from the next refresh on, without a restart. The containe
 a thread; Lambda, which has no background thread, refreshes inline when a refresh is due.
 """
 
-import threading
 import time
 
 from pydantic import ValidationError
@@ -13,6 +12,7 @@ from pydantic import ValidationError
 from shared.auth.keys import KEYS_KEY, ClientRecord, KeyFile, KeyRecord, find_client, index_keys
 from shared.errors import InfernoError, StoreKeyNotFound
 from shared.observability import logger
+from shared.refresher import Refresher
 from shared.store import ModelStore, NotModified
 
 
@@ -23,8 +23,7 @@ class KeyRing:
         self._index: dict[str, tuple[KeyRecord, ClientRecord]] = {}
         self._token: str | None = None
         self._next_refresh = 0.0
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._refresher = Refresher("key-refresh", self.refresh, refresh_seconds)
 
     def client_for(self, presented: str) -> ClientRecord | None:
         return find_client(self._index, presented)
@@ -57,23 +56,14 @@ class KeyRing:
 
     def refresh_if_due(self) -> None:
         """For runtimes with no refresh thread (Lambda): refresh inline once an interval."""
-        if self._thread is None and time.monotonic() >= self._next_refresh:
+        if not self._refresher.running and time.monotonic() >= self._next_refresh:
             self.refresh()
 
     def start(self) -> None:
-        if self._thread is not None:
+        if self._refresher.running:
             return
         self.refresh()
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="key-refresh", daemon=True)
-        self._thread.start()
+        self._refresher.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-            self._thread = None
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.refresh_seconds):
-            self.refresh()
+        self._refresher.stop()

@@ -20,6 +20,7 @@ from shared.auth.keys import ClientRecord
 from shared.auth.quota_store import QuotaStore, seconds_to_midnight, today
 from shared.errors import InfernoError, QuotaExhausted, QuotaUnavailable
 from shared.observability import logger
+from shared.refresher import Refresher
 
 
 @dataclass
@@ -40,8 +41,7 @@ class QuotaLeases:
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="quota")
         self._next_flush = time.monotonic() + flush_seconds
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._flusher = Refresher("quota-flush", self.flush, flush_seconds)
 
     async def charge(self, client: ClientRecord, items: int) -> None:
         """Take `items` from the client's block, or raise QuotaExhausted / QuotaUnavailable."""
@@ -52,7 +52,7 @@ class QuotaLeases:
             usage = self._usage[(client.name, day)]
             usage[0] += 1
             usage[1] += items
-        if self._thread is None and time.monotonic() >= self._next_flush:
+        if not self._flusher.running and time.monotonic() >= self._next_flush:
             self._next_flush = time.monotonic() + self.flush_seconds
             self._pool.submit(self.flush)  # Lambda: no flush thread; never awaited
 
@@ -126,20 +126,10 @@ class QuotaLeases:
                 )
 
     def start(self) -> None:
-        if self._thread is None:
-            self._stop.clear()
-            self._thread = threading.Thread(target=self._run, name="quota-flush", daemon=True)
-            self._thread.start()
+        self._flusher.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-            self._thread = None
+        self._flusher.stop()
         self._pool.shutdown(wait=True)
         self.release_unused()
         self.flush()
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.flush_seconds):
-            self.flush()

@@ -7,7 +7,6 @@ again until it changes); the rules held before stay. A deleted file removes the 
 The container refreshes on a thread; Lambda refreshes inline when a refresh is due.
 """
 
-import threading
 import time
 from collections.abc import Callable, Iterable
 
@@ -16,6 +15,7 @@ from pydantic import ValidationError
 from shared.errors import InfernoError, StoreKeyNotFound
 from shared.events.rules import RULES_MAX_BYTES, Rule, RuleSet, rules_key
 from shared.observability import logger
+from shared.refresher import Refresher
 from shared.store import ModelStore, NotModified
 
 MAX_TICK_SECONDS = 1.0
@@ -34,8 +34,13 @@ class RuleBook:
         self._seen: set[str] = set()
         self._problems: dict[str, str] = {}  # the last problem logged, per model
         self._next_full = 0.0
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._refresher = Refresher(
+            "rules-refresh",
+            self.refresh_if_due,
+            min(MAX_TICK_SECONDS, refresh_seconds),
+            at_once=True,
+            failure_message="Escalation rules refresh failed",
+        )
 
     def rules_for(self, model: str) -> tuple[Rule, ...]:
         """Lock-free: the mapping is replaced whole, never changed in place."""
@@ -95,24 +100,7 @@ class RuleBook:
         )
 
     def start(self) -> None:
-        if self._thread is not None:
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="rules-refresh", daemon=True)
-        self._thread.start()
+        self._refresher.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-            self._thread = None
-
-    def _run(self) -> None:
-        tick = min(MAX_TICK_SECONDS, self.refresh_seconds)
-        while True:
-            try:
-                self.refresh_if_due()
-            except Exception:  # a bug here must not end the refreshes
-                logger.exception("Escalation rules refresh failed")
-            if self._stop.wait(tick):
-                return
+        self._refresher.stop()

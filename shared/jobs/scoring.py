@@ -1,4 +1,5 @@
-"""Score one batch: the API's validation per record, one model call for the valid ones.
+"""Score one batch through the API's prediction path (`predict_each`): the API's validation per
+record, one model call for the valid ones.
 
 A record that fails validation, or that makes the model raise, is answered with an error at
 its key; the rest of the batch is predicted as usual. Nothing here fails a batch but a bug.
@@ -8,13 +9,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel
-
-from shared.errors import InvalidInput
 from shared.jobs.records import UNREADABLE, Item
 from shared.jobs.spec import JobSpec
 from shared.manifest import TabularInputSchema, TextInputSchema
 from shared.serving.loaded_model import LoadedModel
+from shared.serving.prediction import ItemError, predict_each
 
 Line = dict[str, Any]
 
@@ -101,28 +100,23 @@ def score_batch(
 ) -> BatchResult:
     schema = model.manifest.input_schema
     result = BatchResult(first_position=int(items[0]["position"]) if items else 0)
-    valid: list[tuple[int, Any]] = []
+    readable: list[int] = []
     for index, item in enumerate(items):
-        record = item.get("record")
-        result.lines.append(_base_line(record, int(item["position"]), job))
+        result.lines.append(_base_line(item.get("record"), int(item["position"]), job))
         if UNREADABLE in item:
             _fail(result, index, [{"loc": [], "msg": str(item[UNREADABLE])}])
-            continue
-        try:
-            value = model.kind.validate(
-                model.manifest, model_input(record, job, schema), max_text_length
-            )
-            valid.append((index, value))
-        except InvalidInput as exc:
-            _fail(result, index, exc.args[0])
-    for (index, _), outcome in zip(valid, _predict(model, [v for _, v in valid]), strict=True):
-        if isinstance(outcome, BaseModel):
-            result.lines[index]["prediction"] = outcome.model_dump(mode="json")
-            # A classifier's label; another kind's class of answer (flagged or not, ...).
-            result.tallies[index] = model.kind.tally(outcome)
-            result.labels[result.tallies[index]] += 1
         else:
-            _fail(result, index, [{"loc": [], "msg": outcome}])
+            readable.append(index)
+    inputs = [model_input(items[index].get("record"), job, schema) for index in readable]
+    outcomes = predict_each(model, inputs, max_text_length)
+    for index, outcome in zip(readable, outcomes, strict=True):
+        if isinstance(outcome, ItemError):
+            _fail(result, index, outcome.error)
+            continue
+        result.lines[index]["prediction"] = outcome.model_dump(mode="json")
+        # A classifier's label; another kind's class of answer (flagged or not, ...).
+        result.tallies[index] = model.kind.tally(outcome)
+        result.labels[result.tallies[index]] += 1
     return result
 
 
@@ -137,17 +131,3 @@ def _base_line(record: Any, position: int, job: JobSpec) -> Line:
 def _fail(result: BatchResult, index: int, error: Any) -> None:
     result.lines[index]["error"] = error
     result.errors += 1
-
-
-def _predict(model: LoadedModel, values: list[Any]) -> list[BaseModel | str]:
-    """One call for the batch; if it raises, record by record so only the culprit fails."""
-    try:
-        return list(model.predict(values))
-    except Exception:  # a model that raises on some input must not sink its neighbours
-        outcomes: list[BaseModel | str] = []
-        for value in values:
-            try:
-                outcomes.extend(model.predict([value]))
-            except Exception as exc:
-                outcomes.append(f"prediction failed: {type(exc).__name__}: {exc}")
-        return outcomes

@@ -29,6 +29,7 @@ from typing import Any
 
 from shared.errors import ClientDisconnected, Overloaded, QueueShareExceeded, RequestTimedOut
 from shared.observability import logger, metric_names, metrics
+from shared.serving.isolation import predict_isolated
 from shared.serving.loaded_model import LoadedModel
 from shared.settings import Settings
 
@@ -399,26 +400,10 @@ def _timed_compute(model: LoadedModel, jobs: list[_Job]) -> tuple[list[Outcome],
 
 
 def _compute(model: LoadedModel, jobs: list[_Job]) -> list[Outcome]:
-    """On the inference thread: one call for every job; if it raises, one call per job."""
-    try:
-        predictions = model.predict([item for job in jobs for item in job.items])
-    except BaseException as exc:  # a model's BaseException too: it must not end the worker
-        if len(jobs) == 1:
-            return [_failure(exc)]
-        return [_isolated(model, job) for job in jobs]
-    outcomes: list[Outcome] = []
-    start = 0
-    for job in jobs:
-        outcomes.append(predictions[start : start + len(job.items)])
-        start += len(job.items)
-    return outcomes
-
-
-def _isolated(model: LoadedModel, job: _Job) -> Outcome:
-    try:
-        return model.predict(job.items)
-    except BaseException as exc:
-        return _failure(exc)
+    """On the inference thread: one call for every job; if it raises, one call per job. A
+    model's BaseException is caught too: it must not end the worker."""
+    outcomes = predict_isolated(model, [job.items for job in jobs], catching=BaseException)
+    return [_failure(out) if isinstance(out, BaseException) else out for out in outcomes]
 
 
 def _failure(exc: BaseException) -> Exception:

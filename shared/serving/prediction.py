@@ -1,8 +1,10 @@
-"""The one prediction path every route and entry takes: look the model up, validate against its
-input schema, predict through the batcher (off the event loop, gathered with what else is
-queued), record what was answered. `POST /predict` is a thin adapter over `predict_one`.
+"""The one prediction path every route, entry and job takes: look the model up, validate against
+its input schema, predict through the batcher (off the event loop, gathered with what else is
+queued), record what was answered. `POST /predict` is a thin adapter over `predict_one`; bulk
+jobs, which have no event loop, score through `predict_each`.
 """
 
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel
@@ -18,6 +20,7 @@ from shared.serving.bodies import (
     ModelInfo,
     PredictionsResponse,
 )
+from shared.serving.isolation import predict_isolated
 from shared.serving.loaded_model import LoadedModel
 from shared.serving.registry import ModelRegistry
 from shared.settings import Settings
@@ -63,6 +66,58 @@ def _record(
         )
 
 
+@dataclass
+class Checked:
+    """Items validated one by one: the valid ones' model inputs and the invalid ones' problems
+    (InvalidInput's), each with its index."""
+
+    valid: list[tuple[int, Any]]
+    invalid: list[tuple[int, Any]]
+
+    def values(self) -> list[Any]:
+        return [value for _, value in self.valid]
+
+
+def validate_each(model: LoadedModel, items: list[Any], max_text_length: int) -> Checked:
+    """A bad item is answered on its own; it never refuses its neighbours."""
+    checked = Checked(valid=[], invalid=[])
+    for index, item in enumerate(items):
+        try:
+            value = model.kind.validate(model.manifest, item, max_text_length)
+        except InvalidInput as exc:
+            checked.invalid.append((index, exc.args[0]))
+        else:
+            checked.valid.append((index, value))
+    return checked
+
+
+@dataclass(frozen=True)
+class ItemError:
+    """Why one item has no answer: its validation problems, or the model's failure on it."""
+
+    error: Any
+
+
+def predict_each(
+    model: LoadedModel, items: list[Any], max_text_length: int
+) -> list[BaseModel | ItemError]:
+    """Each item's answer or error, in order, with no event loop (bulk jobs): the valid items in
+    one model call; an item that fails validation, or that makes the model raise, is an error
+    and its neighbours are answered."""
+    checked = validate_each(model, items, max_text_length)
+    outcomes: dict[int, BaseModel | ItemError] = {
+        index: ItemError(problems) for index, problems in checked.invalid
+    }
+    answers = predict_isolated(model, [[value] for value in checked.values()])
+    for (index, _), answer in zip(checked.valid, answers, strict=True):
+        if isinstance(answer, BaseException):
+            failure = f"prediction failed: {type(answer).__name__}: {answer}"
+            outcomes[index] = ItemError([{"loc": [], "msg": failure}])
+        else:
+            outcomes[index] = answer[0]
+    return [outcomes[index] for index in range(len(items))]
+
+
 def instances_of(body: Any) -> list[Any] | None:
     """The items of a body in the convention TF Serving, Vertex AI, SageMaker and MLflow
     clients speak, `{"instances": [...]}` (objects or rows), else None."""
@@ -90,15 +145,16 @@ async def predict_instances(
             f"instances holds {len(instances)} items; the limit is {settings.max_batch_size}"
         )
     model = registry.get(name)
-    values: list[Any] = []
-    problems: list[dict[str, Any]] = []
-    for index, item in enumerate(instances):
-        try:
-            values.append(model.kind.validate(model.manifest, item, settings.max_text_length))
-        except InvalidInput as exc:
-            problems += [_located(problem, [index]) for problem in _problems(exc)]
-    if problems:
-        raise InvalidInput(problems)
+    checked = validate_each(model, instances, settings.max_text_length)
+    if checked.invalid:
+        raise InvalidInput(
+            [
+                _located(problem, [index])
+                for index, found in checked.invalid
+                for problem in _problems(found)
+            ]
+        )
+    values = checked.values()
     outputs = await batcher.predict_many(model, values, caller)
     _record(model, values, outputs, caller, answers)
     return PredictionsResponse.model_construct(
@@ -106,8 +162,7 @@ async def predict_instances(
     )
 
 
-def _problems(exc: InvalidInput) -> list[dict[str, Any]]:
-    found = exc.args[0]
+def _problems(found: Any) -> list[dict[str, Any]]:
     return found if isinstance(found, list) else [{"loc": ["body"], "msg": str(found)}]
 
 
@@ -152,21 +207,14 @@ async def predict_batch(
             f"batch has {len(request.items)} items; the limit is {settings.max_batch_size}"
         )
     model = registry.get(name)
-    results: list[BatchItemResult] = []
-    valid: list[tuple[int, Any]] = []
-    for index, item in enumerate(request.items):
-        try:
-            valid.append(
-                (index, model.kind.validate(model.manifest, item, settings.max_text_length))
-            )
-        except InvalidInput as exc:
-            results.append(BatchItemResult(index=index, error=exc.args[0]))
+    checked = validate_each(model, request.items, settings.max_text_length)
+    results = [BatchItemResult(index=index, error=error) for index, error in checked.invalid]
     # One model call for the batch (shared with whatever else is queued at that moment).
-    values = [value for _, value in valid]
+    values = checked.values()
     predictions = await batcher.predict_many(model, values, caller)
     results += [
         BatchItemResult.model_construct(index=index, prediction=output, error=None)
-        for (index, _), output in zip(valid, predictions, strict=True)
+        for (index, _), output in zip(checked.valid, predictions, strict=True)
     ]
     _record(model, values, predictions, caller, answers)
     return BatchResponse(

@@ -20,6 +20,7 @@ from shared.errors import (
     UnknownModel,
 )
 from shared.observability import logger, metric_names, metrics
+from shared.refresher import Refresher
 from shared.serving.gc_policy import cyclic_gc_paused, free_swapped_out
 from shared.serving.loaded_model import LoadedModel, load_verified
 from shared.serving.release_signing import read_signed_manifest
@@ -68,8 +69,7 @@ class ModelRegistry:
         self._models: dict[str, LoadedModel] = {}
         self._sources: dict[str, _Source] = {}
         self._swap_lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._refresher = Refresher("model-refresh", self.refresh, self._next_pause, at_once=True)
         self._backoff = Backoff(settings.model_load_retry_max_seconds)
         self._next_attempt = 0.0
 
@@ -257,30 +257,22 @@ class ModelRegistry:
         if swapped:
             free_swapped_out()  # the load's pause froze the new one; this frees the old one
 
-    # Background loop: back-off until loaded, then the refresh interval.
+    # Background refresh: back-off until loaded, then the refresh interval.
 
     def start(self) -> None:
-        if self._thread is not None:
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="model-refresh", daemon=True)
-        self._thread.start()
+        self._refresher.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-            self._thread = None
+        self._refresher.stop()
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            complete = self.refresh()
-            if complete and self.settings.model_refresh_seconds <= 0:
-                return  # hot reload is off: nothing more to do once every model is loaded
-            if complete:
-                self._backoff.reset()
-                pause = self.settings.model_refresh_seconds
-            else:
-                pause = self._backoff.next_delay()
-                logger.warning("Models not all loaded; retrying", extra={"retry_in_s": pause})
-            self._stop.wait(pause)
+    def _next_pause(self) -> float | None:
+        """After a background pass: the back-off while a model is missing, else the refresh
+        interval, or None (no more passes) when hot reload is off."""
+        if not self.is_complete():
+            pause = self._backoff.next_delay()
+            logger.warning("Models not all loaded; retrying", extra={"retry_in_s": pause})
+            return pause
+        self._backoff.reset()
+        if self.settings.model_refresh_seconds <= 0:
+            return None  # hot reload is off: nothing more to do once every model is loaded
+        return self.settings.model_refresh_seconds

@@ -14,6 +14,7 @@ from shared.jobs.layout import SUMMARY_KEY
 from shared.jobs.spec import JobSettings
 from shared.jobs.start import start_job
 from shared.store.local import LocalStore
+from tests.support.fragile import raise_on_poison
 
 
 def _event(job: dict[str, Any], records: list[Any], first: int = 0) -> dict[str, Any]:
@@ -73,15 +74,7 @@ def test_a_record_that_breaks_the_model_fails_alone(
     )
     from shared.jobs import models
 
-    model = models.load(local_store, job.model)
-    real = model.predict
-
-    def fragile(values: list[Any]) -> Any:
-        if "poison" in values:
-            raise RuntimeError("cannot")
-        return real(values)
-
-    monkeypatch.setattr(model, "predict", fragile)
+    raise_on_poison(models.load(local_store, job.model), monkeypatch)
     # WHEN a batch holds it among good records
     event = _event(job.model_dump(), [{"text": "fine"}, {"text": "poison"}, {"text": "great"}])
     outcome = batch_module.run_batch(event, local_store, 5000)
