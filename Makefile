@@ -121,6 +121,18 @@ iac: install
 rehearsal: install rie asl-validator
 	$(BIN)/pytest tests/iac/rehearsal
 
+# What CI runs beyond `make test` (ci.yml), the same way here. `terraform validate` and
+# `terraform test` with the pinned providers from the registry (needs terraform on PATH).
+terraform-validate:
+	bash .ci/terraform-validate
+
+# The image run as ECS runs it, smoke-tested, and events/ replayed through the emulator inside it
+# (needs Docker). IMAGE=<tag> runs an image already built; unset, it builds inferno:local.
+container-smoke: install rie
+	bash .ci/container-smoke
+
+.PHONY: terraform-validate container-smoke
+
 # The deep API contract run (a short one is part of `make test`): schemathesis, every check, at
 # least 2,000 cases against a real uvicorn, with a fresh seed each time (printed to reproduce).
 fuzz: install

@@ -15,6 +15,7 @@ import pytest
 from handlers.cli.smoke import KEY_ENV
 from shared.auth.keys import KEYS_KEY
 from tests.iac.infra import IAC, ROOT, Terraform, load_dockerfile, load_terraform
+from tests.iac.workflows import step_text
 
 yaml = pytest.importorskip("yaml")
 
@@ -31,7 +32,9 @@ def tf() -> Terraform:
 def cd_steps() -> dict[str, dict[str, Any]]:
     workflow = yaml.safe_load(CD.read_text())
     steps = workflow["jobs"]["deploy"]["steps"]
-    return {step.get("name") or step["uses"].split("@")[0]: step for step in steps}
+    # A step's `run` reads as the .ci/cd script it calls: what the runner executes.
+    resolved = [{**step, "run": step_text(step)} if "run" in step else step for step in steps]
+    return {step.get("name") or step["uses"].split("@")[0]: step for step in resolved}
 
 
 def statements(tf: Terraform, document: str) -> list[dict[str, Any]]:

@@ -1,4 +1,4 @@
-"""The SQLite quota file: what test_quota.py asks of both stores, plus what only a file does
+"""The SQLite quota file: what test_leases.py asks of both stores, plus what only a file does
 (processes racing on one file, WAL, retention, a file that cannot be opened)."""
 
 import multiprocessing
