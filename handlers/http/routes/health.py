@@ -6,6 +6,7 @@ from functools import partial
 
 from fastapi import APIRouter, Request
 
+from handlers.http.admission.declared import ANYONE
 from handlers.http.caller import may_see
 from handlers.http.deps import RegistryDep
 from shared.errors import ModelNotLoaded
@@ -35,13 +36,14 @@ def readiness(registry: ModelRegistry, visible: Callable[[str], bool]) -> ReadyR
     return ReadyResponse(model_name=model.name, model_version=model.version, served_models=served)
 
 
-@router.get("/health")
+@router.get("/health", dependencies=[ANYONE])
 async def health_route() -> HealthResponse:
     return health()
 
 
 @router.get(
     "/ready",
+    dependencies=[ANYONE],
     responses={503: {"model": ErrorResponse, "description": "No model loaded yet"}},
     response_model_exclude_none=True,
 )
