@@ -14,7 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
-from handlers.http.admission.declared import Admits, by_path, declared, open_route
+from handlers.http.admission.declared import CLOSED, Admits, by_path, open_route
 from handlers.http.caller import may_see
 from shared.events.reference import METADATA_FIELD, metadata_json_schema, takes_metadata
 from shared.schemas import item_json_schema, row_json_schema
@@ -87,7 +87,7 @@ def _declare_client_keys(doc: Document, admitted: dict[str, Admits]) -> None:
         "apiKey": {"type": "apiKey", "in": "header", "name": "X-Api-Key"},
     }
     for path, item in doc["paths"].items():
-        admits = admitted.get(path, declared(None))
+        admits = admitted.get(path, CLOSED)
         if admits.open:
             continue
         checks = {**_KEY_CHECKS, **(_MODEL_CHECK if admits.model is not None else {})}

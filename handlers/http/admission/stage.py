@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.routing import Match, Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from handlers.http.admission.declared import CHARGE, Admits, declared
+from handlers.http.admission.declared import CHARGE, CLOSED, Admits, declared
 from handlers.http.admission.keys import caller_of, record
 from handlers.http.errors import http_error, inferno_error
 from shared.auth.keys import ClientRecord
@@ -119,7 +119,7 @@ class AdmissionStage:
                 return admits, child.get("path_params", {})
             if match is Match.PARTIAL and partial is None:
                 partial = (admits, child.get("path_params", {}))
-        return partial or (declared(None), {})
+        return partial or (CLOSED, {})
 
     def _refusal(
         self,
