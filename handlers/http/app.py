@@ -5,16 +5,14 @@ import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import Depends, FastAPI
-from starlette.middleware.body_limit import RequestBodyLimitMiddleware
+from fastapi import FastAPI
 
-from handlers.http.admission import BodyValueLimit, EarlyShed, few_unknown_fields
-from handlers.http.auth import ClientAuth, admit_client, admit_request
+from handlers.http.admission.declared import undeclared
+from handlers.http.admission.stage import AdmissionStage
 from handlers.http.docs import install_docs, operation_id
 from handlers.http.errors import UNEXPECTED, install_error_handlers
-from handlers.http.media_type import require_json
 from handlers.http.openapi import install_openapi
-from handlers.http.request_context import ContentLengthGuard, RequestContextMiddleware
+from handlers.http.request_context import RequestContextMiddleware
 from handlers.http.routes import feedback, health, models, predict
 from handlers.server.health_port import health_port_served
 from shared.auth.service import auth_from_settings
@@ -107,25 +105,23 @@ def create_app(settings: Settings | None = None, store: ModelStore | None = None
     app.state.answers.add(app.state.escalations)
     app.state.capture = capture_from_settings(settings)  # shared/capture: receipts, sampling
     app.state.answers.add(app.state.capture.on_answer)
-    for module in (health, predict, models):
-        # Client checks on every route but the load balancer's (handlers/http/auth.py), before
-        # the body's: a refused body still counts against the client's rate.
-        guards = [Depends(require_json)] + ([] if module is health else [Depends(admit_client)])
-        guards.append(Depends(few_unknown_fields))
-        app.include_router(module.router, dependencies=guards, responses=UNEXPECTED)
-    # Feedback predicts nothing: the client's rate, not its model or its quota of items.
-    guards = [Depends(require_json), Depends(admit_request), Depends(few_unknown_fields)]
-    app.include_router(feedback.router, dependencies=guards, responses=UNEXPECTED)
+    for module in (health, predict, models, feedback):
+        app.include_router(module.router, responses=UNEXPECTED)
     install_error_handlers(app)
     install_openapi(app)
     install_docs(app)
-    # Added last = outermost. Streaming bodies are counted by Starlette's limiter (its 413 is
-    # raised inside the route and becomes JSON); declared oversize ones never get that far.
-    app.add_middleware(RequestBodyLimitMiddleware, max_body_size=settings.max_body_bytes)
-    app.add_middleware(BodyValueLimit, max_values=settings.max_body_values)
-    app.add_middleware(EarlyShed, batcher=app.state.batcher, registry=app.state.registry)
-    app.add_middleware(ContentLengthGuard, max_body_bytes=settings.max_body_bytes)
-    app.add_middleware(ClientAuth, service=app.state.auth)  # inside the request's log context
+    if missing := undeclared(app.router.routes):  # it would skip the JSON and client checks
+        raise RuntimeError(f"Routes that do not declare what they admit: {missing}")
+    # Added last = outermost: admission runs inside the request's log context and metrics.
+    app.add_middleware(
+        AdmissionStage,
+        router=app.router,
+        auth=app.state.auth,
+        batcher=app.state.batcher,
+        registry=app.state.registry,
+        max_body_bytes=settings.max_body_bytes,
+        max_body_values=settings.max_body_values,
+    )
     app.add_middleware(
         RequestContextMiddleware,
         access_log_sample_rate=settings.access_log_sample_rate,

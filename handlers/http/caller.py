@@ -1,11 +1,11 @@
-"""Who is calling, as the client-key middleware (handlers/http/auth.py) left it on the request,
+"""Who is calling, as the admission stage (handlers/http/admission/keys.py) left it on the request,
 and what that caller may be told of: only the models its key may use."""
 
 from fastapi import Request
 
 from shared.auth.keys import ClientRecord
 
-CLIENT = "client"  # the request.state key ClientAuth sets
+CLIENT = "client"  # the request.state key the admission stage sets
 
 
 def client_of(request: Request) -> ClientRecord | None:

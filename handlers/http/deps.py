@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
 
-from handlers.http.auth import client_of
+from handlers.http.caller import client_of
 from shared.capture import Capture
 from shared.events.reference import (
     HEADER_PATTERN,

@@ -6,8 +6,11 @@ page loads it from a CDN). Under AUTH_MODE=keys the page is open, as is the docu
 from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
+from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
+
+from handlers.http.admission.declared import open_route
 
 DOCS = "/docs"
 ASSETS = "/docs/assets"
@@ -15,7 +18,8 @@ ASSETS = "/docs/assets"
 
 def install_docs(app: FastAPI) -> None:
     """The page and its assets; FastAPI's CDN page is off (`docs_url=None`)."""
-    app.mount(ASSETS, StaticFiles(directory=str(swagger_ui_path)), name="swagger-ui")
+    assets = Mount(ASSETS, app=StaticFiles(directory=str(swagger_ui_path)), name="swagger-ui")
+    app.router.routes.append(open_route(assets))
     title = f"{app.title} - docs"
     openapi_url = app.openapi_url or "/openapi.json"
 
@@ -30,7 +34,7 @@ def install_docs(app: FastAPI) -> None:
             swagger_ui_parameters={"persistAuthorization": True},
         )
 
-    app.add_route(DOCS, docs, include_in_schema=False)
+    app.router.routes.append(open_route(Route(DOCS, docs, include_in_schema=False)))
 
 
 def operation_id(route: object) -> str:

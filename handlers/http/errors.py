@@ -40,16 +40,10 @@ async def validation_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(problems_body(list(errors)), status_code=422)
 
 
-def body_too_large(limit: int) -> str:
-    return f"Request body is larger than the {limit}-byte limit"
-
-
 async def http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
     detail: Any = exc.detail
-    if exc.status_code == 413 and detail == "Content Too Large":  # Starlette's body limiter
-        detail = body_too_large(request.app.state.settings.max_body_bytes)
-    elif exc.status_code == 400 and detail == "There was an error parsing the body":
+    if exc.status_code == 400 and detail == "There was an error parsing the body":
         # FastAPI's one answer for every failure to read the body; its cause says which.
         if isinstance(exc.__cause__, ClientDisconnect):
             return await inferno_error(request, ClientDisconnected("The client left mid-body"))

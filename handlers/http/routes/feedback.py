@@ -3,6 +3,7 @@ for it; joined to its answer, captured beside the predictions, scored as LiveQua
 
 from fastapi import APIRouter, Request
 
+from handlers.http.admission.declared import admits
 from handlers.http.caller import client_of
 from handlers.http.deps import CaptureDep, RegistryDep
 from handlers.http.errors import BODY_ERRORS, RATE_LIMITED, UNKNOWN_REQUEST
@@ -12,7 +13,11 @@ router = APIRouter(tags=["feedback"])
 
 
 @router.post(
-    "/feedback", status_code=202, responses={**BODY_ERRORS, **UNKNOWN_REQUEST, **RATE_LIMITED}
+    "/feedback",
+    # Feedback predicts nothing: the client's rate, not a model or its quota of items.
+    dependencies=[admits()],
+    status_code=202,
+    responses={**BODY_ERRORS, **UNKNOWN_REQUEST, **RATE_LIMITED},
 )
 async def feedback_route(
     body: FeedbackRequest, request: Request, registry: RegistryDep, capture: CaptureDep

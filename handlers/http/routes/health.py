@@ -8,6 +8,7 @@ from http import HTTPStatus
 
 from fastapi import APIRouter, Request
 
+from handlers.http.admission.declared import ANYONE
 from handlers.http.caller import may_see
 from handlers.http.deps import RegistryDep
 from handlers.http.schemas import ErrorResponse, HealthResponse, ReadyResponse
@@ -48,13 +49,14 @@ def readiness(registry: ModelRegistry, visible: Callable[[str], bool]) -> ReadyR
     )
 
 
-@router.get("/health")
+@router.get("/health", dependencies=[ANYONE])
 async def health_route(registry: RegistryDep) -> HealthResponse:
     return health(registry)
 
 
 @router.get(
     "/ready",
+    dependencies=[ANYONE],
     responses={503: {"model": ErrorResponse, "description": "No model loaded yet"}},
     response_model_exclude_none=True,
 )

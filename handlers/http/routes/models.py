@@ -5,7 +5,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Request
 from pydantic import BaseModel
 
-from handlers.http.auth import may_see
+from handlers.http.admission.declared import admits, batch_items, instances_or_one, model_in_path
+from handlers.http.caller import may_see
 from handlers.http.deps import (
     AnswersDep,
     BatcherDep,
@@ -30,13 +31,17 @@ router = APIRouter(prefix="/models", tags=["models"])
 _PREDICT_ERRORS = {**UNKNOWN_MODEL, **BODY_ERRORS, **PREDICTION_ERRORS}
 
 
-@router.get("", response_model=list[ModelInfo])
+@router.get("", dependencies=[admits()], response_model=list[ModelInfo])
 async def list_models_route(request: Request, registry: RegistryDep) -> list[ModelInfo]:
     """Every served model the caller's key may use: one client never learns of another's."""
     return [describe(model) for model in registry.served() if may_see(request, model.name)]
 
 
-@router.get("/{name}", responses={**UNKNOWN_MODEL, **NOT_LOADED})
+@router.get(
+    "/{name}",
+    dependencies=[admits(model=model_in_path)],
+    responses={**UNKNOWN_MODEL, **NOT_LOADED},
+)
 async def get_model_route(name: str, registry: RegistryDep) -> ModelInfo:
     return describe(registry.get(name))
 
@@ -44,6 +49,7 @@ async def get_model_route(name: str, registry: RegistryDep) -> ModelInfo:
 # The answer's shape is the model's kind's: documented per served model by handlers/openapi.py.
 @router.post(
     "/{name}/predict",
+    dependencies=[admits(model=model_in_path, items=instances_or_one)],
     response_model=None,
     responses={
         **_PREDICT_ERRORS,
@@ -70,7 +76,11 @@ async def predict_model_route(
     return await predict_one(name, item, registry, batcher, settings, caller, answers)
 
 
-@router.post("/{name}/predict/batch", responses=_PREDICT_ERRORS)
+@router.post(
+    "/{name}/predict/batch",
+    dependencies=[admits(model=model_in_path, items=batch_items)],
+    responses=_PREDICT_ERRORS,
+)
 async def predict_batch_route(
     name: str,
     body: BatchRequest,

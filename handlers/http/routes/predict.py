@@ -3,6 +3,7 @@ model's prediction path (the same one `/models/{name}/predict` takes)."""
 
 from fastapi import APIRouter
 
+from handlers.http.admission.declared import admits, default_model, instances_or_one
 from handlers.http.deps import (
     AnswersDep,
     BatcherDep,
@@ -21,7 +22,11 @@ from shared.serving.prediction import predict_one
 router = APIRouter(tags=["predict"])
 
 
-@router.post("/predict", responses={**BODY_ERRORS, **PREDICTION_ERRORS})
+@router.post(
+    "/predict",
+    dependencies=[admits(model=default_model, items=instances_or_one)],
+    responses={**BODY_ERRORS, **PREDICTION_ERRORS},
+)
 async def predict_route(
     body: PredictRequest,
     registry: RegistryDep,

@@ -5,7 +5,9 @@ import json
 from collections.abc import MutableMapping
 from typing import Any
 
-from handlers.http.admission import EarlyShed
+from starlette.routing import Router
+
+from handlers.http.admission.stage import AdmissionStage
 from shared.serving.batching import EXPRESS_MAX_COST, PredictionBatcher
 from shared.serving.registry import ModelRegistry
 from shared.settings import Settings
@@ -24,7 +26,15 @@ def test_a_large_body_is_shed_unread_when_its_lane_is_full(tmp_path: Any) -> Non
     estimator.gate.clear()
     batcher = PredictionBatcher(max_batch_size=256, max_queued_cost=4 * len(BIG))
     registry = ModelRegistry(LocalStore(tmp_path), Settings(model_dir=tmp_path))
-    shed = EarlyShed(refuse_to_run, batcher, registry)
+    shed = AdmissionStage(
+        refuse_to_run,
+        Router(),
+        auth=None,
+        batcher=batcher,
+        registry=registry,
+        max_body_bytes=10 * len(BIG),
+        max_body_values=65_536,
+    )
     sent: list[dict[str, Any]] = []
 
     async def receive() -> dict[str, Any]:
