@@ -19,6 +19,7 @@ from shared.auth.service import auth_from_settings
 from shared.capture import capture_from_settings
 from shared.events.service import escalations_from_settings
 from shared.observability import metrics
+from shared.refresher import Refresher
 from shared.serving.answers import AnswerListeners
 from shared.serving.batching import batcher_from_settings
 from shared.serving.gc_policy import collect_less_often
@@ -50,7 +51,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if app.state.auth is not None:
             app.state.auth.start()
         app.state.escalations.start()
-        metrics.start_periodic_flush(settings.metrics_flush_seconds)
+        # Metrics leave every interval (and once more at shutdown): EMF lines on stdout.
+        flusher = Refresher(
+            "emf-flush", metrics.flush, settings.metrics_flush_seconds, join_seconds=5
+        )
+        flusher.start()
         app.state.capture.start()
         try:
             yield
@@ -61,7 +66,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             app.state.batcher.shutdown()
             app.state.escalations.stop()  # sends what is queued; counted before the last flush
             app.state.capture.stop()  # after the batcher: the last answers are written too
-            metrics.stop_periodic_flush()
+            flusher.stop()
+            metrics.flush()
 
 
 def loads_before_serving(settings: Settings) -> bool:

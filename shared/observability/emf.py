@@ -12,16 +12,13 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import (
     AmazonCloudWatchEMFProvider,
 )
 
 from shared.observability.metric_names import COLD_START, MetricSpec
-
-if TYPE_CHECKING:
-    from shared.refresher import Refresher
 
 # CloudWatch EMF limits for one document.
 MAX_METRICS_PER_DOCUMENT = 100
@@ -40,7 +37,6 @@ class MetricsBuffer:
         self._lock = threading.Lock()
         self._values: dict[Dimensions, dict[str, list[float]]] = defaultdict(dict)
         self._units: dict[str, str] = {}
-        self._flusher: Refresher | None = None
         self._cold = True
 
     def add(self, spec: MetricSpec, value: float, **dimensions: str) -> None:
@@ -103,22 +99,6 @@ class MetricsBuffer:
                 self.flush()
 
         return flushed
-
-    def start_periodic_flush(self, interval_seconds: float) -> None:
-        if self._flusher is not None and self._flusher.running:
-            return
-        # Imported here: the refresher logs through this package, which imports this module.
-        from shared.refresher import Refresher
-
-        self._flusher = Refresher("emf-flush", self.flush, interval_seconds, join_seconds=5)
-        self._flusher.start()
-
-    def stop_periodic_flush(self) -> None:
-        """Stop the interval flusher and flush what is left (shutdown)."""
-        if self._flusher is not None:
-            self._flusher.stop()
-            self._flusher = None
-        self.flush()
 
 
 def _chunks(by_name: dict[str, list[float]]) -> list[dict[str, list[float]]]:
