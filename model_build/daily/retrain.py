@@ -31,10 +31,9 @@ from shared.rollouts.judge import conclude
 from shared.rollouts.plan import Rollout, start
 from shared.rollouts.records import read_current, write_current
 from shared.serving.loaded_model import LoadedModel, load_verified
-from shared.serving.release_signing import read_signed_manifest
+from shared.serving.versions import load_version
 from shared.settings import Settings
 from shared.store import ModelStore
-from shared.store.base import version_key
 
 PRODUCTION = "production"
 # A feed larger than this per day is sampled before it is read whole (a runaway upstream job).
@@ -166,7 +165,7 @@ def _gate(
         raise RetrainRefused(f"candidate on {day}'s held-out rows: {'; '.join(below)}")
     if result.production is None:
         return [f"{candidate.name}: no {PRODUCTION} version yet, floor cleared: {ours}"]
-    serving = _load(store, settings, candidate.name, result.production)
+    serving = load_version(store, candidate.name, result.production, settings)
     theirs = _scores(serving, holdout, retrainer.label)
     domain = f"{day} held out"
     gate = compare(
@@ -180,12 +179,6 @@ def _gate(
             f"{header}: loses more than {tolerance:.2f} on {'; '.join(gate.losses)}"
         )
     return [header, *gate.lines]
-
-
-def _load(store: ModelStore, settings: Settings, name: str, version: str) -> LoadedModel:
-    manifest = read_signed_manifest(store, name, version, settings)
-    artifact = store.read(version_key(name, version, manifest.artifact), manifest.artifact_bytes)
-    return load_verified(manifest, artifact)
 
 
 def _as_domain(manifest: ModelManifest, domain: str, figures: dict[str, float]) -> ModelManifest:

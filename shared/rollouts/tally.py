@@ -14,12 +14,16 @@ from shared.rollouts.agreement import Comparison
 class VersionCounts(BaseModel):
     calls: int = 0
     errors: int = 0
-    model_ms: float = 0.0  # summed model time of the successful calls
+    # Paired timings only (both versions on the same items, one after the other, on one
+    # thread): comparable whatever the traffic, unlike request latencies.
+    timed: int = 0
+    model_ms: float = 0.0
 
     def __add__(self, other: "VersionCounts") -> "VersionCounts":
         return VersionCounts(
             calls=self.calls + other.calls,
             errors=self.errors + other.errors,
+            timed=self.timed + other.timed,
             model_ms=self.model_ms + other.model_ms,
         )
 
@@ -29,8 +33,7 @@ class VersionCounts(BaseModel):
 
     @property
     def mean_ms(self) -> float | None:
-        answered = self.calls - self.errors
-        return self.model_ms / answered if answered else None
+        return self.model_ms / self.timed if self.timed else None
 
 
 class Figures(BaseModel):
@@ -106,14 +109,20 @@ class Tally:
                 figures.confidence_gap_sum += comparison.confidence_gap
                 figures.confidence_gaps += 1
 
-    def called(self, *, candidate: bool, model_ms: float, failed: bool) -> None:
+    def called(self, *, candidate: bool, failed: bool = False) -> None:
         with self._lock:
             counts = self._figures.candidate if candidate else self._figures.production
             counts.calls += 1
-            if failed:
-                counts.errors += 1
-            else:
-                counts.model_ms += model_ms
+            counts.errors += failed
+
+    def timed(self, *, production_ms: float, candidate_ms: float) -> None:
+        with self._lock:
+            for counts, ms in (
+                (self._figures.production, production_ms),
+                (self._figures.candidate, candidate_ms),
+            ):
+                counts.timed += 1
+                counts.model_ms += ms
 
     def dropped(self) -> None:
         with self._lock:

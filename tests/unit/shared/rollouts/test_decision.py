@@ -13,9 +13,9 @@ def _figures(compared: int, agreed: float, candidate_ms: float = 2.0, errors: in
     return Figures(
         compared=compared,
         agreement_sum=agreed,
-        production=VersionCounts(calls=compared, model_ms=2.0 * compared),
+        production=VersionCounts(calls=compared, timed=compared, model_ms=2.0 * compared),
         candidate=VersionCounts(
-            calls=compared + errors, errors=errors, model_ms=candidate_ms * compared
+            calls=compared + errors, errors=errors, timed=compared, model_ms=candidate_ms * compared
         ),
     )
 

@@ -12,7 +12,7 @@ def test_a_tally_counts_from_many_threads_without_losing_one() -> None:
     def work() -> None:
         for _ in range(1000):
             tally.compared(Comparison(score=1.0, confidence_gap=0.1))
-            tally.called(candidate=True, model_ms=2.0, failed=False)
+            tally.called(candidate=True)
 
     threads = [threading.Thread(target=work) for _ in range(4)]
     for thread in threads:
@@ -28,9 +28,10 @@ def test_workers_figures_sum_and_derive_rates_and_ratios() -> None:
     one, two = Tally(), Tally()
     one.compared(Comparison(score=1.0))
     two.compared(Comparison(score=0.0))
-    one.called(candidate=False, model_ms=10.0, failed=False)
-    two.called(candidate=True, model_ms=15.0, failed=False)
-    two.called(candidate=True, model_ms=0.0, failed=True)
+    one.called(candidate=False)
+    one.timed(production_ms=10.0, candidate_ms=15.0)
+    two.called(candidate=True)
+    two.called(candidate=True, failed=True)
     two.dropped()
     total = Figures.total([one.snapshot(), two.snapshot()])
     assert total.agreement == 0.5

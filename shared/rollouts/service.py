@@ -1,0 +1,84 @@
+"""What the serving side holds for rollouts: which version answers a request (canary), the
+answer listener that queues comparisons (shadow and canary), the follower of each model's plan,
+and the thread that keeps it current."""
+
+import threading
+from collections.abc import Callable, Iterable
+
+from shared.observability import logger
+from shared.rollouts import routing
+from shared.rollouts.comparer import Comparer, Job, ProductionOf
+from shared.rollouts.follower import RolloutFollower
+from shared.serving.answers import Answer
+from shared.serving.loaded_model import LoadedModel
+from shared.settings import Settings
+from shared.store import ModelStore
+
+
+class Rollouts:
+    def __init__(
+        self,
+        store: ModelStore,
+        settings: Settings,
+        production_of: ProductionOf,
+        served_names: Callable[[], Iterable[str]],
+        follower: RolloutFollower | None = None,
+    ) -> None:
+        self.settings = settings
+        self.follower = follower or RolloutFollower(store, settings)
+        self.comparer = Comparer(
+            production_of, settings.rollout_compare_queue, settings.max_batch_size
+        )
+        self._served_names = served_names
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def model_for(self, production: LoadedModel, sticky: str | None) -> LoadedModel:
+        """The candidate for a canary's share of callers, production otherwise."""
+        active = self.follower.active(production.name)
+        if active is None or not routing.answered_by_candidate(active.rollout, sticky):
+            return production
+        return active.candidate
+
+    def answered(self, answer: Answer) -> None:
+        """The answer listener: count the call, queue the comparison. Only looks and enqueues."""
+        active = self.follower.active(answer.model)
+        if active is None:
+            return
+        by_candidate = answer.version == active.rollout.candidate
+        active.tally.called(candidate=by_candidate)
+        if by_candidate or routing.compared(active.rollout):
+            self.comparer.offer(Job(active, by_candidate, list(answer.items), answer.outputs))
+
+    def failed(self, model: LoadedModel) -> None:
+        """A prediction by `model` raised on the request path: a canary's error counts."""
+        active = self.follower.active(model.name)
+        if active is not None and model.version == active.rollout.candidate:
+            active.tally.called(candidate=True, failed=True)
+
+    def refresh(self) -> None:
+        self.follower.refresh(self._served_names())
+
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self._stop.clear()
+        self.comparer.start()
+        self._thread = threading.Thread(target=self._run, name="rollout-follow", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+        self.comparer.stop()
+        self.comparer.drain()
+        self.follower.flush()  # the last counts of a stopping worker are kept
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.settings.rollout_refresh_seconds):
+            try:
+                self.refresh()
+            except Exception:
+                logger.exception("Rollout refresh failed")
