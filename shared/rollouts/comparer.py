@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from shared.observability import logger, metric_names, metrics
+from shared.observability import logger
 from shared.rollouts.agreement import compare
 from shared.rollouts.follower import ActiveRollout
 from shared.serving.loaded_model import LoadedModel
@@ -47,8 +47,7 @@ class Comparer:
         try:
             self._queue.put_nowait(job)
         except queue.Full:
-            job.active.tally.dropped()
-            metrics.add(metric_names.SHADOW_DROPPED, 1, model=job.active.rollout.model)
+            job.active.dropped()
 
     def start(self) -> None:
         if self._thread is None:
@@ -110,22 +109,21 @@ class Comparer:
         try:
             others = other.kind.predict(other, items)
         except Exception as exc:
-            self._failed(active, not by_candidate, len(group), exc)
+            active.calls(candidate=not by_candidate, calls=len(group), failed=True)
+            logger.warning(
+                "Rollout version failed on answered items",
+                extra={"model": rollout.model, "version": other.version, "error": repr(exc)[:300]},
+            )
             return
         other_ms = (time.perf_counter() - started) * 1000
-        self._record_calls(active, candidate=not by_candidate, calls=len(group))
+        active.calls(candidate=not by_candidate, calls=len(group))
         self._groups += 1
         if self._groups % TIMING_EVERY == 0:
             self._time_pair(active, production, items, other_ms, by_candidate)
         kind = production.manifest.kind
         for mine, theirs in zip(answered, others, strict=True):
             pair = (theirs, mine) if by_candidate else (mine, theirs)
-            comparison = compare(kind, pair[0], pair[1], rollout.policy)
-            active.tally.compared(comparison)
-            dims = {"model": rollout.model, "version": rollout.candidate}
-            metrics.add(metric_names.ROLLOUT_AGREEMENT, comparison.score, **dims)
-            if comparison.confidence_gap is not None:
-                metrics.add(metric_names.ROLLOUT_CONFIDENCE_GAP, comparison.confidence_gap, **dims)
+            active.compared(compare(kind, pair[0], pair[1], rollout.policy))
 
     def _time_pair(
         self,
@@ -146,31 +144,4 @@ class Comparer:
         candidate_ms, production_ms = (
             (answering_ms, other_ms) if by_candidate else (other_ms, answering_ms)
         )
-        active.tally.timed(production_ms=production_ms, candidate_ms=candidate_ms)
-        rollout = active.rollout
-        for version, ms in ((rollout.candidate, candidate_ms), (production.version, production_ms)):
-            metrics.add(metric_names.ROLLOUT_MODEL_TIME, ms, model=rollout.model, version=version)
-
-    @staticmethod
-    def _record_calls(active: ActiveRollout, candidate: bool, calls: int) -> None:
-        rollout = active.rollout
-        version = rollout.candidate if candidate else rollout.production
-        for _ in range(calls):
-            active.tally.called(candidate=candidate)
-        metrics.add(
-            metric_names.ROLLOUT_CALLS, calls, model=rollout.model, version=version, outcome="ok"
-        )
-
-    @staticmethod
-    def _failed(active: ActiveRollout, candidate: bool, calls: int, exc: Exception) -> None:
-        rollout = active.rollout
-        version = rollout.candidate if candidate else rollout.production
-        for _ in range(calls):
-            active.tally.called(candidate=candidate, failed=True)
-        metrics.add(
-            metric_names.ROLLOUT_CALLS, calls, model=rollout.model, version=version, outcome="error"
-        )
-        logger.warning(
-            "Rollout version failed on answered items",
-            extra={"model": rollout.model, "version": version, "error": f"{exc!r}"[:300]},
-        )
+        active.timed(production_ms=production_ms, candidate_ms=candidate_ms)

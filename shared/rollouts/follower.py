@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from shared.errors import StoreKeyNotFound
 from shared.observability import logger, metric_names, metrics
+from shared.rollouts.agreement import Comparison
 from shared.rollouts.plan import Rollout
 from shared.rollouts.records import ROLLOUT_MAX_BYTES, current_key, write_tally
 from shared.rollouts.tally import Figures, Tally
@@ -23,10 +24,48 @@ Loader = Callable[[ModelStore, str, str, Settings], LoadedModel]
 
 @dataclass
 class ActiveRollout:
+    """A running rollout in this worker. Every count goes to the worker's tally (summed in the
+    store) and to the same figure in CloudWatch, so both decision sources see one truth."""
+
     rollout: Rollout
     candidate: LoadedModel
     tally: Tally = field(default_factory=Tally)
     written: Figures | None = None  # what this worker last wrote: unchanged counts are not
+
+    def calls(self, *, candidate: bool, calls: int = 1, failed: bool = False) -> None:
+        for _ in range(calls):
+            self.tally.called(candidate=candidate, failed=failed)
+        metrics.add(
+            metric_names.ROLLOUT_CALLS,
+            calls,
+            model=self.rollout.model,
+            version=self._version(candidate),
+            outcome="error" if failed else "ok",
+        )
+
+    def compared(self, comparison: Comparison) -> None:
+        self.tally.compared(comparison)
+        dims = {"model": self.rollout.model, "version": self.rollout.candidate}
+        metrics.add(metric_names.ROLLOUT_AGREEMENT, comparison.score, **dims)
+        if comparison.confidence_gap is not None:
+            metrics.add(metric_names.ROLLOUT_CONFIDENCE_GAP, comparison.confidence_gap, **dims)
+
+    def timed(self, *, production_ms: float, candidate_ms: float) -> None:
+        self.tally.timed(production_ms=production_ms, candidate_ms=candidate_ms)
+        for candidate, ms in ((True, candidate_ms), (False, production_ms)):
+            metrics.add(
+                metric_names.ROLLOUT_MODEL_TIME,
+                ms,
+                model=self.rollout.model,
+                version=self._version(candidate),
+            )
+
+    def dropped(self) -> None:
+        self.tally.dropped()
+        metrics.add(metric_names.SHADOW_DROPPED, 1, model=self.rollout.model)
+
+    def _version(self, candidate: bool) -> str:
+        return self.rollout.candidate if candidate else self.rollout.production
 
 
 def worker_name() -> str:

@@ -46,7 +46,7 @@ class Rollouts:
         if active is None:
             return
         by_candidate = answer.version == active.rollout.candidate
-        active.tally.called(candidate=by_candidate)
+        active.calls(candidate=by_candidate)
         if by_candidate or routing.compared(active.rollout):
             self.comparer.offer(Job(active, by_candidate, list(answer.items), answer.outputs))
 
@@ -54,7 +54,7 @@ class Rollouts:
         """A prediction by `model` raised on the request path: a canary's error counts."""
         active = self.follower.active(model.name)
         if active is not None and model.version == active.rollout.candidate:
-            active.tally.called(candidate=True, failed=True)
+            active.calls(candidate=True, failed=True)
 
     def refresh(self) -> None:
         self.follower.refresh(self._served_names())

@@ -2,6 +2,7 @@
 same day (agrees) or on flipped labels (disagrees)."""
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -10,6 +11,11 @@ from model_build.daily.feed import day_frame
 from model_build.examples.fraud_forest import fit
 from model_build.packaging.package import package_model
 from model_build.publish import publish
+from shared.rollouts.service import Rollouts
+from shared.serving.answers import Answer
+from shared.serving.loaded_model import LoadedModel
+from shared.serving.versions import load_version
+from shared.settings import Settings, get_settings
 from shared.store.local import LocalStore
 
 NAME = "card-fraud"
@@ -60,3 +66,26 @@ def transactions() -> list[dict[str, object]]:
         {key: (value.item() if hasattr(value, "item") else value) for key, value in row.items()}
         for row in frame.to_dict(orient="records")
     ]
+
+
+def rollouts_on(
+    store: LocalStore, settings: Settings | None = None
+) -> tuple[Rollouts, LoadedModel]:
+    settings = settings or get_settings()
+    production = load_version(store, NAME, store.alias_version(NAME, "production"), settings)
+    rollouts = Rollouts(store, settings, lambda name: production, lambda: [NAME])
+    rollouts.refresh()
+    return rollouts, production
+
+
+def answer_of(model: LoadedModel, transactions: list[dict[str, Any]]) -> Answer:
+    items = [model.kind.validate(model.manifest, row, 1000) for row in transactions]
+    return Answer(
+        model=NAME,
+        version=model.version,
+        kind=model.manifest.kind,
+        items=items,
+        outputs=model.kind.predict(model, items),
+        client=None,
+        request_id=None,
+    )

@@ -6,34 +6,9 @@ import pytest
 
 from shared.rollouts.plan import Policy, start
 from shared.rollouts.records import write_current
-from shared.rollouts.service import Rollouts
-from shared.serving.answers import Answer
-from shared.serving.loaded_model import LoadedModel
-from shared.serving.versions import load_version
-from shared.settings import Settings, get_settings
+from shared.settings import get_settings
 from shared.store.local import LocalStore
-from tests.unit.shared.rollouts.conftest import NAME
-
-
-def _rollouts(store: LocalStore, settings: Settings | None = None) -> tuple[Rollouts, LoadedModel]:
-    settings = settings or get_settings()
-    production = load_version(store, NAME, store.alias_version(NAME, "production"), settings)
-    rollouts = Rollouts(store, settings, lambda name: production, lambda: [NAME])
-    rollouts.refresh()
-    return rollouts, production
-
-
-def _answer(model: LoadedModel, transactions: list[dict[str, Any]]) -> Answer:
-    items = [model.kind.validate(model.manifest, row, 1000) for row in transactions]
-    return Answer(
-        model=NAME,
-        version=model.version,
-        kind=model.manifest.kind,
-        items=items,
-        outputs=model.kind.predict(model, items),
-        client=None,
-        request_id=None,
-    )
+from tests.unit.shared.rollouts.conftest import NAME, answer_of, rollouts_on
 
 
 @pytest.mark.parametrize(("candidate", "agrees"), [("agreeing", True), ("flipped", False)])
@@ -46,9 +21,9 @@ def test_a_full_shadow_compares_every_answer_with_the_candidate(
 ) -> None:
     rollout = start(NAME, versions[candidate], versions["production"], "shadow", 1.0, Policy())
     write_current(fraud_store, rollout)
-    rollouts, production = _rollouts(fraud_store)
+    rollouts, production = rollouts_on(fraud_store)
     for start_at in range(0, 40, 4):  # 10 requests of 4 transactions
-        rollouts.answered(_answer(production, transactions[start_at : start_at + 4]))
+        rollouts.answered(answer_of(production, transactions[start_at : start_at + 4]))
     rollouts.comparer.drain()
     active = rollouts.follower.active(NAME)
     assert active is not None
@@ -65,7 +40,7 @@ def test_a_canary_answers_its_share_of_callers_each_always_from_the_same_version
 ) -> None:
     rollout = start(NAME, versions["agreeing"], versions["production"], "canary", 0.1, Policy())
     write_current(fraud_store, rollout)
-    rollouts, production = _rollouts(fraud_store)
+    rollouts, production = rollouts_on(fraud_store)
     chosen = [rollouts.model_for(production, f"client-{i}").version for i in range(2000)]
     share = chosen.count(versions["agreeing"]) / len(chosen)
     assert 0.07 <= share <= 0.13
@@ -81,9 +56,9 @@ def test_a_full_queue_drops_and_counts_instead_of_waiting(
         start(NAME, versions["agreeing"], versions["production"], "shadow", 1.0, Policy()),
     )
     settings = get_settings().model_copy(update={"rollout_compare_queue": 3})
-    rollouts, production = _rollouts(fraud_store, settings)
+    rollouts, production = rollouts_on(fraud_store, settings)
     for _ in range(10):
-        rollouts.answered(_answer(production, transactions[:1]))
+        rollouts.answered(answer_of(production, transactions[:1]))
     active = rollouts.follower.active(NAME)
     assert active is not None and active.tally.snapshot().shadow_dropped == 7
     rollouts.comparer.drain()
