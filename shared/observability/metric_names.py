@@ -146,6 +146,19 @@ ROLLOUT_CALLS = MetricSpec(
     "every model call of a rollout's versions for a comparison or a canary answer, by outcome "
     "(ok or error)",
 )
+# Per model only, for the alarms that abort a rollout (a candidate's version changes every day).
+ROLLOUT_CANDIDATE_ERRORS = MetricSpec(
+    "RolloutCandidateErrors",
+    "Count",
+    ("model",),
+    "every failed call of a rollout's candidate (a canary's answer or a comparison)",
+)
+ROLLOUT_LATENCY_RATIO = MetricSpec(
+    "RolloutLatencyRatio",
+    "None",
+    ("model",),
+    "every paired timing: the candidate's model time over production's on the same items",
+)
 SHADOW_DROPPED = MetricSpec(
     "ShadowDropped",
     "Count",
@@ -196,6 +209,8 @@ ALL_METRICS = (
     ROLLOUT_CONFIDENCE_GAP,
     ROLLOUT_MODEL_TIME,
     ROLLOUT_CALLS,
+    ROLLOUT_CANDIDATE_ERRORS,
+    ROLLOUT_LATENCY_RATIO,
     SHADOW_DROPPED,
     COLD_START,
 )

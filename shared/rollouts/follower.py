@@ -42,6 +42,8 @@ class ActiveRollout:
             version=self._version(candidate),
             outcome="error" if failed else "ok",
         )
+        if failed and candidate:
+            metrics.add(metric_names.ROLLOUT_CANDIDATE_ERRORS, calls, model=self.rollout.model)
 
     def compared(self, comparison: Comparison) -> None:
         self.tally.compared(comparison)
@@ -59,6 +61,9 @@ class ActiveRollout:
                 model=self.rollout.model,
                 version=self._version(candidate),
             )
+        if production_ms > 0:
+            ratio = candidate_ms / production_ms
+            metrics.add(metric_names.ROLLOUT_LATENCY_RATIO, ratio, model=self.rollout.model)
 
     def dropped(self) -> None:
         self.tally.dropped()
