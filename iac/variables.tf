@@ -533,3 +533,26 @@ variable "receipt_ttl_hours" {
     error_message = "receipt_ttl_hours must be positive."
   }
 }
+
+variable "rollout_judge_schedule" {
+  description = "How often running rollouts are judged (EventBridge Scheduler expression)."
+  type        = string
+  default     = "rate(5 minutes)"
+
+  validation {
+    condition     = can(regex("^(cron|rate)\\(.+\\)$", var.rollout_judge_schedule))
+    error_message = "rollout_judge_schedule must be a cron(...) or rate(...) expression."
+  }
+}
+
+variable "rollout_error_alarm_threshold" {
+  description = "Candidate errors in 5 minutes, over all rollouts, past which the judge is called to abort."
+  type        = number
+  default     = 5
+}
+
+variable "rollout_latency_alarm_ratio" {
+  description = "A candidate's model time over production's (5-minute average) past which the judge is called."
+  type        = number
+  default     = 2
+}
