@@ -132,7 +132,8 @@ def load_dockerfile(target: str | None = None) -> Dockerfile:
             stages[last] = (words[0], [])
         else:
             stages[last][1].append([op, *rest])
-    chain, name = [], target or last
+    chain: list[list[list[str]]] = []
+    name = target or last
     while name in stages:
         chain.insert(0, stages[name][1])
         name = stages[name][0]
