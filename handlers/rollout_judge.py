@@ -19,7 +19,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from shared.observability import logger, metrics, tracer
 from shared.rollouts.cloudwatch import CloudWatchFigures
 from shared.rollouts.decision import Decision, decide
-from shared.rollouts.judge import FiguresSource, conclude
+from shared.rollouts.judge import conclude
 from shared.rollouts.plan import Rollout
 from shared.rollouts.records import read_current
 from shared.rollouts.tally import Figures

@@ -21,6 +21,7 @@ from shared.auth.service import auth_from_settings
 from shared.capture import capture_from_settings
 from shared.events.service import escalations_from_settings
 from shared.observability import metrics
+from shared.rollouts.service import rollouts_from_settings
 from shared.serving.answers import AnswerListeners
 from shared.serving.batching import batcher_from_settings
 from shared.serving.gc_policy import collect_less_often
@@ -54,9 +55,14 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.escalations.start()
         metrics.start_periodic_flush(settings.metrics_flush_seconds)
         app.state.capture.start()
+        if app.state.rollouts is not None:
+            await asyncio.to_thread(app.state.rollouts.refresh)  # the plan before the traffic
+            app.state.rollouts.start()
         try:
             yield
         finally:
+            if app.state.rollouts is not None:
+                app.state.rollouts.stop()  # compares what is queued, writes the last counts
             registry.stop()
             if app.state.auth is not None:
                 app.state.auth.stop()
@@ -107,6 +113,10 @@ def create_app(settings: Settings | None = None, store: ModelStore | None = None
     app.state.answers.add(app.state.escalations)
     app.state.capture = capture_from_settings(settings)  # shared/capture: receipts, sampling
     app.state.answers.add(app.state.capture.on_answer)
+    app.state.rollouts = rollouts_from_settings(settings, store, app.state.registry)
+    if app.state.rollouts is not None:
+        app.state.registry.chooser = app.state.rollouts  # a canary's callers get the candidate
+        app.state.answers.add(app.state.rollouts.answered)  # compared off the request path
     for module in (health, predict, models):
         # Client checks on every route but the load balancer's (handlers/http/auth.py), before
         # the body's: a refused body still counts against the client's rate.

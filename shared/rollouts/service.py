@@ -2,8 +2,11 @@
 answer listener that queues comparisons (shadow and canary), the follower of each model's plan,
 and the thread that keeps it current."""
 
+import functools
 import threading
+import time
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from shared.observability import logger
 from shared.rollouts import routing
@@ -13,6 +16,11 @@ from shared.serving.answers import Answer
 from shared.serving.loaded_model import LoadedModel
 from shared.settings import Settings
 from shared.store import ModelStore
+
+if TYPE_CHECKING:
+    from shared.serving.registry import ModelRegistry
+
+Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 
 class Rollouts:
@@ -32,6 +40,7 @@ class Rollouts:
         self._served_names = served_names
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._next_refresh = 0.0
 
     def model_for(self, production: LoadedModel, sticky: str | None) -> LoadedModel:
         """The candidate for a canary's share of callers, production otherwise."""
@@ -76,9 +85,34 @@ class Rollouts:
         self.comparer.drain()
         self.follower.flush()  # the last counts of a stopping worker are kept
 
+    def around_invocation(self, handler: Handler) -> Handler:
+        """For Lambda, which has no background thread: follow the plans when due, and compare
+        what the invocation queued before it returns (its environment may freeze after)."""
+
+        @functools.wraps(handler)
+        def following(event: dict[str, Any], context: Any) -> dict[str, Any]:
+            if time.monotonic() >= self._next_refresh:
+                self._next_refresh = time.monotonic() + self.settings.rollout_refresh_seconds
+                self.refresh()
+            try:
+                return handler(event, context)
+            finally:
+                self.comparer.drain()
+
+        return following
+
     def _run(self) -> None:
         while not self._stop.wait(self.settings.rollout_refresh_seconds):
             try:
                 self.refresh()
             except Exception:
                 logger.exception("Rollout refresh failed")
+
+
+def rollouts_from_settings(
+    settings: Settings, store: ModelStore, registry: "ModelRegistry"
+) -> Rollouts | None:
+    """What the service follows of rollouts; None when ROLLOUTS_ENABLED is false."""
+    if not settings.rollouts_enabled:
+        return None
+    return Rollouts(store, settings, registry.get, registry.served_names)

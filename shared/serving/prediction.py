@@ -3,11 +3,12 @@ input schema, predict through the batcher (off the event loop, gathered with wha
 queued), record what was answered. `POST /predict` is a thin adapter over `predict_one`.
 """
 
-from typing import Any
+from collections.abc import Awaitable
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from shared.errors import InvalidInput
+from shared.errors import InfernoError, InvalidInput
 from shared.observability import logger, tracer
 from shared.schemas import (
     BatchItemResult,
@@ -21,6 +22,8 @@ from shared.serving.batching import ANONYMOUS, Caller, PredictionBatcher
 from shared.serving.loaded_model import LoadedModel
 from shared.serving.registry import ModelRegistry
 from shared.settings import Settings
+
+T = TypeVar("T")
 
 
 def describe(model: LoadedModel) -> ModelInfo:
@@ -63,6 +66,18 @@ def _record(
         )
 
 
+async def _predicted(registry: ModelRegistry, model: LoadedModel, call: Awaitable[T]) -> T:
+    """The model's answer; a failure of the model itself (not a refusal) is also counted
+    against its version when it is a rollout's candidate."""
+    try:
+        return await call
+    except InfernoError:
+        raise  # shed, past its deadline, client gone: not the version's fault
+    except Exception:
+        registry.failed(model)
+        raise
+
+
 def instances_of(body: Any) -> list[Any] | None:
     """The items of a body in the convention TF Serving, Vertex AI, SageMaker and MLflow
     clients speak, `{"instances": [...]}` (objects or rows), else None."""
@@ -89,7 +104,7 @@ async def predict_instances(
         raise InvalidInput(
             f"instances holds {len(instances)} items; the limit is {settings.max_batch_size}"
         )
-    model = registry.get(name)
+    model = registry.for_caller(name, caller.sticky)
     values: list[Any] = []
     problems: list[dict[str, Any]] = []
     for index, item in enumerate(instances):
@@ -99,7 +114,7 @@ async def predict_instances(
             problems += [_located(problem, [index]) for problem in _problems(exc)]
     if problems:
         raise InvalidInput(problems)
-    outputs = await batcher.predict_many(model, values, caller)
+    outputs = await _predicted(registry, model, batcher.predict_many(model, values, caller))
     _record(model, values, outputs, caller, answers)
     return PredictionsResponse.model_construct(
         model=model.name, version=model.version, predictions=outputs
@@ -127,9 +142,9 @@ async def predict_one(
     answers: AnswerListeners = NO_LISTENERS,
 ) -> BaseModel:
     """The model kind's response: its answer's fields, then `model` and `version`."""
-    model = registry.get(name)
+    model = registry.for_caller(name, caller.sticky)
     value = model.kind.validate(model.manifest, item, settings.max_text_length)
-    output = await batcher.predict(model, value, caller)
+    output = await _predicted(registry, model, batcher.predict(model, value, caller))
     _record(model, [value], [output], caller, answers)
     return model.kind.response.model_construct(
         **dict(output), model=model.name, version=model.version
@@ -151,7 +166,7 @@ async def predict_batch(
         raise InvalidInput(
             f"batch has {len(request.items)} items; the limit is {settings.max_batch_size}"
         )
-    model = registry.get(name)
+    model = registry.for_caller(name, caller.sticky)
     results: list[BatchItemResult] = []
     valid: list[tuple[int, Any]] = []
     for index, item in enumerate(request.items):
@@ -163,7 +178,7 @@ async def predict_batch(
             results.append(BatchItemResult(index=index, error=exc.args[0]))
     # One model call for the batch (shared with whatever else is queued at that moment).
     values = [value for _, value in valid]
-    predictions = await batcher.predict_many(model, values, caller)
+    predictions = await _predicted(registry, model, batcher.predict_many(model, values, caller))
     results += [
         BatchItemResult.model_construct(index=index, prediction=output, error=None)
         for (index, _), output in zip(valid, predictions, strict=True)
