@@ -222,6 +222,7 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None
     mode.add_argument("--shadow", metavar="SHARE", help="compare SHARE of requests, e.g. 10%%")
     mode.add_argument("--canary", metavar="SHARE", help="answer SHARE of callers, e.g. 5%%")
     begin.add_argument("--policy", type=Path, help="a JSON policy (default: the model's own)")
+    begin.add_argument("--store", help=store_help)
     begin.set_defaults(func=cmd_start)
 
     for verb, func, what in (
