@@ -22,7 +22,8 @@ COPY model_build/ model_build/
 # Installs the project itself (the `inferno` console script).
 RUN /opt/poetry/bin/poetry sync --only main --compile
 
-FROM base AS runtime
+# What every image of the project shares: the unprivileged user and the venv on PATH.
+FROM base AS app
 ENV PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     PATH=/app/.venv/bin:$PATH
@@ -30,6 +31,22 @@ RUN groupadd --system --gid 10001 app \
     && useradd --system --uid 10001 --gid app --no-create-home --home-dir /nonexistent \
        --shell /usr/sbin/nologin app
 WORKDIR /app
+
+# The daily retraining task (iac/retrain.tf): the service's code plus the training group
+# (skl2onnx, the corpora), run as `inferno retrain MODEL --data s3://...`. Build it with
+# `--target training`; the last stage below, the service, is the default.
+FROM build AS build-training
+RUN /opt/poetry/bin/poetry sync --only main,train --compile
+
+FROM app AS training
+COPY --from=build-training /app /app
+RUN chmod 1777 /tmp
+VOLUME ["/tmp"]
+USER 10001:10001
+ENTRYPOINT ["inferno"]
+CMD ["retrain", "--help"]
+
+FROM app AS runtime
 # Owned by root and read-only to the app user; ECS also mounts the root filesystem read-only.
 COPY --from=build /app /app
 # ECS mounts the task's "tmp" volume at /tmp over a read-only root. Fargate seeds a bind mount

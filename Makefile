@@ -140,9 +140,9 @@ fuzz: install
 		tests/integration/test_api_contract.py::test_schemathesis_finds_no_failure
 
 # `make bench SCENARIOS="overload"` runs one scenario (compare, overload, workers, logs, formats,
-# capture);
+# capture, shadow);
 # BENCH_ARGS passes anything else, e.g. BENCH_ARGS="--seconds 3 --overload-seconds 10".
-SCENARIOS ?= compare overload workers logs formats capture
+SCENARIOS ?= compare overload workers logs formats capture shadow
 BENCH_ARGS ?=
 bench: install
 	$(BIN)/python -m tests.performance.bench --scenarios $(SCENARIOS) $(BENCH_ARGS)

@@ -17,6 +17,8 @@ from handlers.malformed_events import answering_malformed_events
 from shared.capture import Capture
 from shared.events.service import Escalations
 from shared.observability import logger, metrics, tracer
+from shared.rollouts.service import Handler as LambdaHandler
+from shared.rollouts.service import Rollouts
 from shared.serving.registry import ModelRegistry
 
 # Lifespan off: Mangum would otherwise run startup and shutdown on every invocation
@@ -28,6 +30,12 @@ escalations: Escalations = app.state.escalations
 capture: Capture = app.state.capture
 # At init, outside any invocation: every later invocation of this environment reuses the models.
 registry.load_if_due()
+# A rollout's plan is followed per invocation when due; comparisons run before it returns.
+rollouts: Rollouts | None = app.state.rollouts
+
+
+def following_rollouts(handler: LambdaHandler) -> LambdaHandler:
+    return handler if rollouts is None else rollouts.around_invocation(handler)
 
 
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId", clear_state=True)
@@ -35,6 +43,7 @@ registry.load_if_due()
 @metrics.log_metrics
 @capture.flushed
 @registry.retrying_failed_loads
+@following_rollouts
 @escalations.around_invocation
 @answering_malformed_events
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

@@ -275,7 +275,7 @@ resource "aws_ecr_repository_policy" "lambda_pull" {
 
 data "aws_iam_policy_document" "lambda_pull" {
   statement {
-    sid     = "LambdaPullsTheBatchImage"
+    sid     = "LambdaPullsTheServiceImage"
     actions = ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
 
     principals {
@@ -286,7 +286,10 @@ data "aws_iam_policy_document" "lambda_pull" {
     condition {
       test     = "StringLike"
       variable = "aws:sourceArn"
-      values   = ["arn:${local.partition}:lambda:${var.region}:${local.account_id}:function:${local.jobs_function_name}"]
+      values = [
+        for name in [local.jobs_function_name, local.rollout_judge_name] :
+        "arn:${local.partition}:lambda:${var.region}:${local.account_id}:function:${name}"
+      ]
     }
   }
 }

@@ -51,6 +51,14 @@ locals {
     FeedbackCount = { unit = "Count", stat = "Sum", dimensions = ["service", "model", "version"] }
     DriftScore    = { unit = "None", stat = "Maximum", dimensions = ["service", "model"] }
     DriftDetected = { unit = "None", stat = "Maximum", dimensions = ["service", "model"] }
+    # Rollouts: the candidate's version is a dimension, the alarms' metrics are per model only.
+    RolloutAgreement       = { unit = "None", stat = "Average", dimensions = ["service", "model", "version"] }
+    RolloutConfidenceGap   = { unit = "None", stat = "Average", dimensions = ["service", "model", "version"] }
+    RolloutModelTime       = { unit = "Milliseconds", stat = "Average", dimensions = ["service", "model", "version"] }
+    RolloutCalls           = { unit = "Count", stat = "Sum", dimensions = ["service", "model", "version", "outcome"] }
+    RolloutCandidateErrors = { unit = "Count", stat = "Sum", dimensions = ["service", "model"] }
+    RolloutLatencyRatio    = { unit = "None", stat = "Average", dimensions = ["service", "model"] }
+    ShadowDropped          = { unit = "Count", stat = "Sum", dimensions = ["service", "model"] }
   }
   # Under AUTH_MODE=keys the same counts again, per client: who is throttled, refused or shed.
   client_metrics = {

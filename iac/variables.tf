@@ -533,3 +533,72 @@ variable "receipt_ttl_hours" {
     error_message = "receipt_ttl_hours must be positive."
   }
 }
+
+variable "rollout_judge_schedule" {
+  description = "How often running rollouts are judged (EventBridge Scheduler expression)."
+  type        = string
+  default     = "rate(5 minutes)"
+
+  validation {
+    condition     = can(regex("^(cron|rate)\\(.+\\)$", var.rollout_judge_schedule))
+    error_message = "rollout_judge_schedule must be a cron(...) or rate(...) expression."
+  }
+}
+
+variable "rollout_error_alarm_threshold" {
+  description = "Candidate errors in 5 minutes, over all rollouts, past which the judge is called to abort."
+  type        = number
+  default     = 5
+}
+
+variable "rollout_latency_alarm_ratio" {
+  description = "A candidate's model time over production's (5-minute average) past which the judge is called."
+  type        = number
+  default     = 2
+}
+
+variable "retrain_model" {
+  description = "The model the daily task retrains (a key of model_build/daily/retrainers.py)."
+  type        = string
+  default     = "card-fraud"
+}
+
+variable "training_data_prefix" {
+  description = "Prefix of the models bucket holding each model's feed: <prefix>/<model>/day=NNN/transactions.csv."
+  type        = string
+  default     = "training-data"
+}
+
+variable "retrain_schedule" {
+  description = "When the retraining task runs (EventBridge Scheduler expression, UTC)."
+  type        = string
+  default     = "cron(0 4 * * ? *)"
+
+  validation {
+    condition     = can(regex("^(cron|rate)\\(.+\\)$", var.retrain_schedule))
+    error_message = "retrain_schedule must be a cron(...) or rate(...) expression."
+  }
+}
+
+variable "retrain_window_days" {
+  description = "Days of the feed each retraining trains on (the newest one also gives the gate's held-out rows)."
+  type        = number
+  default     = 2
+}
+
+variable "retrain_task_cpu" {
+  description = "Fargate CPU units of the retraining task."
+  type        = number
+  default     = 1024
+
+  validation {
+    condition     = contains([512, 1024, 2048, 4096], var.retrain_task_cpu)
+    error_message = "retrain_task_cpu must be 512, 1024, 2048 or 4096."
+  }
+}
+
+variable "retrain_task_memory" {
+  description = "Fargate memory (MiB) of the retraining task."
+  type        = number
+  default     = 4096
+}

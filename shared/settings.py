@@ -288,6 +288,26 @@ class Settings(BaseSettings):
         gt=0,
         description="Most captured items a report compares (a seeded sample of the window).",
     )
+    # Rollouts (shared/rollouts): a candidate judged on live traffic before it is promoted.
+    rollouts_enabled: bool = Field(
+        default=True, description="Follow each served model's rollout (shadow or canary)."
+    )
+    rollout_refresh_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="How often each served model's rollout is re-read (a conditional read) and "
+        "this worker's counts written back when they changed.",
+    )
+    rollout_compare_queue: int = Field(
+        default=2_000,
+        gt=0,
+        description="Answers waiting to be compared; past it new ones are dropped and counted.",
+    )
+    rollout_sticky_header: str = Field(
+        default="X-Rollout-Key",
+        description="Header that keeps an anonymous caller with one canary version (a keyed "
+        "client sticks by its key name).",
+    )
 
     def served_model_names(self) -> list[str]:
         """The configured model names, or an empty list meaning every model in the store."""

@@ -252,6 +252,12 @@ def build_parser() -> argparse.ArgumentParser:
     from handlers.cli.drift import register as register_drift  # drift reports
 
     register_drift(sub)
+    from handlers.cli.rollout import register as register_rollout  # rollouts and their judge
+
+    register_rollout(sub)
+    from handlers.cli.retrain import register as register_retrain  # the daily pipeline
+
+    register_retrain(sub)
     return parser
 
 

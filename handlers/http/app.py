@@ -20,6 +20,7 @@ from shared.capture import capture_from_settings
 from shared.events.service import escalations_from_settings
 from shared.observability import metrics
 from shared.refresher import Refresher
+from shared.rollouts.service import rollouts_from_settings
 from shared.serving.answers import AnswerListeners
 from shared.serving.batching import batcher_from_settings
 from shared.serving.gc_policy import collect_less_often
@@ -57,9 +58,14 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         )
         flusher.start()
         app.state.capture.start()
+        if app.state.rollouts is not None:
+            await asyncio.to_thread(app.state.rollouts.refresh)  # the plan before the traffic
+            app.state.rollouts.start()
         try:
             yield
         finally:
+            if app.state.rollouts is not None:
+                app.state.rollouts.stop()  # compares what is queued, writes the last counts
             registry.stop()
             if app.state.auth is not None:
                 app.state.auth.stop()
@@ -111,6 +117,10 @@ def create_app(settings: Settings | None = None, store: ModelStore | None = None
     app.state.answers.add(app.state.escalations)
     app.state.capture = capture_from_settings(settings)  # shared/capture: receipts, sampling
     app.state.answers.add(app.state.capture.on_answer)
+    app.state.rollouts = rollouts_from_settings(settings, store, app.state.registry)
+    if app.state.rollouts is not None:
+        app.state.registry.chooser = app.state.rollouts  # a canary's callers get the candidate
+        app.state.answers.add(app.state.rollouts.answered)  # compared off the request path
     for module in (health, predict, models, feedback):
         app.include_router(module.router, responses=UNEXPECTED)
     install_error_handlers(app)

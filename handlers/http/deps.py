@@ -69,7 +69,10 @@ async def _caller(request: Request, reference: ReferenceHeader = None) -> Caller
     client = client_of(request)
     name = client.name if client is not None else None
     metadata = caller_metadata(None, reference)
-    return Caller(name, partial(wait_for_disconnect, request.receive), metadata)
+    settings: Settings = request.app.state.settings
+    # A keyed client sticks to one canary version by its key; an anonymous one by a header.
+    sticky = name or request.headers.get(settings.rollout_sticky_header)
+    return Caller(name, partial(wait_for_disconnect, request.receive), metadata, sticky)
 
 
 def with_metadata(caller: Caller, metadata: dict[str, Any] | None) -> Caller:

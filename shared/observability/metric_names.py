@@ -90,6 +90,53 @@ DRIFT_DETECTED = MetricSpec(
     ("model",),
     "every drift report: 1 when the drifted share reaches DRIFT_SHARE_THRESHOLD, else 0",
 )
+# Rollouts (shared/rollouts): a candidate judged against production on live traffic.
+ROLLOUT_AGREEMENT = MetricSpec(
+    "RolloutAgreement",
+    "None",
+    ("model", "version"),
+    "every request compared during a rollout (version: the candidate): 1 agree to 0 disagree, "
+    "a ranking's top-k overlap between; its Average is the agreement, its SampleCount the count",
+)
+ROLLOUT_CONFIDENCE_GAP = MetricSpec(
+    "RolloutConfidenceGap",
+    "None",
+    ("model", "version"),
+    "every classification compared: |production's confidence - the candidate's|",
+)
+ROLLOUT_MODEL_TIME = MetricSpec(
+    "RolloutModelTime",
+    "Milliseconds",
+    ("model", "version"),
+    "paired timings of both versions on the same compared items, same thread: the ratio of "
+    "their Averages is the candidate's latency against production",
+)
+ROLLOUT_CALLS = MetricSpec(
+    "RolloutCalls",
+    "Count",
+    ("model", "version", "outcome"),
+    "every model call of a rollout's versions for a comparison or a canary answer, by outcome "
+    "(ok or error)",
+)
+# Per model only, for the alarms that abort a rollout (a candidate's version changes every day).
+ROLLOUT_CANDIDATE_ERRORS = MetricSpec(
+    "RolloutCandidateErrors",
+    "Count",
+    ("model",),
+    "every failed call of a rollout's candidate (a canary's answer or a comparison)",
+)
+ROLLOUT_LATENCY_RATIO = MetricSpec(
+    "RolloutLatencyRatio",
+    "None",
+    ("model",),
+    "every paired timing: the candidate's model time over production's on the same items",
+)
+SHADOW_DROPPED = MetricSpec(
+    "ShadowDropped",
+    "Count",
+    ("model",),
+    "every answer a rollout would have compared but its bounded queue was full",
+)
 COLD_START = MetricSpec(
     "ColdStart", "Count", ("function_name",), "first invocation of a Lambda execution environment"
 )
@@ -128,5 +175,12 @@ SERVICE_METRICS = (
     FEEDBACK_COUNT,
     DRIFT_SCORE,
     DRIFT_DETECTED,
+    ROLLOUT_AGREEMENT,
+    ROLLOUT_CONFIDENCE_GAP,
+    ROLLOUT_MODEL_TIME,
+    ROLLOUT_CALLS,
+    ROLLOUT_CANDIDATE_ERRORS,
+    ROLLOUT_LATENCY_RATIO,
+    SHADOW_DROPPED,
     COLD_START,
 )

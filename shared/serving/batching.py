@@ -61,6 +61,9 @@ class Caller:
     name: str | None = None
     gone: ClientGone | None = None
     metadata: Mapping[str, Any] | None = None
+    # What keeps the caller with one version during a canary: its key's name, else the
+    # rollout header an anonymous caller may send (shared/rollouts/routing.py).
+    sticky: str | None = None
 
 
 ANONYMOUS = Caller()

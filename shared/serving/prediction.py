@@ -4,12 +4,13 @@ queued), record what was answered. `POST /predict` is a thin adapter over `predi
 jobs, which have no event loop, score through `predict_each`.
 """
 
+from collections.abc import Awaitable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from shared.errors import InvalidInput
+from shared.errors import InfernoError, InvalidInput
 from shared.observability import logger, tracer
 from shared.serving.answers import NO_LISTENERS, Answer, AnswerListeners
 from shared.serving.batching import ANONYMOUS, Caller, PredictionBatcher
@@ -24,6 +25,8 @@ from shared.serving.isolation import predict_isolated
 from shared.serving.loaded_model import LoadedModel
 from shared.serving.registry import ModelRegistry
 from shared.settings import Settings
+
+T = TypeVar("T")
 
 
 def describe(model: LoadedModel) -> ModelInfo:
@@ -118,6 +121,18 @@ def predict_each(
     return [outcomes[index] for index in range(len(items))]
 
 
+async def _predicted(registry: ModelRegistry, model: LoadedModel, call: Awaitable[T]) -> T:
+    """The model's answer; a failure of the model itself (not a refusal) is also counted
+    against its version when it is a rollout's candidate."""
+    try:
+        return await call
+    except InfernoError:
+        raise  # shed, past its deadline, client gone: not the version's fault
+    except Exception:
+        registry.failed(model)
+        raise
+
+
 def instances_of(body: Any) -> list[Any] | None:
     """The items of a body in the convention TF Serving, Vertex AI, SageMaker and MLflow
     clients speak, `{"instances": [...]}` (objects or rows), else None."""
@@ -144,7 +159,7 @@ async def predict_instances(
         raise InvalidInput(
             f"instances holds {len(instances)} items; the limit is {settings.max_batch_size}"
         )
-    model = registry.get(name)
+    model = registry.for_caller(name, caller.sticky)
     checked = validate_each(model, instances, settings.max_text_length)
     if checked.invalid:
         raise InvalidInput(
@@ -155,7 +170,7 @@ async def predict_instances(
             ]
         )
     values = checked.values()
-    outputs = await batcher.predict_many(model, values, caller)
+    outputs = await _predicted(registry, model, batcher.predict_many(model, values, caller))
     _record(model, values, outputs, caller, answers)
     return PredictionsResponse.model_construct(
         model=model.name, version=model.version, predictions=outputs
@@ -182,9 +197,9 @@ async def predict_one(
     answers: AnswerListeners = NO_LISTENERS,
 ) -> BaseModel:
     """The model kind's response: its answer's fields, then `model` and `version`."""
-    model = registry.get(name)
+    model = registry.for_caller(name, caller.sticky)
     value = model.kind.validate(model.manifest, item, settings.max_text_length)
-    output = await batcher.predict(model, value, caller)
+    output = await _predicted(registry, model, batcher.predict(model, value, caller))
     _record(model, [value], [output], caller, answers)
     return model.kind.response.model_construct(
         **dict(output), model=model.name, version=model.version
@@ -206,12 +221,12 @@ async def predict_batch(
         raise InvalidInput(
             f"batch has {len(request.items)} items; the limit is {settings.max_batch_size}"
         )
-    model = registry.get(name)
+    model = registry.for_caller(name, caller.sticky)
     checked = validate_each(model, request.items, settings.max_text_length)
     results = [BatchItemResult(index=index, error=error) for index, error in checked.invalid]
     # One model call for the batch (shared with whatever else is queued at that moment).
     values = checked.values()
-    predictions = await batcher.predict_many(model, values, caller)
+    predictions = await _predicted(registry, model, batcher.predict_many(model, values, caller))
     results += [
         BatchItemResult.model_construct(index=index, prediction=output, error=None)
         for (index, _), output in zip(checked.valid, predictions, strict=True)

@@ -10,7 +10,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from shared.errors import (
     InfernoError,
@@ -30,6 +30,14 @@ from shared.store.base import ALIAS_MAX_BYTES, alias_key, parse_alias, version_k
 
 FIRST_RETRY_SECONDS = 0.5
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
+
+
+class VersionChooser(Protocol):
+    """Who answers a caller when a model has a rollout (shared/rollouts/service.py)."""
+
+    def model_for(self, production: LoadedModel, sticky: str | None) -> LoadedModel: ...
+
+    def failed(self, model: LoadedModel) -> None: ...
 
 
 @dataclass
@@ -72,6 +80,7 @@ class ModelRegistry:
         self._refresher = Refresher("model-refresh", self.refresh, self._next_pause, at_once=True)
         self._backoff = Backoff(settings.model_load_retry_max_seconds)
         self._next_attempt = 0.0
+        self.chooser: VersionChooser | None = None  # set when rollouts are followed
 
     # Reading: cheap, lock-free lookups of the current reference.
 
@@ -85,6 +94,16 @@ class ModelRegistry:
 
     def default(self) -> LoadedModel:
         return self.get(self.default_name)
+
+    def for_caller(self, name: str, sticky: str | None) -> LoadedModel:
+        """The version that answers this caller: production, or a canary's candidate."""
+        model = self.get(name)
+        return model if self.chooser is None else self.chooser.model_for(model, sticky)
+
+    def failed(self, model: LoadedModel) -> None:
+        """A prediction by `model` raised: a rollout's candidate counts it against itself."""
+        if self.chooser is not None:
+            self.chooser.failed(model)
 
     def served(self) -> list[LoadedModel]:
         return sorted(self._models.values(), key=lambda model: model.name)

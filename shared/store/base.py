@@ -5,6 +5,7 @@ Layout under the store's root:
     <name>/<version>/manifest.json      its manifest
     <name>/aliases/<alias>.json         {"version": "..."}: which version an alias serves
     <name>/rules/escalation.json        the model's escalation rules (shared/events/rules.py)
+    <name>/rollouts/...                 a candidate judged on live traffic (shared/rollouts/)
 """
 
 import json
@@ -17,7 +18,8 @@ from shared.manifest import MANIFEST_FILENAME, ModelManifest
 ALIASES_DIR = "aliases"
 RULES_DIR = "rules"
 # What lives beside a model's versions and is not one.
-NOT_VERSIONS = frozenset({ALIASES_DIR, RULES_DIR})
+ROLLOUTS_DIR = "rollouts"
+NOT_VERSIONS = frozenset({ALIASES_DIR, RULES_DIR, ROLLOUTS_DIR})
 # The most a store object that is read whole before it is checked may hold: past it the object
 # is refused unread (a 400 MiB "manifest" must not cost 400 MB before its signature check).
 MANIFEST_MAX_BYTES = 1 << 20

@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 
 from handlers.server.cpu_budget import WEB_CONCURRENCY
-from tests.performance import capture, formats, logvolume, overload, report, workers
+from tests.performance import capture, formats, logvolume, overload, report, shadow, workers
 from tests.performance.loadgen import BenchError, LoadResult, ensure_wrk, run_wrk
 from tests.performance.processes import Server, image_command, start_server, uvicorn_command
 from tests.support.servers import ROOT, free_port, stop_process
@@ -41,7 +41,7 @@ TEXTS = [
 ]
 
 
-SCENARIOS = ("compare", "overload", "workers", "logs", "formats", "capture")
+SCENARIOS = ("compare", "overload", "workers", "logs", "formats", "capture", "shadow")
 PAIR_SCENARIOS = {"compare", "overload"}  # need ours and the baseline side by side
 
 
@@ -62,7 +62,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=list(SCENARIOS),
         help="compare: /predict and batches against the baseline; overload: the flood; "
         "workers: the image's worker choice against 1; logs: stdout bytes per request; "
-        "capture: c=64 latency with capture at 10%% against off",
+        "capture: c=64 latency with capture at 10%% against off; "
+        "shadow: c=64 throughput with a 10%% shadow rollout against none",
     )
     parser.add_argument(
         "--starts", type=int, default=3, help="cold starts of each server; medians count"
@@ -209,6 +210,11 @@ def run(args: argparse.Namespace, scratch: Path) -> dict[str, Any]:
     if "capture" in args.scenarios:
         print(f"capture: c={capture.CONNECTIONS}, capture at 10% against off", flush=True)
         sections["capture"] = capture.run(
+            wrk, ours_env, bodies["single"], scratch, args.seconds, args.warmup
+        )
+    if "shadow" in args.scenarios:
+        print(f"shadow: c={shadow.CONNECTIONS}, a 10% shadow rollout against none", flush=True)
+        sections["shadow"] = shadow.run(
             wrk, ours_env, bodies["single"], scratch, args.seconds, args.warmup
         )
     # Other work on the machine skews both servers; the load average shows how much there was.
@@ -381,6 +387,8 @@ def assemble(
         found += workers.targets(sections["workers"])
     if "capture" in sections:
         found += capture.targets(sections["capture"])
+    if "shadow" in sections:
+        found += shadow.targets(sections["shadow"])
     return {
         "meta": {
             "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -418,6 +426,8 @@ def render(results: dict[str, Any]) -> str:
         lines += formats.markdown(results["formats"])
     if "capture" in results:
         lines += capture.markdown(results["capture"])
+    if "shadow" in results:
+        lines += shadow.markdown(results["shadow"])
     return report.markdown(results, lines)
 
 

@@ -10,8 +10,6 @@ else interferes: what the answer listener costs the request, and what the writer
 per request, against the CPU the server spends per request with capture off.
 """
 
-import os
-import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -21,10 +19,9 @@ from shared.capture import capture_from_settings
 from shared.kinds.classification import ModelPrediction
 from shared.serving.answers import Answer
 from shared.settings import Settings
-from tests.performance.loadgen import LoadResult, run_wrk
-from tests.performance.processes import Server, start_server, uvicorn_command
+from tests.performance import paired
+from tests.performance.loadgen import LoadResult
 from tests.performance.report import Target
-from tests.support.servers import stop_process
 
 CONNECTIONS = 64
 ROUNDS = 6  # even: each configuration goes first as often as the other
@@ -32,7 +29,7 @@ SAMPLE_RATE = 0.1
 LATENCY_MAX_RATIO = 1.1  # issue 21: capture at 10% adds at most 10% to c=64 latency
 
 
-def configurations(scratch: Path) -> dict[str, dict[str, str]]:
+def extra_env(scratch: Path) -> dict[str, dict[str, str]]:
     return {
         "off": {"CAPTURE_SAMPLE_RATE": "0", "FEEDBACK_RECEIPTS": "false"},
         "on": {
@@ -46,42 +43,12 @@ def configurations(scratch: Path) -> dict[str, dict[str, str]]:
 def run(
     wrk: str, env: dict[str, str], singles: Path, scratch: Path, seconds: int, warmup: int
 ) -> dict[str, Any]:
-    # Two servers at once: each without the health port (one port, one server).
-    base = {k: v for k, v in env.items() if k != "HEALTH_PORT"}
-    servers: dict[str, Server] = {}
-    warmed = 0  # requests of the `on` server's warm-up, captured too
-    try:
-        for name, extra in configurations(scratch).items():
-            servers[name] = start_server(
-                f"capture-{name}",
-                uvicorn_command("handlers.http.app:app", 1),
-                {**base, **extra},
-                scratch,
-                ("GET", "/ready", None),
-            )
-            warm = run_wrk(wrk, servers[name].url + "/predict", singles, CONNECTIONS, warmup)
-            warmed = warm.requests if name == "on" else warmed
-        runs: dict[str, list[LoadResult]] = {name: [] for name in servers}
-        cpu: dict[str, list[float]] = {name: [] for name in servers}
-        for round_ in range(ROUNDS):
-            order = list(servers.items())
-            for name, server in order if round_ % 2 == 0 else reversed(order):
-                used = cpu_seconds(server)
-                result = run_wrk(wrk, server.url + "/predict", singles, CONNECTIONS, seconds)
-                # CPU per request: what the server spent, whatever else the machine ran
-                cpu[name].append((cpu_seconds(server) - used) * 1e6 / max(1, result.requests))
-                runs[name].append(result)
-                print(
-                    f"  capture {name:3} round {round_ + 1}: {result.requests_per_s:8.1f} req/s  "
-                    f"p50 {result.p50_ms:6.2f} ms  p99 {result.p99_ms:6.2f} ms  "
-                    f"CPU {cpu[name][-1]:6.0f} us/request",
-                    flush=True,
-                )
-    finally:
-        for server in servers.values():
-            stop_process(server.process)
+    configurations = {name: {**env, **extra} for name, extra in extra_env(scratch).items()}
+    runs, cpu, warmed = paired.measure(
+        "capture", wrk, configurations, singles, scratch, CONNECTIONS, ROUNDS, seconds, warmup
+    )
     captured = sum(1 for path in (scratch / "capture").rglob("*.jsonl") for _ in path.open())
-    return {**summary(runs, cpu, captured, warmed), "work": work_per_request()}
+    return {**summary(runs, cpu, captured, warmed["on"]), "work": work_per_request()}
 
 
 def work_per_request(
@@ -125,26 +92,10 @@ def work_per_request(
     }
 
 
-def cpu_seconds(server: Server) -> float:
-    """User and system CPU time of the server's process (its threads included) so far."""
-    fields = Path(f"/proc/{server.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def summary(
     runs: dict[str, list[LoadResult]], cpu: dict[str, list[float]], captured: int, warmed: int
 ) -> dict[str, Any]:
-    medians = {
-        name: {
-            "requests_per_s": statistics.median(r.requests_per_s for r in results),
-            "p50_ms": statistics.median(r.p50_ms for r in results),
-            "p99_ms": statistics.median(r.p99_ms for r in results),
-            "cpu_us_per_request": round(statistics.median(cpu[name]), 1),
-            "requests": sum(r.requests for r in results),
-            "errors": sum(r.errors for r in results),
-        }
-        for name, results in runs.items()
-    }
+    medians = paired.medians(runs, cpu)
     on, off = medians["on"], medians["off"]
     return {
         "off_cpu_us_per_request": off["cpu_us_per_request"],
