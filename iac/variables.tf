@@ -558,7 +558,7 @@ variable "rollout_latency_alarm_ratio" {
 }
 
 variable "retrain_model" {
-  description = "The model the daily task retrains (a key of model_build/daily/retrainers.py)."
+  description = "The model the daily task retrains (a key of model_build/trainers.py)."
   type        = string
   default     = "card-fraud"
 }

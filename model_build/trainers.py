@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from model_build.retrain import Retrainer
     from shared.manifest import ModelManifest
 
 DEFAULT_MODEL = "sentiment"  # also the one model with options (--max-rows, --candidate)
@@ -22,6 +23,19 @@ TRAINERS: dict[str, str] = {
     "basket": "model_build.examples.train_basket.train_basket",
     "fraud": "model_build.examples.train_fraud.train_fraud",
 }
+
+
+# name -> "module.attribute" of its Retrainer: the models `inferno retrain` (the daily pipeline,
+# model_build/retrain.py) retrains from a feed.
+RETRAINERS: dict[str, str] = {
+    "card-fraud": "model_build.examples.fraud_feed.RETRAINER",
+}
+
+
+def retrainer(model: str) -> "Retrainer":
+    module, attribute = RETRAINERS[model].rsplit(".", 1)
+    found: Retrainer = getattr(importlib.import_module(module), attribute)
+    return found
 
 
 def trainer(model: str) -> "Callable[..., ModelManifest]":

@@ -1,4 +1,4 @@
-"""`inferno retrain MODEL --data FEED`: the daily pipeline (model_build/daily/retrain.py) from
+"""`inferno retrain MODEL --data FEED`: the daily pipeline (model_build/retrain.py) from
 a folder or s3://bucket/prefix of day=NNN/transactions.csv: train, gate against production on
 the newest day, publish without moving production, start a shadow rollout."""
 
@@ -9,8 +9,8 @@ from shared.store import store_from_settings, store_from_uri
 
 
 def cmd_retrain(args: argparse.Namespace) -> int:
-    from model_build.daily.retrain import retrain
-    from model_build.daily.retrainers import RETRAINERS
+    from model_build.retrain import retrain
+    from model_build.trainers import retrainer
 
     settings = get_settings()
     store = store_from_uri(args.store) if args.store else store_from_settings(settings)
@@ -18,7 +18,7 @@ def cmd_retrain(args: argparse.Namespace) -> int:
         store,
         store_from_uri(args.data),
         args.name,
-        RETRAINERS[args.name],
+        retrainer(args.name),
         settings,
         window_days=args.window_days,
     )
@@ -38,7 +38,7 @@ def cmd_retrain(args: argparse.Namespace) -> int:
 
 
 def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
-    from model_build.daily.retrainers import RETRAINERS
+    from model_build.trainers import RETRAINERS
 
     retrain = sub.add_parser(
         "retrain",

@@ -5,7 +5,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from model_build.daily.feed import day_frame
+from model_build.examples.fraud_feed import day_frame
 from model_build.examples.fraud_forest import fit
 from model_build.packaging.package import package_model
 

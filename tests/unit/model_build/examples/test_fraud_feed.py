@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from model_build.daily.feed import TACTICS, day_frame, tactic_of, write_days
+from model_build.examples.fraud_feed import TACTICS, day_frame, tactic_of, write_days
 from model_build.examples.fraud_forest import fit
 
 

@@ -18,7 +18,6 @@ from typing import Any
 
 import pandas as pd
 
-from model_build.daily.feed import FEED_FILENAME
 from model_build.packaging.outcomes import label_metrics
 from model_build.packaging.package import package_model
 from model_build.release.gate import compare
@@ -36,6 +35,8 @@ from shared.settings import Settings
 from shared.store import ModelStore
 
 PRODUCTION = "production"
+# A feed is one folder per day, `day=NNN/`, each holding this file (a header row, one row each).
+FEED_FILENAME = "transactions.csv"
 # A feed larger than this per day is sampled before it is read whole (a runaway upstream job).
 FEED_MAX_BYTES = 256 << 20
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from model_build.daily.feed import day_folder, write_days
-from model_build.daily.retrain import Retrainer, RetrainRefused, retrain
+from model_build.examples.fraud_feed import day_folder, write_days
 from model_build.examples.fraud_forest import fit
+from model_build.retrain import Retrainer, RetrainRefused, retrain
 from shared.rollouts.defaults import RolloutDefaults, write_defaults
 from shared.rollouts.plan import Policy
 from shared.rollouts.records import read_current, read_history
