@@ -34,7 +34,7 @@ def decide(rollout: Rollout, figures: Figures, now: datetime) -> Decision:
             f"({candidate.error_rate:.1%} > {policy.max_error_rate:.1%})",
             summary,
         )
-    if figures.compared and _cannot_reach_agreement(figures, rollout):
+    if 0 < figures.compared < policy.min_compared and _cannot_reach_agreement(figures, rollout):
         return Decision(
             "abort",
             f"agreement {figures.agreement:.1%} over {figures.compared} compared can no longer "
