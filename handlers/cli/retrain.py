@@ -32,6 +32,9 @@ def cmd_retrain(args: argparse.Namespace) -> int:
             f"{args.name}: {rollout.mode} rollout of {rollout.candidate} on {rollout.share:.0%} "
             f"of requests against production {rollout.production}"
         )
+    elif args.production_if_none:
+        store.set_alias(args.name, "production", result.candidate.version)
+        print(f"{args.name}: no production version yet: {result.candidate.version} is production")
     else:
         print(f"{args.name}: no production version yet; serve this one with `inferno alias`")
     return 0
@@ -47,6 +50,11 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None
     retrain.add_argument("name", choices=sorted(RETRAINERS))
     retrain.add_argument("--data", required=True, help="feed: a folder or s3://bucket/prefix")
     retrain.add_argument("--window-days", type=int, default=2, help="days trained on (2)")
+    retrain.add_argument(
+        "--production-if-none",
+        action="store_true",
+        help="a model's first version (nothing to shadow against) becomes production",
+    )
     retrain.add_argument(
         "--store", help="store to use: a directory or s3://bucket/prefix (default: from settings)"
     )

@@ -6,6 +6,9 @@ data catches it and yesterday's misses it. A day can be broken on purpose, as up
 real feeds: labels shuffled (a bad join) or flipped (an inverted flag).
 """
 
+import argparse
+import json
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -129,3 +132,30 @@ RETRAINER = Retrainer(
     floor={"macro_f1": 0.7},
     description="card-fraud forest over the daily transaction feed",
 )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m model_build.examples.fraud_feed FEED --day N [--broken KIND]` lands one day;
+    `--traffic FILE` writes that day's transactions as a batch request body instead."""
+    parser = argparse.ArgumentParser(prog="python -m model_build.examples.fraud_feed")
+    parser.add_argument("feed", type=Path, help="the feed folder (day=NNN/ folders go in it)")
+    parser.add_argument("--day", type=int, required=True)
+    parser.add_argument("--rows", type=int, default=3000)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--broken", choices=["shuffled", "flipped"])
+    parser.add_argument("--traffic", type=Path, help="write a {items: [...]} body here instead")
+    args = parser.parse_args(argv)
+    if args.traffic:
+        frame = day_frame(args.day, args.rows, seed=args.seed + 1).drop(columns=["label"])
+        args.traffic.parent.mkdir(parents=True, exist_ok=True)
+        args.traffic.write_text(json.dumps({"items": json.loads(frame.to_json(orient="records"))}))
+        print(f"{args.traffic}: {len(frame)} transactions of day {args.day}")
+        return 0
+    broken = {args.day: args.broken} if args.broken else None
+    (written,) = write_days(args.feed, range(args.day, args.day + 1), args.rows, args.seed, broken)
+    print(f"{written}: {args.rows} transactions, tactic: {tactic_of(args.day).name}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
