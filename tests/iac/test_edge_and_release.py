@@ -120,7 +120,11 @@ def test_only_the_release_role_writes_models_and_signs(tf: Terraform) -> None:
     assert statement["actions"] == ["kms:Sign"]
     (condition,) = statement["condition"]
     assert condition["test"] == "ArnNotEquals" and condition["variable"] == "aws:PrincipalArn"
-    assert condition["values"] == ["${aws_iam_role.model_release.arn}"]
+    # The daily retraining task signs the versions it publishes (it never moves an alias).
+    assert condition["values"] == [
+        "${aws_iam_role.model_release.arn}",
+        "${aws_iam_role.retrain_task.arn}",
+    ]
     key = tf.resource("aws_kms_key", "release")
     assert (key["key_usage"], key["customer_master_key_spec"]) == ("SIGN_VERIFY", "ECC_NIST_P256")
 
@@ -148,4 +152,5 @@ def test_rolling_back_redeploys_an_existing_image_without_building(tf: Terraform
     cd = with_scripts(CD)
     assert "workflow_dispatch:" in cd and "inputs.sha ||" in cd
     assert "aws ecr describe-images" in cd
-    assert cd.count("if: steps.image.outputs.exists != 'true'") == 3  # login, buildx, build
+    # login, buildx, the service's build, the training target's build
+    assert cd.count("if: steps.image.outputs.exists != 'true'") == 4

@@ -194,6 +194,11 @@ def docker(args: list[str], cwd: Path) -> list[str]:
         elif arg == "--platform":
             platform = next(rest)
             problems += [] if platform == "linux/amd64" else [f"{platform}: Lambda runs amd64"]
+        elif arg == "--target":
+            target = next(rest)
+            dockerfile = (ROOT / "Dockerfile").read_text()
+            stages = re.findall(r"^FROM\s+\S+\s+AS\s+(\S+)", dockerfile, re.M | re.I)
+            problems += [] if target in stages else [f"--target {target}: no such stage"]
         elif arg.startswith("-"):
             if arg not in DOCKER_BUILD_FLAGS:
                 problems.append(f"docker buildx build: option {arg} is not one the guides use")
