@@ -21,7 +21,7 @@ locals {
     readonlyRootFilesystem = true
     user                   = "10001:10001"
     # The training target's ENTRYPOINT is `inferno`.
-    command = ["retrain", var.retrain_model, "--data", local.training_data_uri, "--window-days", tostring(var.retrain_window_days)]
+    command = ["retrain", var.retrain_model, "--data", local.training_data_uri, "--window-days", "${var.retrain_window_days}"]
     environment = [
       { name = "MODEL_BUCKET_NAME", value = aws_s3_bucket.models.id },
       { name = "MODEL_PREFIX", value = var.model_prefix },

@@ -348,3 +348,54 @@ resource "aws_cloudwatch_metric_alarm" "rollout_judge_failed" {
   alarm_actions       = [aws_sns_topic.alarms.arn]
   ok_actions          = [aws_sns_topic.alarms.arn]
 }
+
+# --- The dashboard's rollout row (monitoring.tf appends it): how candidates compare with
+# production, per model and version (metric names: shared/observability/metric_names.py).
+
+locals {
+  rollout_widget_specs = [
+    { title = "Rollout agreement with production (1 = same answers)", metrics = {
+      RolloutAgreement     = { stat = "Average", dimensions = ["service", "model", "version"] }
+      RolloutConfidenceGap = { stat = "Average", dimensions = ["service", "model", "version"] }
+    } },
+    { title = "Model time per version, paired (ms)", metrics = {
+      RolloutModelTime = { stat = "Average", dimensions = ["service", "model", "version"] }
+    } },
+    { title = "Rollout calls by version and outcome", metrics = {
+      RolloutCalls = { stat = "Sum", dimensions = ["service", "model", "version", "outcome"] }
+    } },
+    { title = "What the abort alarms watch; comparisons dropped", metrics = {
+      RolloutCandidateErrors = { stat = "Sum", dimensions = ["service", "model"] }
+      RolloutLatencyRatio    = { stat = "Maximum", dimensions = ["service", "model"] }
+      ShadowDropped          = { stat = "Sum", dimensions = ["service", "model"] }
+    } },
+  ]
+
+  rollout_widgets = concat(
+    [{
+      type       = "text"
+      width      = 24
+      height     = 1
+      properties = { markdown = "## Rollouts: candidates against production on live traffic (decisions: `inferno rollout history`, the judge's log group)" }
+    }],
+    [
+      for spec in local.rollout_widget_specs : {
+        type   = "metric"
+        width  = 6
+        height = 6
+        properties = {
+          title  = spec.title
+          region = var.region
+          view   = "timeSeries"
+          period = 300
+          metrics = [
+            for metric, detail in spec.metrics : [{
+              expression = "SEARCH('{${local.metrics_namespace},${join(",", detail.dimensions)}} MetricName=\"${metric}\" service=\"${local.service_name}\"', '${detail.stat}', 300)"
+              id         = lower(metric)
+            }]
+          ]
+        }
+      }
+    ],
+  )
+}
