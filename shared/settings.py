@@ -266,7 +266,7 @@ class Settings(BaseSettings):
         description="SQLite file of receipts shared by a server's workers, used without "
         "RECEIPT_TABLE_NAME (default: build/receipts.sqlite3 in the checkout).",
     )
-    # Drift reports read the capture (shared/drift).
+    # Drift reports read the capture (handlers/cli/drift).
     drift_capture_uri: str | None = Field(
         default=None,
         description="Captured data `inferno drift` reads: a directory or s3://bucket/prefix (the "
