@@ -153,7 +153,7 @@ class Settings(BaseSettings):
         default=500.0, gt=0, description="Requests at least this slow are always logged."
     )
 
-    # Client keys, rates and daily quotas (shared/auth, handlers/http/AUTH.md).
+    # Client keys, rates and daily quotas (handlers/http/auth, handlers/http/AUTH.md).
     auth_mode: Literal["none", "keys"] = Field(
         default="none",
         description="`keys`: every route but /health and /ready needs a client key (what "

@@ -20,14 +20,14 @@ PACKAGES = ("handlers", "shared", "model_build")
 
 # Module path -> where it is tested instead, and why not in a mirror of its own.
 EXEMPT: dict[str, str] = {
-    "shared/auth/keyring.py": "covered by tests/integration/test_key_revocation.py: its refresh "
-    "is seen across server processes",
+    "handlers/http/auth/keyring.py": "covered by tests/integration/test_key_revocation.py: its "
+    "refresh is seen across server processes",
+    "handlers/http/auth/service.py": "covered by tests/unit/shared/auth/test_quota_factory.py: "
+    "auth_from_settings picks the quota store",
     "shared/auth/keys.py": "covered by tests/unit/handlers/http/test_auth.py: keys are found, "
     "refused and scoped through the app",
-    "shared/auth/quota_table.py": "covered by tests/unit/shared/auth/test_leases.py and "
+    "shared/auth/quota_table.py": "covered by tests/unit/handlers/http/auth/test_leases.py and "
     "test_quota_store.py: every lease test runs on the DynamoDB table (moto)",
-    "shared/auth/service.py": "covered by tests/unit/shared/auth/test_quota_store.py: "
-    "auth_from_settings picks the quota store",
     "shared/capture/receipt_dynamo.py": "covered by tests/unit/shared/capture/test_receipts.py: "
     "the receipt-store tests run on both backends",
     "shared/capture/receipt_sqlite.py": "covered by tests/unit/shared/capture/test_receipts.py: "
