@@ -1,11 +1,14 @@
 """Which runtimes use each module under shared/, and whether the project's imports hold a cycle.
 
-A runtime is what one kind of process starts from: the HTTP service (handlers.http,
-handlers.server, and handlers.lambda_function, which wraps the same app), the batch-job Lambda
-(handlers.batch_job), the `inferno` command (handlers.cli) and model_build. A runtime uses what
-its own packages import, transitively, without passing through another runtime: `inferno serve`
-starting the service does not make the service's modules the CLI's. shared/ is for modules two
-runtimes use; one only a single runtime uses belongs beside that runtime.
+A runtime is what one kind of process starts from: the HTTP service on ECS (handlers.http,
+handlers.server), the HTTP Lambda function (handlers.lambda_function: a runtime of its own even
+though it wraps the same app, since it is deployed and started apart from the service), the
+batch-job Lambda (handlers.batch_job), the rollout judge Lambda (handlers.rollout_judge), the
+`inferno` command (handlers.cli) and model_build. A
+runtime uses what its own packages import, transitively, without passing through another
+runtime: `inferno serve` starting the service does not make the service's modules the CLI's.
+shared/ is for modules two runtimes use; one only a single runtime uses belongs beside that
+runtime.
 
 Imports are read by grimp (import-linter's graph), every import counted: inside functions and
 under TYPE_CHECKING too. Modules are found by walking the packages, so moves need no edit here.
@@ -21,7 +24,9 @@ import grimp
 
 PACKAGES = ("handlers", "shared", "model_build")
 RUNTIMES = {
-    "http": ("handlers.http", "handlers.server", "handlers.lambda_function"),
+    "http": ("handlers.http", "handlers.server"),
+    "lambda": ("handlers.lambda_function",),
+    "judge": ("handlers.rollout_judge",),
     "batch": ("handlers.batch_job",),
     "cli": ("handlers.cli",),
     "model_build": ("model_build",),

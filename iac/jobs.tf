@@ -201,7 +201,7 @@ data "aws_iam_policy_document" "jobs_function" {
 
   statement {
     sid = "WriteJobOutput"
-    # A large items file goes up in parts (shared/jobs/presplit.py).
+    # A large items file goes up in parts (handlers/batch_job/presplit.py).
     actions   = ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"]
     resources = [local.jobs_output_arn]
   }

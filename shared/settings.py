@@ -153,7 +153,7 @@ class Settings(BaseSettings):
         default=500.0, gt=0, description="Requests at least this slow are always logged."
     )
 
-    # Client keys, rates and daily quotas (shared/auth, handlers/http/AUTH.md).
+    # Client keys, rates and daily quotas (handlers/http/auth, handlers/http/AUTH.md).
     auth_mode: Literal["none", "keys"] = Field(
         default="none",
         description="`keys`: every route but /health and /ready needs a client key (what "
@@ -266,7 +266,7 @@ class Settings(BaseSettings):
         description="SQLite file of receipts shared by a server's workers, used without "
         "RECEIPT_TABLE_NAME (default: build/receipts.sqlite3 in the checkout).",
     )
-    # Drift reports read the capture (shared/drift).
+    # Drift reports read the capture (handlers/cli/drift).
     drift_capture_uri: str | None = Field(
         default=None,
         description="Captured data `inferno drift` reads: a directory or s3://bucket/prefix (the "

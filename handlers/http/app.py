@@ -9,13 +9,13 @@ from fastapi import FastAPI
 
 from handlers.http.admission.declared import undeclared
 from handlers.http.admission.stage import AdmissionStage
+from handlers.http.auth.service import auth_from_settings
 from handlers.http.docs import install_docs, operation_id
 from handlers.http.errors import UNEXPECTED, install_error_handlers
 from handlers.http.openapi import install_openapi
 from handlers.http.request_context import RequestContextMiddleware
 from handlers.http.routes import feedback, health, models, predict
 from handlers.server.health_port import health_port_served
-from shared.auth.service import auth_from_settings
 from shared.capture import capture_from_settings
 from shared.events.service import escalations_from_settings
 from shared.observability import metrics

@@ -1,3 +1,4 @@
-"""Drift: a reference profile saved with each model version, captured traffic read back for a
-time window, and an Evidently report comparing the two (with live quality where feedback
-exists). `inferno drift` (handlers/cli/drift.py) runs it; README.md here says how."""
+"""Drift's shared half: the reference profile saved with each model version (written by
+model_build at packaging time) and the columns and text descriptors it and the report compare.
+The report itself (captured traffic read back for a time window, Evidently, live quality) is
+`inferno drift`'s, in handlers/cli/drift/; README.md here says how the whole works."""

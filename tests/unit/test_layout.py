@@ -20,14 +20,14 @@ PACKAGES = ("handlers", "shared", "model_build")
 
 # Module path -> where it is tested instead, and why not in a mirror of its own.
 EXEMPT: dict[str, str] = {
-    "shared/auth/keyring.py": "covered by tests/integration/test_key_revocation.py: its refresh "
-    "is seen across server processes",
+    "handlers/http/auth/keyring.py": "covered by tests/integration/test_key_revocation.py: its "
+    "refresh is seen across server processes",
+    "handlers/http/auth/service.py": "covered by tests/unit/shared/auth/test_quota_factory.py: "
+    "auth_from_settings picks the quota store",
     "shared/auth/keys.py": "covered by tests/unit/handlers/http/test_auth.py: keys are found, "
     "refused and scoped through the app",
-    "shared/auth/quota_table.py": "covered by tests/unit/shared/auth/test_leases.py and "
+    "shared/auth/quota_table.py": "covered by tests/unit/handlers/http/auth/test_leases.py and "
     "test_quota_store.py: every lease test runs on the DynamoDB table (moto)",
-    "shared/auth/service.py": "covered by tests/unit/shared/auth/test_quota_store.py: "
-    "auth_from_settings picks the quota store",
     "shared/capture/receipt_dynamo.py": "covered by tests/unit/shared/capture/test_receipts.py: "
     "the receipt-store tests run on both backends",
     "shared/capture/receipt_sqlite.py": "covered by tests/unit/shared/capture/test_receipts.py: "
@@ -42,26 +42,26 @@ EXEMPT: dict[str, str] = {
     "test_sinks.py: events are built and sent there",
     "shared/events/service.py": "covered by tests/unit/shared/events/test_escalations.py: "
     "escalations through the app and the Lambda entry",
-    "shared/drift/captured.py": "covered by tests/integration/test_drift_report.py: reads "
-    "seeded weeks of capture",
-    "shared/drift/columns.py": "covered by tests/unit/shared/drift/test_current.py: the "
-    "columns compared are chosen there",
+    "shared/drift/columns.py": "covered by tests/unit/handlers/cli/drift/test_current.py: "
+    "the columns compared are chosen there",
     "shared/drift/descriptors.py": "covered by tests/integration/test_drift_report.py: text "
     "compared through descriptors (Evidently)",
-    "shared/drift/job.py": "covered by tests/integration/test_drift_report.py: the whole drift "
-    "run on seeded weeks",
-    "shared/drift/outputs.py": "covered by tests/integration/test_drift_report.py: the report "
-    "files it writes are read there",
-    "shared/drift/report.py": "covered by tests/integration/test_drift_report.py: Evidently's "
-    "report on drifted and ordinary weeks",
-    "shared/drift/sources.py": "covered by tests/unit/shared/drift/test_current.py: a local "
-    "capture source is read there",
     "shared/observability/notrace.py": "covered by tests/unit/test_start_up_imports.py: what it "
     "is for is the X-Ray SDK left unimported",
     "handlers/cli/alias_wait.py": "covered by tests/integration/test_alias_wait.py: waits on a "
     "running service",
-    "handlers/cli/drift.py": "covered by tests/integration/test_drift_report.py: `inferno "
+    "handlers/cli/drift/__init__.py": "covered by tests/integration/test_drift_report.py: `inferno "
     "drift` on seeded weeks",
+    "handlers/cli/drift/captured.py": "covered by tests/integration/test_drift_report.py: "
+    "reads seeded weeks of capture",
+    "handlers/cli/drift/job.py": "covered by tests/integration/test_drift_report.py: the whole "
+    "drift run on seeded weeks",
+    "handlers/cli/drift/outputs.py": "covered by tests/integration/test_drift_report.py: the "
+    "report files it writes are read there",
+    "handlers/cli/drift/report.py": "covered by tests/integration/test_drift_report.py: "
+    "Evidently's report on drifted and ordinary weeks",
+    "handlers/cli/drift/sources.py": "covered by tests/unit/handlers/cli/drift/test_current.py: "
+    "a local capture source is read there",
     "handlers/cli/jobs.py": "covered by tests/integration/test_jobs_cli.py: `inferno jobs run` "
     "on a real export",
     "handlers/cli/main.py": "covered by tests/unit/handlers/cli/test_keys.py, test_events.py "

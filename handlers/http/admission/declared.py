@@ -15,10 +15,10 @@ from fastapi.routing import iter_route_contexts
 from starlette.routing import BaseRoute
 
 from handlers.http.admission.fields import few_unknown_fields
+from handlers.http.auth.service import AuthService
 from handlers.http.caller import CLIENT
 from handlers.http.media_type import require_json
 from shared.auth.keys import ClientRecord
-from shared.auth.service import AuthService
 from shared.serving.prediction import instances_of
 from shared.serving.registry import ModelRegistry
 

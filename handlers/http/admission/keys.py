@@ -8,9 +8,9 @@ from typing import Any
 
 from starlette.types import Scope
 
+from handlers.http.auth.service import AuthService
 from handlers.http.caller import CLIENT
 from shared.auth.keys import ClientRecord
-from shared.auth.service import AuthService
 from shared.observability import logger, metric_names, metrics
 
 

@@ -22,9 +22,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from handlers.http.admission.declared import CHARGE, CLOSED, Admits, declared
 from handlers.http.admission.keys import caller_of, record
+from handlers.http.auth.service import AuthService
 from handlers.http.errors import http_error, inferno_error
 from shared.auth.keys import ClientRecord
-from shared.auth.service import AuthService
 from shared.errors import InfernoError
 from shared.serving.batching import PredictionBatcher
 from shared.serving.registry import ModelRegistry

@@ -2,10 +2,10 @@
 
 from pathlib import Path
 
+from handlers.http.auth.service import auth_from_settings
 from shared.auth.quota_factory import quota_store_for
 from shared.auth.quota_file import QuotaFile
 from shared.auth.quota_table import QuotaTable
-from shared.auth.service import auth_from_settings
 from shared.settings import Settings
 from shared.store.local import LocalStore
 from shared.store.s3 import S3Store

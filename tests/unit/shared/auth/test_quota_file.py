@@ -1,5 +1,6 @@
-"""The SQLite quota file: what test_leases.py asks of both stores, plus what only a file does
-(processes racing on one file, WAL, retention, a file that cannot be opened)."""
+"""The SQLite quota file: what tests/unit/handlers/http/auth/test_leases.py asks of both stores,
+plus what only a file does (processes racing on one file, WAL, retention, a file that cannot be
+opened)."""
 
 import multiprocessing
 import sqlite3

@@ -3,8 +3,8 @@ items counted apart, and a retry time that is a whole second at least."""
 
 import pytest
 
+from handlers.http.auth.ratelimit import ClientRateLimiter
 from shared.auth.keys import ClientRecord
-from shared.auth.ratelimit import ClientRateLimiter
 from shared.errors import InvalidInput, RateLimited
 
 

@@ -4,7 +4,7 @@ Set the function's handler to `handlers.batch_job.handler`. It takes three input
 - a Distributed Map child's batch, `{"Items": [{"position", "record"}], "BatchInput": {"job"}}`:
   scores it, writes its part, returns per-record results and counts;
 - `{"step": "start", "request": {...}, "execution": ARN}`: pins the model version, records the job,
-  rewrites the input as the JSONL of items the map reads (shared/jobs/presplit.py);
+  rewrites the input as the JSONL of items the map reads (handlers/batch_job/presplit.py);
 - `{"step": "finish", "job": {...}, "map": {...}}`: reads the map's results, answers failed
   batches, writes and returns the summary.
 Only Powertools and the job's light modules load at init; the store and the model load on the
@@ -43,9 +43,9 @@ def score(event: LambdaEvent) -> dict[str, Any]:
 
 
 def start(event: LambdaEvent) -> dict[str, Any]:
+    from handlers.batch_job.map_results import results_prefix
+    from handlers.batch_job.presplit import write_items
     from shared.jobs.locations import Location
-    from shared.jobs.map_results import results_prefix
-    from shared.jobs.presplit import write_items
     from shared.jobs.spec import JobSettings
     from shared.jobs.start import start_job
 
@@ -59,7 +59,7 @@ def start(event: LambdaEvent) -> dict[str, Any]:
         fmt=request.get("format"),
         settings=JobSettings.model_validate(request.get("settings") or {}),
     )
-    # The map reads records from our own JSONL, never the raw input (shared/jobs/presplit.py).
+    # The map reads records from our own JSONL, never the raw input (presplit.py, beside this).
     items = write_items(job)
     output = Location.parse(job.output)
     logger.info("job started", extra={"job_id": job.job_id, "model": str(job.model)})
@@ -71,8 +71,8 @@ def start(event: LambdaEvent) -> dict[str, Any]:
 
 
 def finish(event: LambdaEvent) -> dict[str, Any]:
+    from handlers.batch_job.map_results import manifest_key, read_results
     from shared.jobs.locations import output_store
-    from shared.jobs.map_results import manifest_key, read_results
     from shared.jobs.spec import JobSpec
     from shared.jobs.summary import finish as finish_job
 

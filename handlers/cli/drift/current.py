@@ -6,12 +6,12 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
-from shared.drift import captured
+from handlers.cli.drift import captured
+from handlers.cli.drift.records import Tally
+from handlers.cli.drift.sources import CaptureSource
+from handlers.cli.drift.window import Window
 from shared.drift.columns import Row, row
 from shared.drift.profile import ReferenceProfile
-from shared.drift.records import Tally
-from shared.drift.sources import CaptureSource
-from shared.drift.window import Window
 
 # Feedback held in memory to join (request id -> label, value); past it, later feedback is
 # counted and not joined, so a flood of labels cannot exhaust the job's memory.

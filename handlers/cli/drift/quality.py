@@ -4,7 +4,7 @@ classifier (and an anomaly flag labelled true/false), mean absolute error for a 
 from collections.abc import Sequence
 from typing import Any
 
-from shared.drift.current import Truth
+from handlers.cli.drift.current import Truth
 
 
 def live_quality(kind: str, pairs: Sequence[tuple[Any, Truth]]) -> dict[str, Any] | None:

@@ -5,11 +5,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+from handlers.cli.drift.current import collect
+from handlers.cli.drift.sources import LocalSource
+from handlers.cli.drift.window import window
 from shared.drift.columns import columns_for
-from shared.drift.current import collect
 from shared.drift.profile import ReferenceProfile
-from shared.drift.sources import LocalSource
-from shared.drift.window import window
 from shared.manifest import TextInputSchema
 
 SPAN = window("1d", "2026-11-30T00:00:00Z")

@@ -3,7 +3,7 @@ records run together, gzip; a broken part is counted and the rest still read."""
 
 import gzip
 
-from shared.drift.records import Tally, records
+from handlers.cli.drift.records import Tally, records
 
 
 def read(data: bytes) -> tuple[list[dict[str, object]], Tally]:

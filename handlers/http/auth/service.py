@@ -1,11 +1,11 @@
 """The checks a request passes under AUTH_MODE=keys, independent of HTTP: who (a key), which
 model, how fast (this process) and how much today (the fleet)."""
 
-from shared.auth.keyring import KeyRing
+from handlers.http.auth.keyring import KeyRing
+from handlers.http.auth.leases import QuotaLeases
+from handlers.http.auth.ratelimit import ClientRateLimiter
 from shared.auth.keys import ClientRecord
-from shared.auth.leases import QuotaLeases
 from shared.auth.quota_factory import quota_store_for
-from shared.auth.ratelimit import ClientRateLimiter
 from shared.errors import ModelNotAllowed, Unauthenticated
 from shared.observability import logger
 from shared.settings import Settings

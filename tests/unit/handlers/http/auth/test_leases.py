@@ -11,8 +11,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from handlers.http.auth.leases import QuotaLeases
 from shared.auth.keys import ClientRecord
-from shared.auth.leases import QuotaLeases
 from shared.auth.quota_file import QuotaFile
 from shared.auth.quota_store import QuotaStore, today
 from shared.auth.quota_table import QuotaTable

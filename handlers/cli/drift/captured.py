@@ -10,10 +10,10 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
+from handlers.cli.drift.records import Tally, records
+from handlers.cli.drift.sources import CaptureSource
+from handlers.cli.drift.window import Window, parse_time
 from shared.drift.errors import DriftInputError
-from shared.drift.records import Tally, records
-from shared.drift.sources import CaptureSource
-from shared.drift.window import Window, parse_time
 
 
 def versions(source: CaptureSource, model: str) -> list[str]:

@@ -16,11 +16,11 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from handlers.batch_job.map_results import manifest_key, results_prefix
+from handlers.batch_job.presplit import write_items
 from shared.jobs.batch import run_batch
 from shared.jobs.layout import ITEMS_KEY
 from shared.jobs.locations import open_text
-from shared.jobs.map_results import manifest_key, results_prefix
-from shared.jobs.presplit import write_items
 from shared.jobs.records import as_items, records
 from shared.jobs.start import start_job
 from shared.store.local import LocalStore

@@ -1,6 +1,7 @@
 """`inferno drift MODEL|--all`: the drift report of a served model over a window of captured
-traffic (shared/drift). Exit codes: 0 report written (drift or not), 3 drift detected and
---fail-on-drift asked, 2 bad input (no reference profile, no captured data in the window)."""
+traffic (the modules beside this; the reference profile is shared/drift's). Exit codes: 0 report
+written (drift or not), 3 drift detected and --fail-on-drift asked, 2 bad input (no reference
+profile, no captured data in the window)."""
 
 import argparse
 import json
@@ -39,9 +40,9 @@ def cmd_drift(args: argparse.Namespace) -> int:
 
 
 def _plan(args: argparse.Namespace, settings: Settings) -> tuple[Any, list[str], Any]:
-    from shared.drift.job import DriftRequest
-    from shared.drift.sources import source_from_uri
-    from shared.drift.window import window
+    from handlers.cli.drift.job import DriftRequest
+    from handlers.cli.drift.sources import source_from_uri
+    from handlers.cli.drift.window import window
     from shared.store import store_from_settings, store_from_uri
 
     store = store_from_uri(args.store) if args.store else store_from_settings(settings)
@@ -65,9 +66,9 @@ def _one(
     """One model's report, written and printed; None (and why, on stderr) when it has none."""
     from dataclasses import replace
 
+    from handlers.cli.drift.job import reference, run_drift
+    from handlers.cli.drift.outputs import write_report
     from shared.drift.errors import DriftInputError
-    from shared.drift.job import reference, run_drift
-    from shared.drift.outputs import write_report
 
     try:
         profile = reference(store, name, args.version, args.alias, settings)

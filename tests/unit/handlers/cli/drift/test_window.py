@@ -2,8 +2,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from handlers.cli.drift.window import window
 from shared.drift.errors import DriftInputError
-from shared.drift.window import window
 
 
 def test_a_day_back_from_a_given_end_touches_24_hourly_partitions() -> None:

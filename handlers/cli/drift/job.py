@@ -5,15 +5,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from shared.drift import captured
-from shared.drift.current import Current, collect
+from handlers.cli.drift import captured
+from handlers.cli.drift.current import Current, collect
+from handlers.cli.drift.page import with_header
+from handlers.cli.drift.quality import live_quality
+from handlers.cli.drift.report import DriftResult, drift_report
+from handlers.cli.drift.sources import CaptureSource
+from handlers.cli.drift.window import Window
 from shared.drift.errors import NoCapturedData, NoReference
-from shared.drift.page import with_header
 from shared.drift.profile import PROFILE_FILENAME, ReferenceProfile, parse_profile
-from shared.drift.quality import live_quality
-from shared.drift.report import DriftResult, drift_report
-from shared.drift.sources import CaptureSource
-from shared.drift.window import Window
 from shared.errors import StoreKeyNotFound
 from shared.settings import Settings
 from shared.store import ModelStore

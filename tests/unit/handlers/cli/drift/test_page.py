@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from shared.drift.page import with_header
+from handlers.cli.drift.page import with_header
 
 PAGE = "<html><head></head><body><main>evidently</main></body></html>"
 

@@ -1,4 +1,4 @@
-from shared.drift.quality import live_quality
+from handlers.cli.drift.quality import live_quality
 
 
 def test_accuracy_counts_only_labelled_answers() -> None:
