@@ -303,6 +303,12 @@ class Settings(BaseSettings):
         gt=0,
         description="Answers waiting to be compared; past it new ones are dropped and counted.",
     )
+    rollout_compare_window_seconds: float = Field(
+        default=0.25,
+        ge=0,
+        description="How long the comparer gathers answers into one model call (off the request "
+        "path: nobody waits for it; fuller calls cost less per item).",
+    )
     rollout_sticky_header: str = Field(
         default="X-Rollout-Key",
         description="Header that keeps an anonymous caller with one canary version (a keyed "

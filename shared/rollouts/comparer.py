@@ -1,9 +1,9 @@
 """Runs the other version on answered items, off the request path, and records how the two
 agree: the candidate for a shadow's sampled answers, production for a canary's answers.
 
-One thread takes what is queued, a whole batch at a time (one model call per rollout and
-direction, as the batcher does), so a 10 % shadow costs about a tenth of the model's batched
-time rather than a tenth of its single-item time. The queue is bounded: past it an answer is
+One thread takes what is queued, gathered for a short window into one batch (one model call per
+rollout and direction, as the batcher does), so a 10 % shadow costs about a tenth of the model's
+batched time rather than a tenth of its single-item time. The queue is bounded: past it an answer is
 dropped and counted, never waited for.
 """
 
@@ -35,10 +35,13 @@ class Job:
 
 
 class Comparer:
-    def __init__(self, production_of: ProductionOf, capacity: int, max_items: int) -> None:
+    def __init__(
+        self, production_of: ProductionOf, capacity: int, max_items: int, window: float = 0.0
+    ) -> None:
         self._production_of = production_of
         self._queue: queue.Queue[Job] = queue.Queue(maxsize=capacity)
         self._max_items = max_items
+        self._window = window
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._groups = 0
@@ -73,14 +76,19 @@ class Comparer:
                 self._compare_all(jobs)
 
     def _take(self, block: bool) -> list[Job]:
+        """The next batch: what is queued, gathered for up to the window when blocking. A model
+        costs far less per item in one call for many (the batcher's reason), and nobody waits
+        for a comparison, so waiting to fill a call is free."""
         try:
             first = self._queue.get(timeout=0.2) if block else self._queue.get_nowait()
         except queue.Empty:
             return []
         jobs, items = [first], len(first.items)
+        deadline = time.monotonic() + (self._window if block else 0.0)
         while items < self._max_items:
             try:
-                job = self._queue.get_nowait()
+                wait = deadline - time.monotonic()
+                job = self._queue.get(timeout=wait) if wait > 0 else self._queue.get_nowait()
             except queue.Empty:
                 break
             jobs.append(job)

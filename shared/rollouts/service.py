@@ -35,7 +35,10 @@ class Rollouts:
         self.settings = settings
         self.follower = follower or RolloutFollower(store, settings)
         self.comparer = Comparer(
-            production_of, settings.rollout_compare_queue, settings.max_batch_size
+            production_of,
+            settings.rollout_compare_queue,
+            settings.max_batch_size,
+            settings.rollout_compare_window_seconds,
         )
         self._served_names = served_names
         self._stop = threading.Event()
