@@ -67,7 +67,7 @@ EXEMPT: dict[str, str] = {
     "handlers/cli/main.py": "covered by tests/unit/handlers/cli/test_keys.py, test_events.py "
     "and tests/unit/docs/test_guide_commands.py: every command through main()",
     "handlers/cli/package.py": "covered by tests/integration/test_bring_your_own_model.py and "
-    "tests/unit/model_build/test_packaging.py: `inferno package`",
+    "tests/unit/model_build/packaging/test_package.py: `inferno package`",
     "handlers/cli/smoke.py": "covered by tests/integration/test_smoke.py: starts a real server "
     "for the script CI and CD run",
     "handlers/http/docs.py": "covered by tests/unit/handlers/http/test_app.py: the docs page "
