@@ -1,6 +1,7 @@
 """The output layout: a batch's part is named by its first record, lines are compact JSON."""
 
 import json
+from typing import Any
 
 from shared.jobs.layout import PARTS_DIR, jsonl, part_key
 
@@ -13,7 +14,7 @@ def test_parts_sort_in_record_order_and_a_retried_batch_keeps_its_name() -> None
 
 
 def test_jsonl_writes_one_compact_line_per_record() -> None:
-    lines = [{"key": "a", "position": 0}, {"key": "b\nc", "label": "ok"}]
+    lines: list[dict[str, Any]] = [{"key": "a", "position": 0}, {"key": "b\nc", "label": "ok"}]
     data = jsonl(lines)
     assert data.endswith(b"\n") and data.count(b"\n") == 2
     assert b", " not in data and b": " not in data
