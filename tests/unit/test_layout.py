@@ -25,8 +25,8 @@ EXEMPT: dict[str, str] = {
     "shared/auth/keys.py": "covered by tests/unit/handlers/http/test_auth.py: keys are found, "
     "refused and scoped through the app",
     "shared/auth/quota_table.py": "covered by tests/unit/shared/auth/test_leases.py and "
-    "test_quota_store.py: every lease test runs on the DynamoDB table (moto)",
-    "shared/auth/service.py": "covered by tests/unit/shared/auth/test_quota_store.py: "
+    "test_quota_factory.py: every lease test runs on the DynamoDB table (moto)",
+    "shared/auth/service.py": "covered by tests/unit/shared/auth/test_quota_factory.py: "
     "auth_from_settings picks the quota store",
     "shared/capture/receipt_dynamo.py": "covered by tests/unit/shared/capture/test_receipts.py: "
     "the receipt-store tests run on both backends",
