@@ -128,11 +128,6 @@ EXEMPT: dict[str, str] = {
     "model_build/packaging/outcomes.py": "covered by "
     "tests/unit/model_build/packaging/test_package.py and test_retrain.py: sample checks and "
     "agreement",
-    "model_build/packaging/rows.py": "covered by tests/unit/model_build/packaging/test_package.py: "
-    "the sample rows written into the manifest",
-    "model_build/packaging/samples.py": "covered by "
-    "tests/unit/model_build/packaging/test_package.py: `inferno package --sample` reads .csv and "
-    ".jsonl",
     "model_build/packaging/schema.py": "covered by "
     "tests/unit/model_build/packaging/test_package.py and test_sources.py: the typed input schema",
     "model_build/release/artifacts.py": "covered by "
