@@ -162,8 +162,6 @@ EXEMPT: dict[str, str] = {
     "a job's batches load",
     "shared/jobs/start.py": "covered by tests/unit/shared/jobs/test_scoring.py and "
     "test_records.py: start_job before every run",
-    "shared/jobs/summary.py": "covered by tests/unit/shared/jobs/test_scoring.py: the summary adds "
-    "up and is written last",
     "shared/manifest.py": "covered by tests/unit/shared/kinds/test_validation.py, "
     "test_classification.py and tests/unit/test_properties.py",
     "model_build/packaging/graphs.py": "covered by tests/integration/test_bring_your_own_model.py: "
