@@ -133,9 +133,6 @@ EXEMPT: dict[str, str] = {
     "model_build/release/artifacts.py": "covered by "
     "tests/unit/model_build/packaging/test_package.py and test_sources.py: read_manifest on what "
     "they wrote",
-    "model_build/release/publish.py": "covered by "
-    "tests/unit/shared/serving/test_release_signing.py: publish, sign, then load as the server "
-    "does",
     "model_build/sentiment/candidates.py": "covered by tests/integration/test_training.py: the "
     "default candidate trained and measured",
     "model_build/sentiment/datasets.py": "covered by "
