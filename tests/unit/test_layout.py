@@ -159,8 +159,6 @@ EXEMPT: dict[str, str] = {
     "a job's batches load",
     "shared/jobs/start.py": "covered by tests/unit/shared/jobs/test_scoring.py and "
     "test_records.py: start_job before every run",
-    "shared/manifest.py": "covered by tests/unit/shared/kinds/test_validation.py, "
-    "test_classification.py and tests/unit/test_properties.py",
     "model_build/packaging/graphs.py": "covered by tests/integration/test_bring_your_own_model.py: "
     "the churn ONNX graph packaged",
     "model_build/release/reference.py": "covered by "
