@@ -83,8 +83,6 @@ EXEMPT: dict[str, str] = {
     "admits",
     "handlers/http/admission/fields.py": "covered by "
     "tests/unit/handlers/http/admission/test_stage.py: the admitted fields read from bodies",
-    "handlers/http/caller.py": "covered by tests/unit/handlers/http/admission/test_keys.py: the "
-    "caller a key names, through the app",
     "handlers/http/deps.py": "covered by tests/unit/handlers/http/routes/: every route takes its "
     "registry and settings through these",
     "handlers/http/schemas.py": "covered by tests/unit/handlers/http/test_openapi.py: the bodies "
