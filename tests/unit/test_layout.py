@@ -87,8 +87,6 @@ EXEMPT: dict[str, str] = {
     "registry and settings through these",
     "handlers/http/schemas.py": "covered by tests/unit/handlers/http/test_openapi.py: the bodies "
     "the OpenAPI document names",
-    "handlers/malformed_events.py": "covered by tests/unit/handlers/test_lambda_function.py: "
-    "events the Lambda entry cannot read",
     "handlers/server/health_port.py": "covered by tests/integration/test_health_port.py: a second "
     "port answered by a running server",
     "handlers/server/health_responder.py": "covered by tests/integration/test_health_port.py: the "
