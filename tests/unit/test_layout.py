@@ -149,8 +149,6 @@ EXEMPT: dict[str, str] = {
     "VADER baseline the model must beat",
     "shared/jobs/batch.py": "covered by tests/unit/shared/jobs/test_scoring.py and "
     "test_records.py: run_batch on local exports",
-    "shared/jobs/locations.py": "covered by tests/unit/shared/jobs/test_records.py: open_text on "
-    "local files and S3 (moto)",
     "shared/jobs/models.py": "covered by tests/unit/shared/jobs/test_scoring.py: the pinned model "
     "a job's batches load",
     "shared/jobs/start.py": "covered by tests/unit/shared/jobs/test_scoring.py and "
