@@ -121,9 +121,6 @@ EXEMPT: dict[str, str] = {
     "model_build/packaging/categories.py": "covered by "
     "tests/unit/model_build/packaging/test_sources.py: unseen categories settled for an MLflow "
     "pipeline",
-    "model_build/packaging/outcomes.py": "covered by "
-    "tests/unit/model_build/packaging/test_package.py and test_retrain.py: sample checks and "
-    "agreement",
     "model_build/packaging/schema.py": "covered by "
     "tests/unit/model_build/packaging/test_package.py and test_sources.py: the typed input schema",
     "model_build/release/artifacts.py": "covered by "
