@@ -146,10 +146,6 @@ EXEMPT: dict[str, str] = {
     "VADER baseline the model must beat",
     "shared/jobs/batch.py": "covered by tests/unit/shared/jobs/test_scoring.py and "
     "test_records.py: run_batch on local exports",
-    "shared/jobs/models.py": "covered by tests/unit/shared/jobs/test_scoring.py: the pinned model "
-    "a job's batches load",
-    "shared/jobs/start.py": "covered by tests/unit/shared/jobs/test_scoring.py and "
-    "test_records.py: start_job before every run",
     "model_build/packaging/graphs.py": "covered by tests/integration/test_bring_your_own_model.py: "
     "the churn ONNX graph packaged",
     "model_build/release/reference.py": "covered by "
