@@ -91,8 +91,6 @@ EXEMPT: dict[str, str] = {
     "port answered by a running server",
     "handlers/server/health_responder.py": "covered by tests/integration/test_health_port.py: the "
     "process that answers the health port",
-    "model_build/bootstrap.py": "covered by tests/iac/test_first_deploy.py: the first deploy's "
-    "store seeding",
     "model_build/evaluation.py": "covered by tests/integration/test_training.py: the model and "
     "VADER evaluated on the held-out split",
     "model_build/examples/__init__.py": "covered by "
