@@ -8,7 +8,7 @@ what its skops file names. Regenerate after upgrading scikit-learn:
 
     .venv/bin/python -m model_build.release.allowed_types
 
-tests/unit/shared/serving/test_allowed_types.py fails when the file and the installed
+tests/unit/model_build/release/test_allowed_types.py fails when the file and the installed
 scikit-learn disagree.
 """
 

@@ -27,7 +27,8 @@ EXEMPT: dict[str, str] = {
     "shared/auth/keys.py": "covered by tests/unit/handlers/http/test_auth.py: keys are found, "
     "refused and scoped through the app",
     "shared/auth/quota_table.py": "covered by tests/unit/handlers/http/auth/test_leases.py and "
-    "test_quota_store.py: every lease test runs on the DynamoDB table (moto)",
+    "tests/unit/shared/auth/test_quota_factory.py: every lease test runs on the DynamoDB table "
+    "(moto)",
     "shared/capture/receipt_dynamo.py": "covered by tests/unit/shared/capture/test_receipts.py: "
     "the receipt-store tests run on both backends",
     "shared/capture/receipt_sqlite.py": "covered by tests/unit/shared/capture/test_receipts.py: "
@@ -62,14 +63,96 @@ EXEMPT: dict[str, str] = {
     "Evidently's report on drifted and ordinary weeks",
     "handlers/cli/drift/sources.py": "covered by tests/unit/handlers/cli/drift/test_current.py: "
     "a local capture source is read there",
-    "handlers/cli/jobs.py": "covered by tests/integration/test_jobs_cli.py: `inferno jobs run` "
-    "on a real export",
-    "handlers/cli/main.py": "covered by tests/unit/handlers/cli/test_keys.py, test_events.py "
-    "and tests/unit/docs/test_guide_commands.py: every command through main()",
     "handlers/cli/package.py": "covered by tests/integration/test_bring_your_own_model.py and "
-    "tests/unit/model_build/test_packaging.py: `inferno package`",
+    "tests/unit/model_build/packaging/test_package.py: `inferno package`",
     "handlers/cli/smoke.py": "covered by tests/integration/test_smoke.py: starts a real server "
     "for the script CI and CD run",
+    "handlers/cli/jobs/__init__.py": "covered by tests/integration/test_jobs_cli.py: `inferno "
+    "jobs` parsed and run on real exports",
+    "handlers/cli/jobs/batches.py": "covered by tests/unit/shared/jobs/test_spec.py: batches cut "
+    "from a spec's records",
+    "handlers/cli/jobs/runner.py": "covered by tests/unit/shared/jobs/test_scoring.py: run_job "
+    "scores a local export end to end",
+    "handlers/cli/jobs/sfn.py": "covered by tests/unit/shared/jobs/test_aws.py: the Step Functions "
+    "job on moto",
+    "handlers/cli/keys_admin.py": "covered by tests/unit/handlers/cli/test_keys.py: `inferno keys` "
+    "creates, lists and revokes keys through it",
+    "handlers/cli/retrain.py": "covered by tests/integration/test_daily_release.py: `inferno "
+    "retrain` on three days of feed",
+    "handlers/http/admission/declared.py": "covered by "
+    "tests/unit/handlers/http/admission/test_stage.py and routes/test_predict.py: what each route "
+    "admits",
+    "handlers/http/admission/fields.py": "covered by tests/integration/test_http_service.py: a "
+    "body of 95,000 unknown fields refused naming the first few",
+    "handlers/http/deps.py": "covered by tests/unit/handlers/http/routes/: every route takes its "
+    "registry and settings through these",
+    "handlers/http/schemas.py": "covered by tests/unit/handlers/http/test_openapi.py: the bodies "
+    "the OpenAPI document names",
+    "handlers/server/health_port.py": "covered by tests/integration/test_health_port.py: a second "
+    "port answered by a running server",
+    "handlers/server/health_responder.py": "covered by tests/integration/test_health_port.py: the "
+    "process that answers the health port",
+    "model_build/evaluation.py": "covered by tests/integration/test_training.py: the model and "
+    "VADER evaluated on the held-out split",
+    "model_build/examples/__init__.py": "covered by "
+    "tests/integration/test_bring_your_own_model.py: fit_and_keep by the LightGBM and boosting "
+    "examples",
+    "model_build/examples/churn_graph.py": "covered by "
+    "tests/unit/shared/serving/test_onnx_model.py and test_bring_your_own_model.py: trains the "
+    "graph served",
+    "model_build/examples/claims_boosting.py": "covered by "
+    "tests/integration/test_bring_your_own_model.py: an example script run as the guide runs it",
+    "model_build/examples/feedback_text.py": "covered by "
+    "tests/integration/test_bring_your_own_model.py: an example script run as the guide runs it",
+    "model_build/examples/fraud_forest.py": "covered by "
+    "tests/unit/model_build/examples/test_fraud_feed.py and test_retrain.py: the forest retrained "
+    "daily",
+    "model_build/examples/lightgbm_onnx.py": "covered by "
+    "tests/integration/test_bring_your_own_model.py: an example script run as the guide runs it",
+    "model_build/examples/train_basket.py": "covered by tests/unit/shared/kinds/test_ranking.py: "
+    "its conftest trains the basket ranker",
+    "model_build/examples/train_fraud.py": "covered by tests/unit/shared/kinds/test_anomaly.py: "
+    "its conftest trains the fraud scorer",
+    "model_build/examples/train_progression.py": "covered by "
+    "tests/unit/shared/kinds/test_regression.py and examples/test_tabular.py: trains the regressor",
+    "model_build/examples/train_risk.py": "covered by tests/unit/shared/serving/test_registry.py: "
+    "tests/support/inprocess.py serves the risk model",
+    "model_build/packaging/categories.py": "covered by "
+    "tests/unit/model_build/packaging/test_sources.py: unseen categories settled for an MLflow "
+    "pipeline",
+    "model_build/packaging/schema.py": "covered by "
+    "tests/unit/model_build/packaging/test_package.py and test_sources.py: the typed input schema",
+    "model_build/release/artifacts.py": "covered by "
+    "tests/unit/model_build/packaging/test_package.py and test_sources.py: read_manifest on what "
+    "they wrote",
+    "model_build/sentiment/candidates.py": "covered by tests/integration/test_training.py: the "
+    "default candidate trained and measured",
+    "model_build/sentiment/datasets.py": "covered by "
+    "tests/unit/model_build/sentiment/test_corpus.py: the datasets the corpus is built from",
+    "model_build/sentiment/review_data.py": "covered by "
+    "tests/unit/model_build/sentiment/test_corpus.py: the review data read and deduplicated",
+    "model_build/sentiment/cost.py": "covered by "
+    "tests/unit/model_build/sentiment/test_selection.py: the serving cost a candidate is chosen by",
+    "model_build/sentiment/domains.py": "covered by tests/integration/test_training.py: the model "
+    "against VADER on every issue domain",
+    "model_build/sentiment/length_shares.py": "covered by tests/integration/test_training.py: the "
+    "report's shares by review length",
+    "model_build/sentiment/report.py": "covered by tests/integration/test_training.py: the "
+    "report's tables and confusion matrix pictures",
+    "model_build/sentiment/train_sentiment.py": "covered by tests/integration/test_training.py; a "
+    "training script, too slow for a unit test",
+    "model_build/sentiment/vader_baseline.py": "covered by tests/integration/test_training.py: the "
+    "VADER baseline the model must beat",
+    "shared/jobs/batch.py": "covered by tests/unit/shared/jobs/test_scoring.py and "
+    "test_records.py: run_batch on local exports",
+    "model_build/packaging/graphs.py": "covered by tests/integration/test_bring_your_own_model.py: "
+    "the churn ONNX graph packaged",
+    "model_build/release/reference.py": "covered by "
+    "tests/unit/model_build/packaging/test_package.py and tests/unit/shared/drift/test_profile.py: "
+    "the reference profile written",
+    "model_build/sentiment/compare.py": "run by `make compare` only, no test: it trains all seven "
+    "candidates (minutes); its table is tested in test_compare_report.py, its rule in "
+    "test_selection.py",
     "handlers/http/docs.py": "covered by tests/unit/handlers/http/test_app.py: the docs page "
     "served by the app factory",
 }

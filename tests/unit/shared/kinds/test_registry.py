@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import get_args
 
 from handlers.cli.main import build_parser
-from shared.kinds import KIND_METRICS, KINDS, AnyPrediction, AnyResponse
+from shared.kinds import BY_NAME, KIND_METRICS, KINDS, AnyPrediction, AnyResponse
 from shared.manifest import ModelKindName
 from shared.metrics_contract import ALL_METRICS
 
@@ -110,3 +110,7 @@ def test_adding_a_kind_is_two_files(tmp_path: Path) -> None:
         [sys.executable, "-c", CHECKS], cwd=after, capture_output=True, text=True, check=False
     )
     assert done.stdout.split() == ["ok", str(after / "shared" / "__init__.py")], done.stderr
+
+
+def test_every_kind_the_manifest_names_has_a_module() -> None:
+    assert set(get_args(ModelKindName)) == set(BY_NAME)

@@ -68,3 +68,12 @@ def answer_of(model: LoadedModel, transactions: list[dict[str, Any]]) -> Answer:
         client=None,
         request_id=None,
     )
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> LocalStore:
+    store = LocalStore(tmp_path / "store")
+    for version in ("v1", "v2"):
+        store.write(f"fraud/{version}/manifest.json", b"{}")
+    store.set_alias("fraud", "production", "v1")
+    return store

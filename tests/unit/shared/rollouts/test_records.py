@@ -1,30 +1,13 @@
-from datetime import UTC, datetime
-from pathlib import Path
-
-import pytest
-
 from shared.rollouts.agreement import Comparison
-from shared.rollouts.decision import Decision
-from shared.rollouts.judge import conclude, judge
 from shared.rollouts.plan import Policy, start
 from shared.rollouts.records import (
     read_current,
     read_figures,
-    read_history,
     write_current,
     write_tally,
 )
-from shared.rollouts.tally import Figures, Tally
+from shared.rollouts.tally import Tally
 from shared.store.local import LocalStore
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> LocalStore:
-    store = LocalStore(tmp_path / "store")
-    for version in ("v1", "v2"):
-        store.write(f"fraud/{version}/manifest.json", b"{}")
-    store.set_alias("fraud", "production", "v1")
-    return store
 
 
 def test_rollouts_are_not_versions_and_a_model_without_one_has_none(store: LocalStore) -> None:
@@ -41,31 +24,3 @@ def test_workers_tallies_are_summed_and_survive_a_restart(store: LocalStore) -> 
         write_tally(store, rollout, worker, tally.snapshot())
     assert read_figures(store, rollout).compared == 2
     assert read_figures(store, rollout).agreement == 0.5
-
-
-def test_a_promotion_moves_the_alias_closes_the_rollout_and_keeps_its_figures(
-    store: LocalStore,
-) -> None:
-    rollout = start("fraud", "v2", "v1", "shadow", 0.1, Policy(min_compared=1))
-    write_current(store, rollout)
-    agreed = Figures(compared=1, agreement_sum=1.0)
-    now = datetime.now(UTC)
-    judged = judge(store, "fraud", lambda _: agreed, now)
-    assert judged is not None and judged[1].verdict == "promote"
-    assert store.alias_version("fraud", "production") == "v2"
-    current = read_current(store, "fraud")
-    assert current is not None and current.state == "promoted" and current.decided_at == now
-    (kept,) = read_history(store, "fraud")
-    assert kept.figures["agreement"] == 1.0 and kept.decided_by == "policy"
-    # Decided: judging again does nothing.
-    assert judge(store, "fraud", lambda _: agreed, now) is None
-
-
-def test_an_abort_leaves_production_untouched(store: LocalStore) -> None:
-    rollout = start("fraud", "v2", "v1", "canary", 0.1, Policy())
-    write_current(store, rollout)
-    conclude(
-        store, rollout, Decision("abort", "operator"), "inferno rollout abort", datetime.now(UTC)
-    )
-    assert store.alias_version("fraud", "production") == "v1"
-    assert read_history(store, "fraud")[0].rollout.state == "aborted"
