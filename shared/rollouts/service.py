@@ -118,4 +118,4 @@ def rollouts_from_settings(
     """What the service follows of rollouts; None when ROLLOUTS_ENABLED is false."""
     if not settings.rollouts_enabled:
         return None
-    return Rollouts(store, settings, registry.get, registry.served_names)
+    return Rollouts(store, settings, registry.get, registry.wanted_names)

@@ -111,6 +111,12 @@ class ModelRegistry:
     def served_names(self) -> list[str]:
         return sorted(self._models)
 
+    def wanted_names(self) -> list[str]:
+        """The models this process serves or is about to: those loaded, those it is loading,
+        the default and the configured ones (a rollout is followed before its model loads)."""
+        configured = self.settings.served_model_names()
+        return sorted({*self._models, *self._sources, self.default_name, *configured})
+
     def is_ready(self) -> bool:
         return self.default_name in self._models
 
