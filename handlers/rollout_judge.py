@@ -18,11 +18,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.observability import logger, metrics, tracer
 from shared.rollouts.cloudwatch import CloudWatchFigures
-from shared.rollouts.decision import Decision, decide
-from shared.rollouts.judge import conclude
-from shared.rollouts.plan import Rollout
-from shared.rollouts.records import read_current
-from shared.rollouts.tally import Figures
+from shared.rollouts.judge import FiguresSource, judge
 from shared.settings import get_settings
 from shared.store import ModelStore, store_from_settings
 
@@ -51,43 +47,19 @@ def alarm_name(event: LambdaEvent) -> str | None:
 
 
 def judge_all(
-    store: ModelStore, figures_of: Any, alarm: str | None, now: datetime
+    store: ModelStore, figures_of: FiguresSource, alarm: str | None, now: datetime
 ) -> list[dict[str, Any]]:
+    """Every model's running rollout, judged as `inferno rollout judge` judges one."""
     judged = []
     for name in store.model_names():
-        rollout = read_current(store, name)
-        if rollout is None or not rollout.running:
-            continue
-        figures = figures_of(rollout)
-        decision = _alarmed(rollout, figures, alarm) or decide(rollout, figures, now)
-        if decision.verdict != "wait":
-            decided_by = f"alarm {alarm}" if alarm and decision.verdict == "abort" else "policy"
-            conclude(store, rollout, decision, decided_by=decided_by, now=now)
-        judged.append(
-            {"model": name, "candidate": rollout.candidate, "verdict": decision.verdict,
-             "reason": decision.reason}
-        )  # fmt: skip
+        found = judge(store, name, figures_of, now, alarm)
+        if found is not None:
+            rollout, decision = found
+            judged.append(
+                {"model": name, "candidate": rollout.candidate, "verdict": decision.verdict,
+                 "reason": decision.reason}
+            )  # fmt: skip
     return judged
-
-
-def _alarmed(rollout: Rollout, figures: Figures, alarm: str | None) -> Decision | None:
-    """An alarm aborts the rollouts whose candidate is over its policy's error or latency bound
-    on the figures so far, without waiting for the count the policy needs to promote."""
-    if alarm is None:
-        return None
-    policy, summary = rollout.policy, figures.summary()
-    if figures.candidate.errors and figures.candidate.error_rate > policy.max_error_rate:
-        return Decision(
-            "abort",
-            f"{alarm}: candidate failed {figures.candidate.errors} of {figures.candidate.calls}",
-            summary,
-        )
-    ratio = figures.latency_ratio
-    if ratio is not None and ratio > policy.max_latency_ratio:
-        return Decision(
-            "abort", f"{alarm}: candidate {ratio:.2f}x production's model time", summary
-        )
-    return None
 
 
 @logger.inject_lambda_context(clear_state=True)

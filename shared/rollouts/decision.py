@@ -24,9 +24,13 @@ class Decision:
     figures: dict[str, float | int | None] = field(default_factory=dict)
 
 
-def decide(rollout: Rollout, figures: Figures, now: datetime) -> Decision:
+def decide(rollout: Rollout, figures: Figures, now: datetime, alarm: str | None = None) -> Decision:
+    """`alarm`: the abort alarm that asked for this judgement (AWS), which aborts a candidate
+    over its error or latency bound on the figures so far, without waiting for the count."""
     policy, summary = rollout.policy, figures.summary()
     candidate = figures.candidate
+    if alarm is not None and (alarmed := _alarmed(rollout, figures, alarm)) is not None:
+        return alarmed
     if candidate.calls >= MIN_CALLS_FOR_ERROR_RATE and candidate.error_rate > policy.max_error_rate:
         return Decision(
             "abort",
@@ -77,3 +81,19 @@ def _cannot_reach_agreement(figures: Figures, rollout: Rollout) -> bool:
     still_to_come = max(0, policy.min_compared - figures.compared)
     best = (figures.agreement_sum + still_to_come) / max(policy.min_compared, figures.compared)
     return best < policy.min_agreement
+
+
+def _alarmed(rollout: Rollout, figures: Figures, alarm: str) -> Decision | None:
+    policy, summary = rollout.policy, figures.summary()
+    if figures.candidate.errors and figures.candidate.error_rate > policy.max_error_rate:
+        return Decision(
+            "abort",
+            f"{alarm}: candidate failed {figures.candidate.errors} of {figures.candidate.calls}",
+            summary,
+        )
+    ratio = figures.latency_ratio
+    if ratio is not None and ratio > policy.max_latency_ratio:
+        return Decision(
+            "abort", f"{alarm}: candidate {ratio:.2f}x production's model time", summary
+        )
+    return None

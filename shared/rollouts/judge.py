@@ -16,15 +16,21 @@ FiguresSource = Callable[[Rollout], Figures]
 
 
 def judge(
-    store: ModelStore, name: str, figures_of: FiguresSource, now: datetime
+    store: ModelStore,
+    name: str,
+    figures_of: FiguresSource,
+    now: datetime,
+    alarm: str | None = None,
 ) -> tuple[Rollout, Decision] | None:
-    """Decide the model's running rollout and act on it; None when none is running."""
+    """Decide the model's running rollout and act on it; None when none is running. `alarm`
+    names the abort alarm that asked (shared/rollouts/decision.py), kept as who decided."""
     rollout = read_current(store, name)
     if rollout is None or not rollout.running:
         return None
-    decision = decide(rollout, figures_of(rollout), now)
+    decision = decide(rollout, figures_of(rollout), now, alarm)
     if decision.verdict != "wait":
-        conclude(store, rollout, decision, decided_by="policy", now=now)
+        decided_by = f"alarm {alarm}" if alarm and decision.verdict == "abort" else "policy"
+        conclude(store, rollout, decision, decided_by=decided_by, now=now)
     return rollout, decision
 
 
