@@ -9,9 +9,6 @@ the gate lets it through, and the rollout stops it on live traffic. Day 3's labe
 (a bad join): the gate refuses it. Production is never touched by a broken day."""
 
 import json
-import os
-import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -20,49 +17,17 @@ import boto3
 import httpx
 
 from model_build.examples.fraud_feed import day_folder, write_days
+from tests.support.cli import inferno, judged
 from tests.support.fraud_versions import NAME, requests_of
-from tests.support.servers import ROOT, moto_server, uvicorn_server
+from tests.support.servers import moto_server, uvicorn_server
 
 ROWS = 2000
 FEED = f"training-data/{NAME}"
 
 
-def inferno(*args: str, env: dict[str, str], code: int = 0) -> str:
-    """The CLI's output; its error line too when it is expected to fail."""
-    result = subprocess.run(
-        [sys.executable, "-m", "handlers.cli.main", *args],
-        cwd=ROOT,
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert result.returncode == code, result.stdout + result.stderr
-    return result.stdout if code == 0 else result.stdout + result.stderr
-
-
 def published(output: str) -> str:
     (line,) = [line for line in output.splitlines() if ": published " in line]
     return line.split(": published ")[1].split()[0]
-
-
-def judged(env: dict[str, str], timeout: float = 60) -> str:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        verdict = _judge(env)
-        if ": wait:" not in verdict:
-            return verdict
-        time.sleep(0.5)
-    raise AssertionError("the rollout was not decided in time")
-
-
-def _judge(env: dict[str, str]) -> str:
-    result = subprocess.run(
-        [sys.executable, "-m", "handlers.cli.main", "rollout", "judge", NAME],
-        cwd=ROOT, env={**os.environ, **env}, capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    return result.stdout
 
 
 def test_a_new_model_every_day_promoted_when_it_wins_stopped_when_its_day_is_broken(
@@ -124,7 +89,7 @@ def test_a_new_model_every_day_promoted_when_it_wins_stopped_when_its_day_is_bro
             assert gate and "(+" in gate[0], output
             assert "shadow rollout of" in output
             assert traffic(1) == {first}  # a shadow never answers
-            assert f"{NAME}: promote:" in judged(env)
+            assert f"{NAME}: promote:" in judged(NAME, env, code=0)
 
             # Day 2: labels flipped upstream. Trained on that day alone, the candidate wins on
             # its own broken held-out rows, so the gate passes it; live traffic does not.
@@ -132,7 +97,7 @@ def test_a_new_model_every_day_promoted_when_it_wins_stopped_when_its_day_is_bro
             output = inferno("retrain", NAME, "--data", data, "--window-days", "1", env=env)
             assert "shadow rollout of" in output
             assert traffic(2) == {second}
-            verdict = judged(env)
+            verdict = judged(NAME, env, code=3)
             assert f"{NAME}: abort: agreement" in verdict, verdict
 
             # Day 3: labels shuffled. The gate refuses it: nothing is published.

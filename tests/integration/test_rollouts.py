@@ -6,9 +6,6 @@ aborted and production answered every request meanwhile; a canary answers its sh
 each always from the same version; a rollout and its counts survive a restart."""
 
 import json
-import os
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -24,8 +21,9 @@ import pytest
 from shared.rollouts.records import read_current, read_figures
 from shared.serving.loaded_model import load_verified
 from shared.store.s3 import S3Store
+from tests.support.cli import inferno, judged
 from tests.support.fraud_versions import NAME, build_versions, requests_of, version_of
-from tests.support.servers import ROOT, moto_server, uvicorn_server
+from tests.support.servers import moto_server, uvicorn_server
 
 PREDICT = f"/models/{NAME}/predict"
 
@@ -57,20 +55,6 @@ def aws(versions: dict[str, Path]) -> Iterator[dict[str, str]]:
         yield env
 
 
-def inferno(*args: str, env: dict[str, str], code: int = 0) -> str:
-    result = subprocess.run(
-        [sys.executable, "-m", "handlers.cli.main", *args],
-        cwd=ROOT,
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == code, result.stdout + result.stderr
-    return result.stdout
-
-
 def store_of(env: dict[str, str]) -> S3Store:
     client = boto3.client("s3", endpoint_url=env["AWS_ENDPOINT_URL_S3"], region_name="us-east-1")
     return S3Store(env["MODEL_BUCKET_NAME"], "models", client)
@@ -80,20 +64,6 @@ def policy_file(tmp_path: Path, **knobs: Any) -> str:
     path = tmp_path / "policy.json"
     path.write_text(json.dumps(knobs))
     return str(path)
-
-
-def judge_until_decided(env: dict[str, str], timeout: float = 60) -> str:
-    """`inferno rollout judge` every half second, as the scheduled judge would, until it acts."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = subprocess.run(
-            [sys.executable, "-m", "handlers.cli.main", "rollout", "judge", NAME],
-            cwd=ROOT, env={**os.environ, **env}, capture_output=True, text=True, check=False,
-        )  # fmt: skip
-        if ": wait:" not in result.stdout:
-            return result.stdout
-        time.sleep(0.5)
-    pytest.fail("the rollout was not decided in time")
 
 
 class Load:
@@ -140,7 +110,7 @@ def test_an_agreeing_candidate_is_promoted_under_load_with_no_failed_request(
                 "rollout", "start", NAME, candidate, "--shadow", "50%", "--policy", policy, env=aws
             )
             # WHEN the policy's count is reached and the judge runs
-            verdict = judge_until_decided(aws)
+            verdict = judged(NAME, aws, code=0)
             # THEN it is promoted, and the service moves to it while answering
             assert f"{NAME}: promote:" in verdict
             deadline = time.monotonic() + 30
@@ -169,7 +139,7 @@ def test_a_disagreeing_candidate_is_aborted_and_production_answered_every_reques
         time.sleep(1.5)  # every worker follows the plan within ROLLOUT_REFRESH_SECONDS
         with httpx.Client(base_url=server.url, timeout=30) as client:
             answers = [client.post(PREDICT, json=row).json() for row in rows]
-        verdict = judge_until_decided(aws)
+        verdict = judged(NAME, aws, code=3)
     assert f"{NAME}: abort: agreement" in verdict
     # Production answered every request, with production's own answer.
     model = load_verified(*_manifest_and_artifact(versions["production"]))
