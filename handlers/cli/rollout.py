@@ -17,7 +17,7 @@ from shared.errors import InfernoError
 from shared.rollouts.decision import Decision, decide
 from shared.rollouts.defaults import RolloutDefaults, read_defaults, write_defaults
 from shared.rollouts.judge import PRODUCTION_ALIAS, FiguresSource, conclude, judge
-from shared.rollouts.plan import Policy, Rollout, parse_share, start
+from shared.rollouts.plan import Mode, Policy, Rollout, parse_share, start
 from shared.rollouts.records import read_current, read_figures, read_history, write_current
 from shared.rollouts.tally import Figures
 from shared.settings import get_settings
@@ -60,21 +60,13 @@ def cmd_start(args: argparse.Namespace) -> int:
     if args.version not in store.versions(args.name):
         raise RolloutCommandError(f"{args.name} has no version {args.version!r}")
     defaults = read_defaults(store, args.name)
-    policy = Policy.model_validate_json(args.policy.read_text()) if args.policy else defaults.policy
     production = store.alias_version(args.name, PRODUCTION_ALIAS)
-    if args.canary:
-        share = parse_share(args.canary)
-        rollout = start(args.name, args.version, production, "canary", share, policy)
-    else:
-        share = parse_share(args.shadow) if args.shadow else defaults.share
-        rollout = start(
-            args.name,
-            args.version,
-            production,
-            defaults.mode if not args.shadow else "shadow",
-            share,
-            policy,
-        )
+    try:  # a bad share, policy file or version: one line, not a traceback
+        policy = Policy.model_validate_json(args.policy.read_text()) if args.policy else None
+        mode, share = _mode_and_share(args, defaults)
+        rollout = start(args.name, args.version, production, mode, share, policy or defaults.policy)
+    except ValueError as exc:
+        raise RolloutCommandError(f"{args.name}: {exc}") from exc
     write_current(store, rollout)
     print(
         f"{args.name}: {rollout.mode} rollout of {args.version} on {share:.0%} of requests "
@@ -82,6 +74,15 @@ def cmd_start(args: argparse.Namespace) -> int:
         f"{get_settings().rollout_refresh_seconds:g} s"
     )
     return 0
+
+
+def _mode_and_share(args: argparse.Namespace, defaults: RolloutDefaults) -> tuple[Mode, float]:
+    """--canary or --shadow with a share, else the model's own defaults."""
+    if args.canary:
+        return "canary", parse_share(args.canary)
+    if args.shadow:
+        return "shadow", parse_share(args.shadow)
+    return defaults.mode, defaults.share
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -134,7 +135,8 @@ def _close(args: argparse.Namespace, verdict: str) -> int:
     )
     after = "production now serves" if verdict == "promote" else "production stays on"
     version = rollout.candidate if verdict == "promote" else rollout.production
-    print(f"{args.name}: rollout of {rollout.candidate} {verdict}d; {after} {version}")
+    done = "promoted" if verdict == "promote" else "aborted"
+    print(f"{args.name}: rollout of {rollout.candidate} {done}; {after} {version}")
     return 0
 
 
