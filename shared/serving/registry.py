@@ -5,7 +5,6 @@ version; a swap replaces the reference and the old model is freed once no reques
 """
 
 import functools
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -21,12 +20,12 @@ from shared.errors import (
 )
 from shared.observability import logger, metric_names, metrics
 from shared.refresher import Refresher
-from shared.serving.gc_policy import cyclic_gc_paused, free_swapped_out
-from shared.serving.loaded_model import LoadedModel, load_verified
-from shared.serving.release_signing import read_signed_manifest
+from shared.serving.gc_policy import free_swapped_out
+from shared.serving.loaded_model import LoadedModel
+from shared.serving.versions import load_version
 from shared.settings import Settings
 from shared.store import ModelStore, NotModified
-from shared.store.base import ALIAS_MAX_BYTES, alias_key, parse_alias, version_key
+from shared.store.base import ALIAS_MAX_BYTES, alias_key, parse_alias
 
 FIRST_RETRY_SECONDS = 0.5
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
@@ -252,16 +251,7 @@ class ModelRegistry:
 
     def _load_and_swap(self, name: str, version: str) -> None:
         started = time.perf_counter()
-        manifest = read_signed_manifest(self.store, name, version, self.settings)
-        if manifest.name != name or manifest.version != version:
-            raise InfernoError(
-                f"manifest at {name}/{version} names {manifest.name}/{manifest.version}"
-            )
-        # Never more than the signed manifest says the artifact holds, nor than the ceiling.
-        limit = min(manifest.artifact_bytes or sys.maxsize, self.settings.model_max_artifact_bytes)
-        artifact = self.store.read(version_key(name, version, manifest.artifact), limit)
-        with cyclic_gc_paused():  # what a load makes lives as long as the model: no cycles to hunt
-            model = load_verified(manifest, artifact)
+        model = load_version(self.store, name, version, self.settings)
         with self._swap_lock:
             previous = self._models.get(name)
             self._models = {**self._models, name: model}
