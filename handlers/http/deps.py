@@ -63,9 +63,14 @@ ReferenceHeader = Annotated[
 
 
 async def _caller(request: Request, reference: ReferenceHeader = None) -> Caller:
-    """The client key's name (its share of the queue is bounded; none under AUTH_MODE=none),
-    its disconnect (awaited only after the body is read, when the next ASGI message is it), and
-    its reference header; a route adds the body's `metadata` (`with_metadata`)."""
+    return caller_of(request, reference)
+
+
+def caller_of(request: Request, reference: str | None) -> Caller:
+    """The client key's name (its share of the queue is bounded; none under AUTH_MODE=none), its
+    disconnect (awaited only after the body is read, when the next ASGI message is it), and
+    its reference header (validated already); a route adds the body's `metadata`
+    (`with_metadata`)."""
     client = client_of(request)
     name = client.name if client is not None else None
     metadata = caller_metadata(None, reference)

@@ -41,6 +41,10 @@ EXPRESS_MAX_COST = 25_000
 # Admit work only if it should be answered within this share of its deadline: on a slow or busy
 # machine the lane sheds (503, retry later) rather than queueing work that would time out (504).
 ADMIT_WITHIN_SHARE = 0.5
+# A lone request expected to take at most this long runs on the event loop (see _runs_inline).
+INLINE_MAX_SECONDS = 0.002
+# A job not answered within this long has its client watched, so one that left is dropped.
+WATCH_AFTER_SECONDS = 0.05
 # Weight of the newest call in the learnt cost rate.
 RATE_SMOOTHING = 0.3
 # Most of a lane's queue bound one caller may hold, so the others always find room.
@@ -209,6 +213,7 @@ class _Lane:
 
     def _adopt(self, loop: asyncio.AbstractEventLoop) -> None:
         """A new event loop (another Lambda invocation's, a test's) starts with a clean state."""
+        serving_config()  # on the loop's thread, for the calls that run inline
         for job in self._queue:
             job.queued = False
         self._queue.clear()
@@ -225,11 +230,24 @@ class _Lane:
             self._busy = False
             return
         assert self._loop is not None and model is not None
-        if self._executor is None:
-            self._executor = ThreadPoolExecutor(1, thread_name_prefix=f"inference-{self.name}")
         self._running_cost = sum(job.cost for job in jobs)
+        if self._runs_inline(jobs):
+            self._deliver(jobs, *_timed_compute(model, jobs))
+            return
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(
+                1, thread_name_prefix=f"inference-{self.name}", initializer=serving_config
+            )
         call = self._loop.run_in_executor(self._executor, _timed_compute, model, jobs)
-        call.add_done_callback(lambda done: self._deliver(jobs, done))
+        call.add_done_callback(lambda done: self._deliver(jobs, *done.result()))
+
+    def _runs_inline(self, jobs: list[_Job]) -> bool:
+        """A lone request expected to take at most INLINE_MAX_SECONDS runs on the event loop:
+        the hand-off to the inference thread and back costs more than it saves when nothing
+        else is waiting (one connection at a time). Anything gathered with others, or larger,
+        goes to the thread, so the loop is never held for long."""
+        rate = self._seconds_per_cost
+        return len(jobs) == 1 and rate is not None and rate * jobs[0].cost <= INLINE_MAX_SECONDS
 
     def _next_call(self) -> tuple[LoadedModel | None, list[_Job]]:
         """Whole live requests in fair order, for the model of the first, first-fit up to
@@ -262,8 +280,7 @@ class _Lane:
         self._finish = {o: end for o, end in self._finish.items() if end > self._clock}
         return model, taken
 
-    def _deliver(self, jobs: list[_Job], call: asyncio.Future[tuple[list[Outcome], float]]) -> None:
-        outcomes, elapsed = call.result()
+    def _deliver(self, jobs: list[_Job], outcomes: list[Outcome], elapsed: float) -> None:
         self._learn(elapsed / max(self._running_cost, 1))
         self._running_cost = 0
         for job, outcome in zip(jobs, outcomes, strict=True):
@@ -274,7 +291,10 @@ class _Lane:
                 job.future.set_exception(outcome)
             else:
                 job.future.set_result(outcome)
-        self._dispatch()
+        assert self._loop is not None
+        # The next call after this loop turn's callbacks: an inline call's answer is sent, and
+        # what arrived meanwhile is queued, before it starts.
+        self._loop.call_soon(self._dispatch)
 
     def _learn(self, seconds_per_cost: float) -> None:
         known = self._seconds_per_cost
@@ -329,31 +349,44 @@ class PredictionBatcher:
     async def predict_many(
         self, model: LoadedModel, items: list[Any], caller: Caller = ANONYMOUS
     ) -> list[Any]:
-        """The items' predictions from one model call; `caller.gone()` completing abandons them."""
+        """The items' predictions from one model call; `caller.gone()` completing abandons them.
+
+        The deadline is a timer and the client is watched only once the answer is late: most
+        answers come sooner, and a task per request to watch its connection was a tenth of the
+        event loop's time under load (tests/performance/PROFILE.md)."""
         if not items:
             return []
         job = self._admit(model, items, caller.name)
-        waiters: set[asyncio.Future[Any]] = {job.future}
-        watcher = asyncio.ensure_future(caller.gone()) if caller.gone is not None else None
-        if watcher is not None:
-            waiters.add(watcher)
+        loop = job.future.get_loop()
+        deadline = loop.call_later(self.timeout_seconds, self.expire, job, "timeout")
+        watch = _Watch(self, job, caller.gone)
+        if caller.gone is not None:
+            watch.timer = loop.call_later(WATCH_AFTER_SECONDS, watch.start)
         try:
-            await asyncio.wait(waiters, timeout=self.timeout_seconds, return_when="FIRST_COMPLETED")
+            return await job.future
         finally:
-            if watcher is not None:
-                watcher.cancel()
-            if not job.future.done():
-                job.future.cancel()  # it never reaches the model, or its answer is discarded
+            deadline.cancel()
+            watch.stop()
+            if job.future.cancelled():  # its awaiter was cancelled (a shutdown)
                 job.lane.release(job)
-        if job.future.cancelled():
-            gone = watcher is not None and watcher.done() and not watcher.cancelled()
-            self._on_drop(model.name, "client_gone" if gone else "timeout")
-            if gone:
-                raise ClientDisconnected("The client disconnected before the prediction")
-            raise RequestTimedOut(
-                f"Prediction not answered within {self.timeout_seconds:g} s; retry later"
+
+    def expire(self, job: _Job, reason: str) -> None:
+        """Drop `job` for `reason` (its deadline, or its client gone): it never reaches the
+        model, or its answer is discarded."""
+        if job.future.done():
+            return
+        job.lane.release(job)
+        self._on_drop(job.model.name, reason)
+        if reason == "client_gone":
+            job.future.set_exception(
+                ClientDisconnected("The client disconnected before the prediction")
             )
-        return job.future.result()
+        else:
+            job.future.set_exception(
+                RequestTimedOut(
+                    f"Prediction not answered within {self.timeout_seconds:g} s; retry later"
+                )
+            )
 
     def refusal(self, model_name: str, cost: int, owner: str | None) -> Exception | None:
         """Why work of `cost` from `owner` is not admitted now (counted), or None: over the
@@ -394,6 +427,42 @@ class PredictionBatcher:
     def shutdown(self) -> None:
         self._express.shutdown()
         self._bulk.shutdown()
+
+
+class _Watch:
+    """Watches a late job's client: when it has gone, the job is dropped."""
+
+    def __init__(self, batcher: PredictionBatcher, job: _Job, gone: ClientGone | None) -> None:
+        self.batcher = batcher
+        self.job = job
+        self.gone = gone
+        self.timer: asyncio.TimerHandle | None = None
+        self.task: asyncio.Future[object] | None = None
+
+    def start(self) -> None:
+        if self.gone is None or self.job.future.done():
+            return
+        self.task = asyncio.ensure_future(self.gone())
+        self.task.add_done_callback(self._ended)
+
+    def _ended(self, task: asyncio.Future[object]) -> None:
+        if not task.cancelled() and task.exception() is None:
+            self.batcher.expire(self.job, "client_gone")
+
+    def stop(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+        if self.task is not None:
+            self.task.cancel()
+
+
+def serving_config() -> None:
+    """scikit-learn's settings for an inference thread (they are per thread): a loaded model's
+    parameters were validated when it was fitted, and checking them again on every call was
+    a sixth of a one-text call (tests/performance/PROFILE.md)."""
+    import sklearn  # here: ONNX-only serving and the Lambda's cold start need not import it
+
+    sklearn.set_config(skip_parameter_validation=True)
 
 
 def _timed_compute(model: LoadedModel, jobs: list[_Job]) -> tuple[list[Outcome], float]:

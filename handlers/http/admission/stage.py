@@ -20,10 +20,12 @@ from starlette.requests import Request
 from starlette.routing import Match, Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from handlers.http import fast_lane
 from handlers.http.admission.declared import CHARGE, CLOSED, Admits, declared
 from handlers.http.admission.keys import caller_of, record
 from handlers.http.auth.service import AuthService
 from handlers.http.errors import http_error, inferno_error
+from handlers.http.fast_lane import Lane
 from shared.auth.keys import ClientRecord
 from shared.errors import InfernoError
 from shared.serving.batching import PredictionBatcher
@@ -73,13 +75,14 @@ class AdmissionStage:
         self.registry = registry
         self.max_body_bytes = max_body_bytes
         self.max_body_values = max_body_values
-        self._routes: list[tuple[RouteContext, Admits]] | None = None
+        self._routes: list[tuple[RouteContext, Admits, Lane | None]] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        admits, path_params = self._route(scope)
+        admits, matched, lane = self._route(scope)
+        path_params = matched.get("path_params", {})
         client = None
         if self.auth is not None:
             try:
@@ -99,27 +102,38 @@ class AdmissionStage:
             refused = self._refusal(scope, admits, path_params, client)
             if refused is not None:
                 await _answer(scope, receive, send_status, refused)
+            elif lane is not None:
+                bounded = self._bounded(receive)
+                await fast_lane.serve(lane, admits, matched, scope, bounded, send_status, self.app)
             else:
                 await self.app(scope, self._bounded(receive), send_status)
         finally:
             if client is not None and not admits.open:  # probes of open routes are not counted
                 record(client, status, scope["state"].get(CHARGE))
 
-    def _route(self, scope: Scope) -> tuple[Admits, Mapping[str, Any]]:
-        """What the route the router will pick admits, and its path parameters, by the routes'
-        own matching. One that matches the path but not the method (its 405) is admitted as
-        that route is; no route at all (a 404) as a closed one."""
+    def _route(self, scope: Scope) -> tuple[Admits, Mapping[str, Any], Lane | None]:
+        """What the route the router will pick admits, what matching it sets in the scope (its
+        path parameters and the route) and its fast lane, by the routes' own matching. One that
+        matches the path but not the method (its 405) is admitted as that route is, with no
+        lane; no route at all (a 404) as a closed one."""
         if self._routes is None:  # the routes are complete once the app serves
             contexts = iter_route_contexts(self.router.routes)
-            self._routes = [(context, declared(context.original_route)) for context in contexts]
-        partial: tuple[Admits, Mapping[str, Any]] | None = None
-        for context, admits in self._routes:
+            self._routes = [
+                (
+                    context,
+                    declared(context.original_route),
+                    fast_lane.lane_of(context.original_route),
+                )
+                for context in contexts
+            ]
+        partial: tuple[Admits, Mapping[str, Any], Lane | None] | None = None
+        for context, admits, lane in self._routes:
             match, child = context.matches(scope)
             if match is Match.FULL:
-                return admits, child.get("path_params", {})
+                return admits, {**child, "route": context.original_route}, lane
             if match is Match.PARTIAL and partial is None:
-                partial = (admits, child.get("path_params", {}))
-        return partial or (CLOSED, {})
+                partial = (admits, child, None)
+        return partial or (CLOSED, {}, None)
 
     def _refusal(
         self,

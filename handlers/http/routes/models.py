@@ -16,8 +16,10 @@ from handlers.http.deps import (
     with_metadata,
 )
 from handlers.http.errors import BODY_ERRORS, NOT_LOADED, PREDICTION_ERRORS, UNKNOWN_MODEL
+from handlers.http.fast_lane import lane
 from shared.events.reference import split_metadata
 from shared.kinds import AnyResponse
+from shared.serving.batching import Caller
 from shared.serving.bodies import BatchRequest, BatchResponse, ModelInfo, PredictionsResponse
 from shared.serving.prediction import (
     describe,
@@ -57,23 +59,34 @@ async def get_model_route(name: str, registry: RegistryDep) -> ModelInfo:
     },
 )
 async def predict_model_route(
+    request: Request,
     name: str,
     # Documented per served model by handlers/openapi.py; any object until one is loaded.
     item: Annotated[Any, Body(json_schema_extra={"type": "object"})],
-    registry: RegistryDep,
-    batcher: BatcherDep,
-    settings: SettingsDep,
     caller: CallerDep,
-    answers: AnswersDep,
 ) -> BaseModel:
+    return await predict_item(request, item, caller)
+
+
+def any_item(body: Any) -> Any:
+    """Every body the route takes as it is (JSON null is its 422): the fast lane's case."""
+    return body
+
+
+@lane(predict_model_route, any_item)
+async def predict_item(request: Request, item: Any, caller: Caller) -> BaseModel:
+    """One item, or `instances`, of the model the path names."""
+    name = request.path_params["name"]
+    state = request.app.state
+    registry, batcher, settings = state.registry, state.batcher, state.settings
     # `metadata` beside the item (or beside `instances`) is the caller's reference, not input.
     item, metadata = split_metadata(item, registry.get(name).manifest.input_schema)
     caller = with_metadata(caller, metadata)
     if (instances := instances_of(item)) is not None:
         return await predict_instances(
-            name, instances, registry, batcher, settings, caller, answers
+            name, instances, registry, batcher, settings, caller, state.answers
         )
-    return await predict_one(name, item, registry, batcher, settings, caller, answers)
+    return await predict_one(name, item, registry, batcher, settings, caller, state.answers)
 
 
 @router.post(
