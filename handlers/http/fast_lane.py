@@ -22,7 +22,6 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from handlers.http.admission.declared import Admits
@@ -37,7 +36,7 @@ Extract = Callable[[Any], Any]
 Answer = Callable[[Request, Any, Caller], Awaitable[BaseModel]]
 AnswerT = TypeVar("AnswerT", bound=Answer)
 _REFERENCE = re.compile(HEADER_PATTERN)
-_JSON = "application/json"
+_JSON = b"application/json"
 
 
 @dataclass(frozen=True)
@@ -75,6 +74,7 @@ async def serve(
 ) -> None:
     """Answer through the lane, or hand the request to the route (`route_app`) unchanged."""
     scope.update(matched)  # the route and its path parameters, as the router would set them
+    scope["path_params"] = dict(matched.get("path_params", {}))  # this request's own copy
     request = Request(scope, receive)
     try:
         body = await request.body()
@@ -95,8 +95,10 @@ async def serve(
     except (InfernoError, HTTPException) as exc:
         await _respond(request, send, exc)
         return
-    response = Response(answer.model_dump_json(), media_type=_JSON)
-    await response(scope, receive, send)
+    content = answer.model_dump_json().encode()
+    headers = [(b"content-type", _JSON), (b"content-length", str(len(content)).encode())]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": content})
 
 
 async def _extracted(lane: Lane, request: Request, body: bytes) -> Any:

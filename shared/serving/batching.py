@@ -42,7 +42,7 @@ EXPRESS_MAX_COST = 25_000
 # machine the lane sheds (503, retry later) rather than queueing work that would time out (504).
 ADMIT_WITHIN_SHARE = 0.5
 # A lone request expected to take at most this long runs on the event loop (see _runs_inline).
-INLINE_MAX_SECONDS = 0.002
+INLINE_MAX_SECONDS = 0.005
 # A job not answered within this long has its client watched, so one that left is dropped.
 WATCH_AFTER_SECONDS = 0.05
 # Weight of the newest call in the learnt cost rate.
@@ -177,8 +177,11 @@ class _Lane:
     def wait_in_turn(self, cost: int, owner: str | None) -> float:
         """Seconds until `owner`'s work of `cost` queued now would be answered, counting only
         the queued work fair order takes before it."""
-        turn = max(self._clock, self._finish.get(owner, 0.0))
-        ahead = sum(job.cost for job in self._queue if job.queued and job.start_tag <= turn)
+        if owner is None and not self._held:
+            ahead = self.queued_cost  # all queued work is anonymous: first come, first served
+        else:
+            turn = max(self._clock, self._finish.get(owner, 0.0))
+            ahead = sum(job.cost for job in self._queue if job.queued and job.start_tag <= turn)
         return (self._running_cost + ahead + cost) * (self._seconds_per_cost or 0.0)
 
     def enqueue(self, job: _Job, loop: asyncio.AbstractEventLoop) -> None:

@@ -86,6 +86,7 @@ def start_server(
     ready: tuple[str, str, bytes | None],
     alive: str | None = None,
     workers: int = 1,
+    cwd: Path = ROOT,
 ) -> Server:
     """Start a server; time spawn to the first 200 on `alive` (GET) and on `ready`.
 
@@ -100,7 +101,7 @@ def start_server(
     with log_path.open("w") as log:
         started = time.perf_counter()
         process = subprocess.Popen(
-            argv, cwd=ROOT, env={**base, **env}, stdout=log, stderr=subprocess.STDOUT, text=True
+            argv, cwd=cwd, env={**base, **env}, stdout=log, stderr=subprocess.STDOUT, text=True
         )
     server = Server(name, f"http://127.0.0.1:{port}", process, log_path)
     try:

@@ -57,6 +57,11 @@ def too_many_values(limit: int) -> str:
     )
 
 
+# A route's admission, what matching it sets in the scope, and its fast lane.
+Matched = tuple[Admits, Mapping[str, Any], Lane | None]
+MATCHES_KEPT = 1024
+
+
 class AdmissionStage:
     def __init__(
         self,
@@ -76,13 +81,14 @@ class AdmissionStage:
         self.max_body_bytes = max_body_bytes
         self.max_body_values = max_body_values
         self._routes: list[tuple[RouteContext, Admits, Lane | None]] | None = None
+        # What a method and path matched: the routes are tried once per path, not per request.
+        self._matched: dict[tuple[str, str, str], Matched] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         admits, matched, lane = self._route(scope)
-        path_params = matched.get("path_params", {})
         client = None
         if self.auth is not None:
             try:
@@ -90,6 +96,9 @@ class AdmissionStage:
             except InfernoError as exc:
                 await _answer(scope, receive, send, exc)
                 return
+        if client is None or admits.open:  # probes of open routes are not counted
+            await self._admitted(scope, receive, send, admits, matched, lane, client)
+            return
         status = 500
 
         async def send_status(message: Message) -> None:
@@ -99,19 +108,40 @@ class AdmissionStage:
             await send(message)
 
         try:
-            refused = self._refusal(scope, admits, path_params, client)
-            if refused is not None:
-                await _answer(scope, receive, send_status, refused)
-            elif lane is not None:
-                bounded = self._bounded(receive)
-                await fast_lane.serve(lane, admits, matched, scope, bounded, send_status, self.app)
-            else:
-                await self.app(scope, self._bounded(receive), send_status)
+            await self._admitted(scope, receive, send_status, admits, matched, lane, client)
         finally:
-            if client is not None and not admits.open:  # probes of open routes are not counted
-                record(client, status, scope["state"].get(CHARGE))
+            record(client, status, scope["state"].get(CHARGE))
 
-    def _route(self, scope: Scope) -> tuple[Admits, Mapping[str, Any], Lane | None]:
+    async def _admitted(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        admits: Admits,
+        matched: Mapping[str, Any],
+        lane: Lane | None,
+        client: ClientRecord | None,
+    ) -> None:
+        """The refusals that need no body, else the request, through its lane if it has one."""
+        refused = self._refusal(scope, admits, matched.get("path_params", {}), client)
+        if refused is not None:
+            await _answer(scope, receive, send, refused)
+        elif lane is not None:
+            bounded = self._bounded(receive)
+            await fast_lane.serve(lane, admits, matched, scope, bounded, send, self.app)
+        else:
+            await self.app(scope, self._bounded(receive), send)
+
+    def _route(self, scope: Scope) -> Matched:
+        key = (scope["method"], scope["path"], scope.get("root_path", ""))
+        matched = self._matched.get(key)
+        if matched is None:
+            if len(self._matched) >= MATCHES_KEPT:  # a client sending endless paths
+                self._matched.clear()
+            matched = self._matched[key] = self._match(scope)
+        return matched
+
+    def _match(self, scope: Scope) -> Matched:
         """What the route the router will pick admits, what matching it sets in the scope (its
         path parameters and the route) and its fast lane, by the routes' own matching. One that
         matches the path but not the method (its 405) is admitted as that route is, with no
@@ -126,7 +156,7 @@ class AdmissionStage:
                 )
                 for context in contexts
             ]
-        partial: tuple[Admits, Mapping[str, Any], Lane | None] | None = None
+        partial: Matched | None = None
         for context, admits, lane in self._routes:
             match, child = context.matches(scope)
             if match is Match.FULL:
