@@ -19,8 +19,11 @@ COPY README.md ./
 COPY shared/ shared/
 COPY handlers/ handlers/
 COPY model_build/ model_build/
-# Installs the project itself (the `inferno` console script).
-RUN /opt/poetry/bin/poetry sync --only main --compile
+# Installs the project itself (the `inferno` console script), and compiles its own bytecode here
+# once: the container's root filesystem is read-only and PYTHONDONTWRITEBYTECODE is set, so every
+# start (each worker, each Lambda cold start) would otherwise compile each module it imports.
+RUN /opt/poetry/bin/poetry sync --only main --compile \
+    && /app/.venv/bin/python -m compileall -q -j 0 shared handlers model_build
 
 # What every image of the project shares: the unprivileged user and the venv on PATH.
 FROM base AS app
