@@ -105,6 +105,7 @@ class _Job:
     queued: bool = True
     # Its place in the fair order: the caller's queued cost ahead of it, from the lane's clock.
     start_tag: float = 0.0
+    dropped: str | None = None  # why it was dropped before its answer: timeout, client_gone
 
 
 class _Lane:
@@ -367,6 +368,10 @@ class PredictionBatcher:
             watch.timer = loop.call_later(WATCH_AFTER_SECONDS, watch.start)
         try:
             return await job.future
+        except (ClientDisconnected, RequestTimedOut):
+            if job.dropped is not None:  # counted here, so the request's own log line says why
+                self._on_drop(model.name, job.dropped)
+            raise
         finally:
             deadline.cancel()
             watch.stop()
@@ -379,7 +384,7 @@ class PredictionBatcher:
         if job.future.done():
             return
         job.lane.release(job)
-        self._on_drop(job.model.name, reason)
+        job.dropped = reason
         if reason == "client_gone":
             job.future.set_exception(
                 ClientDisconnected("The client disconnected before the prediction")
