@@ -11,7 +11,8 @@ CLIENT = "client"  # the request.state key the admission stage sets
 def client_of(request: Request) -> ClientRecord | None:
     """The client whose key authenticated this request; None under AUTH_MODE=none, and for an
     anonymous probe of an open path (/health, /ready) under keys."""
-    client: ClientRecord | None = getattr(request.state, CLIENT, None)
+    # The scope's state itself: a missing attribute of request.state costs an exception.
+    client: ClientRecord | None = request.scope.get("state", {}).get(CLIENT)
     return client
 
 

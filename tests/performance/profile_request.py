@@ -122,6 +122,7 @@ def profile(tree: Path, store: Path, scratch: Path, seconds: int) -> dict[str, A
     ready = ("GET", "/ready", None)
     server = start_server("ours", image_command(), env, scratch, ready, cwd=tree)
     runs: dict[str, Any] = {}
+    bench.RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     try:
         run_wrk(wrk, server.url + "/predict", bodies["single"], 16, 2)  # warm-up
         for connections in CONNECTIONS:
@@ -137,6 +138,7 @@ def profile(tree: Path, store: Path, scratch: Path, seconds: int) -> dict[str, A
             load = run_wrk(wrk, server.url + "/predict", bodies["single"], connections, seconds)
             cpu = (cpu_seconds(server) - cpu_before) / max(load.requests, 1) * 1e6
             spy.wait()
+            shutil.copy(raw, bench.RESULTS_DIR / f"profile-{_label(tree)}-c{connections}.txt")
             runs[f"c={connections}"] = {
                 "requests_per_s": load.requests_per_s,
                 "p99_ms": load.p99_ms,
@@ -256,6 +258,12 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return 0
+
+
+def _label(tree: Path) -> str:
+    return subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=tree, capture_output=True, text=True
+    ).stdout.strip()
 
 
 def _load() -> str:
