@@ -197,13 +197,28 @@ async def predict_one(
     answers: AnswerListeners = NO_LISTENERS,
 ) -> BaseModel:
     """The model kind's response: its answer's fields, then `model` and `version`."""
+    model, output = await predict_output(name, item, registry, batcher, settings, caller, answers)
+    return model.kind.response.model_construct(
+        **dict(output), model=model.name, version=model.version
+    )
+
+
+async def predict_output(
+    name: str,
+    item: Any,
+    registry: ModelRegistry,
+    batcher: PredictionBatcher,
+    settings: Settings,
+    caller: Caller = ANONYMOUS,
+    answers: AnswerListeners = NO_LISTENERS,
+) -> tuple[LoadedModel, BaseModel]:
+    """The model that answered one item, and its answer as the kind gives it (for a route that
+    answers in its own fields, as `POST /predict` does)."""
     model = registry.for_caller(name, caller.sticky)
     value = model.kind.validate(model.manifest, item, settings.max_text_length)
     output = await _predicted(registry, model, batcher.predict(model, value, caller))
     _record(model, [value], [output], caller, answers)
-    return model.kind.response.model_construct(
-        **dict(output), model=model.name, version=model.version
-    )
+    return model, output
 
 
 @tracer.capture_method

@@ -84,7 +84,11 @@ def per_request(raw: Path, requests: int) -> dict[str, float]:
     samples: collections.Counter[str] = collections.Counter()
     for line in raw.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
-        frames = stack.split(";")[2:]  # after the process and the thread
+        frames = [
+            frame
+            for frame in stack.split(";")
+            if not frame.startswith(("process ", "thread ("))  # with --threads, --subprocesses
+        ]
         samples[component(frames)] += int(count)
     return {
         name: round(count / SAMPLES_PER_SECOND / max(requests, 1) * 1e6, 1)

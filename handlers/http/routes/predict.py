@@ -11,10 +11,10 @@ from handlers.http.errors import BODY_ERRORS, PREDICTION_ERRORS
 from handlers.http.fast_lane import lane
 from handlers.http.schemas import PredictRequest, PredictResponse
 from shared.errors import InvalidInput
-from shared.kinds.classification import ModelPredictResponse
+from shared.kinds.classification import ModelPrediction
 from shared.observability import logger
 from shared.serving.batching import Caller
-from shared.serving.prediction import predict_one
+from shared.serving.prediction import predict_output
 
 router = APIRouter(tags=["predict"])
 _FIELDS = frozenset(PredictRequest.model_fields)
@@ -45,7 +45,7 @@ async def classify(request: Request, text: str, caller: Caller) -> PredictRespon
     """The default model's label for `text`, in the original API's fields."""
     state = request.app.state
     registry = state.registry
-    answer = await predict_one(
+    model, answer = await predict_output(
         registry.default_name,
         {"text": text},
         registry,
@@ -54,12 +54,12 @@ async def classify(request: Request, text: str, caller: Caller) -> PredictRespon
         caller,
         state.answers,
     )
-    if not isinstance(answer, ModelPredictResponse):  # a default model that is no classifier
+    if not isinstance(answer, ModelPrediction):  # a default model that is no classifier
         raise InvalidInput("POST /predict needs a classifier; use /models/{name}/predict")
     logger.thread_safe_append_keys(label=answer.label)
     return PredictResponse.model_construct(
         text=text,
         sentiment=answer.label,
         confidence=answer.confidence,
-        model_version=answer.version,
+        model_version=model.version,
     )
