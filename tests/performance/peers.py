@@ -17,9 +17,15 @@ import httpx
 from handlers.server.cpu_budget import WEB_CONCURRENCY
 from tests.performance import model_speed, peer_venv
 from tests.performance.loadgen import BenchError, LoadResult, run_wrk
-from tests.performance.processes import PORT, Server, image_command, start_server, uvicorn_command
+from tests.performance.processes import (
+    PORT,
+    Server,
+    image_command,
+    start_server,
+    stop_server,
+    uvicorn_command,
+)
 from tests.performance.report import Target, ratio
-from tests.support.servers import stop_process
 
 PASSES = 2
 CONNECTIONS = (1, 64)
@@ -123,7 +129,7 @@ def run(
                     answers[peer.key] = _answers(server, texts)
                     _measure(wrk, peer, server, singles, samples[peer.key], seconds, warmup)
             finally:
-                stop_process(server.process)
+                stop_server(server)
     _check_same_answers(answers)
     return {"model": speed, "passes": PASSES, "rows": _rows(peers, samples)}
 

@@ -123,14 +123,16 @@ def scale_out_steps(record: dict[str, Any], footprint: Footprint) -> list[tuple[
 def guide_section(record: dict[str, Any], footprint: Footprint) -> str:
     capacity = record["requests_per_s_per_vcpu"]
     task = f"{footprint.vcpus:g} vCPU / {footprint.task_memory / 1024:g} GB"
+    load_before, load_after = record["load_average_1m"]
     lines = [
         GUIDE_START,
         "### Sizing for a peak",
         "",
         f"`make bench` measured **{capacity:,.0f} requests/s per vCPU at p99 <= "
         f"{record['p99_bound_ms']:g} ms** (one worker pinned to one core, at "
-        f"{record['connections']} connections, p99 {record['p99_ms']:.0f} ms; {record['machine']}; "
-        f"commit {record['commit']}, {record['date']}). A task of {task} (the defaults `task_cpu = "
+        f"{record['connections']} connections, p99 {record['p99_ms']:.0f} ms; {record['machine']}, "
+        f"1-min load average {load_before} before, {load_after} after; commit "
+        f"{record['commit']}, {record['date']}). A task of {task} (the defaults `task_cpu = "
         f"{footprint.task_cpu}`, `task_memory = {footprint.task_memory}`) is sized for "
         f"{HEADROOM:.0%} of its share, {per_task(capacity, footprint.task_cpu):,.0f} requests/s, "
         f"so `requests_per_target` is {requests_per_target(capacity, footprint.task_cpu):,} ALB "
