@@ -140,9 +140,11 @@ fuzz: install
 		tests/integration/test_api_contract.py::test_schemathesis_finds_no_failure
 
 # `make bench SCENARIOS="overload"` runs one scenario (compare, overload, workers, logs, formats,
-# capture, shadow);
+# capture, shadow, peers, capacity);
 # BENCH_ARGS passes anything else, e.g. BENCH_ARGS="--seconds 3 --overload-seconds 10".
-SCENARIOS ?= compare overload workers logs formats capture shadow
+# `make bench SCENARIOS="peers capacity" BENCH_ARGS=--record-capacity` also writes the measured
+# capacity to tests/performance/capacity.json, requests_per_target and the guide's sizing.
+SCENARIOS ?= compare overload workers logs formats capture shadow peers capacity
 BENCH_ARGS ?=
 bench: install
 	$(BIN)/python -m tests.performance.bench --scenarios $(SCENARIOS) $(BENCH_ARGS)

@@ -213,10 +213,15 @@ variable "cpu_target_percent" {
   }
 }
 
+# From the capacity `make bench` measured (tests/performance/capacity.json, requests/s per vCPU at
+# p99 <= 100 ms): capacity x task vCPUs (task_cpu / 1024) x 60 x headroom 0.6, rounded down to a
+# hundred, so a task scales out well before its p99 bound. `make bench SCENARIOS=capacity
+# BENCH_ARGS=--record-capacity` rewrites this default; tests/iac/test_autoscaling_capacity.py
+# fails when it no longer matches the record (or task_cpu changes without it).
 variable "requests_per_target" {
-  description = "Target ALB requests per task per minute (ALBRequestCountPerTarget)."
+  description = "Target ALB requests per task per minute (ALBRequestCountPerTarget), from the measured capacity."
   type        = number
-  default     = 3000
+  default     = 25700
 
   validation {
     condition     = var.requests_per_target > 0

@@ -21,7 +21,17 @@ from typing import Any
 import httpx
 
 from handlers.server.cpu_budget import WEB_CONCURRENCY
-from tests.performance import capture, formats, logvolume, overload, report, shadow, workers
+from tests.performance import (
+    capacity,
+    capture,
+    formats,
+    logvolume,
+    overload,
+    peers,
+    report,
+    shadow,
+    workers,
+)
 from tests.performance.loadgen import BenchError, LoadResult, ensure_wrk, run_wrk
 from tests.performance.processes import Server, image_command, start_server, uvicorn_command
 from tests.support.servers import ROOT, free_port, stop_process
@@ -41,7 +51,17 @@ TEXTS = [
 ]
 
 
-SCENARIOS = ("compare", "overload", "workers", "logs", "formats", "capture", "shadow")
+SCENARIOS = (
+    "compare",
+    "overload",
+    "workers",
+    "logs",
+    "formats",
+    "capture",
+    "shadow",
+    "peers",
+    "capacity",
+)
 PAIR_SCENARIOS = {"compare", "overload"}  # need ours and the baseline side by side
 
 
@@ -63,7 +83,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="compare: /predict and batches against the baseline; overload: the flood; "
         "workers: the image's worker choice against 1; logs: stdout bytes per request; "
         "capture: c=64 latency with capture at 10%% against off; "
-        "shadow: c=64 throughput with a 10%% shadow rollout against none",
+        "shadow: c=64 throughput with a 10%% shadow rollout against none; "
+        "peers: ours, plain FastAPI and LitServe, 1 and 2 workers, and the model in-process; "
+        "capacity: req/s per vCPU at p99 <= 100 ms, one worker on one core",
+    )
+    parser.add_argument(
+        "--record-capacity",
+        action="store_true",
+        help="with the capacity scenario: write its figure to tests/performance/capacity.json "
+        "and rewrite what derives from it (requests_per_target in iac/variables.tf, the sizing "
+        "section of iac/README.md); without it the bench changes no tracked file",
     )
     parser.add_argument(
         "--starts", type=int, default=3, help="cold starts of each server; medians count"
@@ -75,7 +104,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="serve this sentiment candidate pipeline (model_build/sentiment/candidates.py) "
         "instead of the default, e.g. `today` for the tweets-only word + character model",
     )
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.record_capacity and "capacity" not in args.scenarios:
+        parser.error("--record-capacity needs the capacity scenario")
+    return args
 
 
 TRAINING_STAMP = ".training-source"
@@ -204,6 +236,19 @@ def run(args: argparse.Namespace, scratch: Path) -> dict[str, Any]:
         sections["workers"] = workers.run(
             wrk, ours_env, bodies["single"], scratch, args.seconds, args.warmup
         )
+    if "peers" in args.scenarios:
+        print("peers: ours, plain FastAPI and LitServe, 1 and 2 workers", flush=True)
+        timing = {"seconds": args.seconds, "warmup": args.warmup, "starts": args.starts}
+        sections["peers"] = peers.run(
+            wrk, ours_env, model_dir, joblib_path, bodies["single"], TEXTS, scratch, timing
+        )
+    if "capacity" in args.scenarios:
+        print(f"capacity: req/s per vCPU at p99 <= {capacity.P99_BOUND_MS:g} ms", flush=True)
+        sections["capacity"] = capacity.run(
+            wrk, ours_env, bodies["single"], scratch, args.seconds, args.warmup
+        )
+        if args.record_capacity:
+            capacity.record(sections["capacity"], _commit())
     if "logs" in args.scenarios:
         print("logs: stdout bytes per request", flush=True)
         sections["logs"] = logvolume.run(wrk, ours_env, bodies["single"], scratch, args.seconds)
@@ -389,6 +434,10 @@ def assemble(
         found += capture.targets(sections["capture"])
     if "shadow" in sections:
         found += shadow.targets(sections["shadow"])
+    if "peers" in sections:
+        found += peers.targets(sections["peers"])
+    if "capacity" in sections:
+        found += capacity.targets(sections["capacity"])
     return {
         "meta": {
             "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -428,6 +477,10 @@ def render(results: dict[str, Any]) -> str:
         lines += capture.markdown(results["capture"])
     if "shadow" in results:
         lines += shadow.markdown(results["shadow"])
+    if "peers" in results:
+        lines += peers.markdown(results["peers"])
+    if "capacity" in results:
+        lines += capacity.markdown(results["capacity"])
     return report.markdown(results, lines)
 
 

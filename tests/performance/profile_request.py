@@ -31,8 +31,8 @@ from handlers.server.cpu_budget import WEB_CONCURRENCY
 from tests.performance import bench, logvolume
 from tests.performance.loadgen import ensure_wrk, run_wrk
 from tests.performance.paired import cpu_seconds
-from tests.performance.processes import image_command, start_server
-from tests.support.servers import ROOT, free_port, stop_process
+from tests.performance.processes import image_command, start_server, stop_server
+from tests.support.servers import ROOT, free_port
 
 SAMPLES_PER_SECOND = 250
 CONNECTIONS = (1, 64)
@@ -150,7 +150,7 @@ def profile(tree: Path, store: Path, scratch: Path, seconds: int) -> dict[str, A
                 "gil_us_per_request": per_request(raw, load.requests),
             }
     finally:
-        stop_process(server.process)
+        stop_server(server)
     return runs
 
 

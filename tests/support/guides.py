@@ -16,7 +16,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 SHELLS = frozenset({"sh", "bash", "console", "shell"})
 # Not guides: tools, caches, and what tests and benchmarks write.
-SKIPPED = frozenset({"build", "node_modules", ".venv", ".tools", ".pytest_cache", ".git"})
+SKIPPED = frozenset({"build", "node_modules", ".venv", ".tools", ".pytest_cache", ".git", ".cache"})
 SKIPPED_PATHS = ("tests/performance/results",)
 FENCE = re.compile(
     r"^(?P<indent>[ \t]*)```(?P<info>[^\n`]*)\n(?P<body>.*?)^(?P=indent)```[ \t]*$",
