@@ -33,7 +33,10 @@ def measure_on_core(model_dir: Path, texts: list[str], seconds: float, core: int
 
 def texts_per_second(model_dir: Path, texts: list[str], seconds: float) -> dict[str, float]:
     from shared.manifest import ModelManifest
+    from shared.serving.batching import serving_config
     from shared.serving.loaded_model import load_verified
+
+    serving_config()  # scikit-learn as the service's inference threads run it
 
     manifest = ModelManifest.model_validate_json((model_dir / "manifest.json").read_text())
     model = load_verified(manifest, (model_dir / manifest.artifact).read_bytes())
