@@ -24,7 +24,6 @@ from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from handlers.http.admission.declared import Admits
 from handlers.http.deps import caller_of
 from handlers.http.errors import http_error, inferno_error
 from shared.errors import ClientDisconnected, InfernoError
@@ -65,7 +64,7 @@ def lane_of(route: object) -> Lane | None:
 
 async def serve(
     lane: Lane,
-    admits: Admits,
+    admits: Callable[[Request], Awaitable[None]],  # the route's declaration (admission/)
     matched: Mapping[str, Any],
     scope: Scope,
     receive: Receive,
