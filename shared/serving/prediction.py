@@ -186,7 +186,6 @@ def _located(problem: dict[str, Any], index: list[int]) -> dict[str, Any]:
     return {**problem, "loc": ["body", "instances", *index, *loc[1:]]}
 
 
-@tracer.capture_method
 async def predict_one(
     name: str,
     item: Any,
@@ -203,6 +202,7 @@ async def predict_one(
     )
 
 
+@tracer.capture_method  # every single prediction's trace, whichever route answers in what fields
 async def predict_output(
     name: str,
     item: Any,
