@@ -144,6 +144,7 @@ def test_a_drifted_week_is_detected_and_sets_the_alarm_metric(
     # WHEN its report is built with --fail-on-drift THEN drift is detected: exit 3, DriftDetected 1
     assert run.code == 3, run.stderr
     drift = run.summary()["drift"]
+    print(week, "drifted week:", _figures(run.summary()))  # shown by `pytest -rP`
     assert drift["detected"] is True
     assert drift["share"] >= drift["threshold"]
     assert drift["prediction_drift"] is True
@@ -166,6 +167,7 @@ def test_an_ordinary_week_is_not_drift(runs: dict[str, Run], week: str) -> None:
     # WHEN its report is built with --fail-on-drift THEN it passes and DriftDetected is 0
     assert run.code == 0, run.stderr
     drift = run.summary()["drift"]
+    print(week, "ordinary week:", _figures(run.summary()))  # shown by `pytest -rP`
     assert drift["detected"] is False
     assert drift["share"] < drift["threshold"]
     assert run.metric("DriftDetected", MODELS[week]) == [0]
@@ -324,3 +326,14 @@ def test_the_job_reads_capture_from_s3_and_writes_its_report_there(
         page = s3.get_object(Bucket="capture", Key=key)
         assert page["ContentType"].startswith("text/html")
         assert b"Drift report: fraud-forest" in page["Body"].read()
+
+
+def _figures(summary: dict[str, Any]) -> dict[str, Any]:
+    """What the closing notes quote: the drifted share against its threshold, live quality."""
+    drift = summary["drift"]
+    return {
+        "share": drift["share"],
+        "threshold": drift["threshold"],
+        "drifted": drift["drifted_columns"],
+        "live_quality": summary["live_quality"],
+    }
