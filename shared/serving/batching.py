@@ -467,7 +467,7 @@ class _Watch:
 def serving_config() -> None:
     """scikit-learn's settings for an inference thread (they are per thread): a loaded model's
     parameters were validated when it was fitted, and checking them again on every call was
-    a sixth of a one-text call (tests/performance/PROFILE.md)."""
+    a tenth of a one-text call (tests/performance/PROFILE.md)."""
     import sklearn  # here: ONNX-only serving and the Lambda's cold start need not import it
 
     sklearn.set_config(skip_parameter_validation=True)
