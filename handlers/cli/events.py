@@ -17,13 +17,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from shared.settings import get_settings
-from shared.store import ModelStore, store_from_settings, store_from_uri
+from shared.store import store_from_option
 
 FOLLOW_POLL_SECONDS = 0.5
-
-
-def _store(args: argparse.Namespace) -> ModelStore:
-    return store_from_uri(args.store) if args.store else store_from_settings(get_settings())
 
 
 def _wanted(detail: dict[str, Any], model: str | None) -> bool:
@@ -92,7 +88,7 @@ def cmd_rules(args: argparse.Namespace) -> int:
     from shared.errors import StoreKeyNotFound
     from shared.events.rules import RuleSet, rules_key
 
-    store = _store(args)
+    store = store_from_option(args.store)
     key = rules_key(args.model)
     if args.set is None:
         try:

@@ -8,11 +8,7 @@ import sys
 from datetime import timedelta
 
 from shared.settings import get_settings
-from shared.store import ModelStore, store_from_settings, store_from_uri
-
-
-def _store(args: argparse.Namespace) -> ModelStore:
-    return store_from_uri(args.store) if args.store else store_from_settings(get_settings())
+from shared.store import store_from_option
 
 
 def _models(value: str | None) -> list[str]:
@@ -37,7 +33,7 @@ def cmd_create(args: argparse.Namespace) -> int:
         )
         return 2
     client = ClientRecord(name=args.client, models=models, **limits)
-    print(keys_admin.create(_store(args), client))
+    print(keys_admin.create(store_from_option(args.store), client))
     print(f"created client {client.name!r}; the key above is shown only once", file=sys.stderr)
     return 0
 
@@ -45,14 +41,14 @@ def cmd_create(args: argparse.Namespace) -> int:
 def cmd_list(args: argparse.Namespace) -> int:
     from handlers.cli import keys_admin
 
-    print(json.dumps(keys_admin.listing(_store(args)), indent=2, default=str))
+    print(json.dumps(keys_admin.listing(store_from_option(args.store)), indent=2, default=str))
     return 0
 
 
 def cmd_revoke(args: argparse.Namespace) -> int:
     from handlers.cli import keys_admin
 
-    revoked = keys_admin.revoke(_store(args), args.client, args.key_id)
+    revoked = keys_admin.revoke(store_from_option(args.store), args.client, args.key_id)
     print(json.dumps({"client": args.client, "revoked": revoked}))
     return 0
 
@@ -60,7 +56,11 @@ def cmd_revoke(args: argparse.Namespace) -> int:
 def cmd_rotate(args: argparse.Namespace) -> int:
     from handlers.cli import keys_admin
 
-    print(keys_admin.rotate(_store(args), args.client, timedelta(seconds=args.grace_seconds)))
+    print(
+        keys_admin.rotate(
+            store_from_option(args.store), args.client, timedelta(seconds=args.grace_seconds)
+        )
+    )
     print(f"old keys of {args.client!r} expire in {args.grace_seconds:g} s", file=sys.stderr)
     return 0
 
@@ -71,7 +71,7 @@ def cmd_usage(args: argparse.Namespace) -> int:
     settings = get_settings()
     if args.table:
         settings = settings.model_copy(update={"quota_table_name": args.table})
-    quotas = quota_store_for(settings, _store(args))
+    quotas = quota_store_for(settings, store_from_option(args.store))
     if quotas is None:
         print(
             "inferno keys usage: an S3 store keeps no usage: set --table or QUOTA_TABLE_NAME "

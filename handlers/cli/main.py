@@ -10,13 +10,9 @@ from pathlib import Path
 
 from model_build.trainers import DEFAULT_MODEL, TRAINERS
 from shared.settings import get_settings
-from shared.store import ModelStore, store_from_settings, store_from_uri
+from shared.store import store_from_option
 
 Command = Callable[[argparse.Namespace], int]
-
-
-def _store(args: argparse.Namespace) -> ModelStore:
-    return store_from_uri(args.store) if args.store else store_from_settings(get_settings())
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -43,7 +39,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.publish:
         from model_build.release.publish import publish
 
-        store = _store(args)
+        store = store_from_option(args.store)
         publish(args.output, store, alias=args.alias)
         where = f"{store.describe()} as {args.alias}"
         print(f"published {manifest.name}/{manifest.version} to {where}")
@@ -53,7 +49,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_publish(args: argparse.Namespace) -> int:
     from model_build.release.publish import publish
 
-    store = _store(args)
+    store = store_from_option(args.store)
     manifest = publish(args.directory, store, alias=None if args.no_alias else args.alias)
     moved = "" if args.no_alias else f", alias {args.alias} -> {manifest.version}"
     print(f"published {manifest.name}/{manifest.version} to {store.describe()}{moved}")
@@ -65,7 +61,7 @@ def cmd_gate(args: argparse.Namespace) -> int:
     from model_build.release.gate import check_against_alias
 
     lines = check_against_alias(
-        read_manifest(args.directory), _store(args), args.alias, args.tolerance
+        read_manifest(args.directory), store_from_option(args.store), args.alias, args.tolerance
     )
     print("\n".join(lines))
     return 0
@@ -75,7 +71,7 @@ def cmd_alias(args: argparse.Namespace) -> int:
     if args.url and not args.wait:
         print("inferno alias: --url is where --wait looks; add --wait", file=sys.stderr)
         return 2
-    store = _store(args)
+    store = store_from_option(args.store)
     store.set_alias(args.name, args.alias, args.version)
     print(f"{args.name}: alias {args.alias} -> {args.version} in {store.describe()}")
     if not args.wait:
@@ -95,7 +91,7 @@ def cmd_alias(args: argparse.Namespace) -> int:
 
 
 def cmd_models(args: argparse.Namespace) -> int:
-    store = _store(args)
+    store = store_from_option(args.store)
     listing = {
         name: {"versions": store.versions(name), "aliases": store.aliases(name)}
         for name in store.model_names()

@@ -5,7 +5,7 @@ the newest day, publish without moving production, start a shadow rollout."""
 import argparse
 
 from shared.settings import get_settings
-from shared.store import store_from_settings, store_from_uri
+from shared.store import store_from_option, store_from_uri
 
 
 def cmd_retrain(args: argparse.Namespace) -> int:
@@ -13,7 +13,7 @@ def cmd_retrain(args: argparse.Namespace) -> int:
     from model_build.trainers import retrainer
 
     settings = get_settings()
-    store = store_from_uri(args.store) if args.store else store_from_settings(settings)
+    store = store_from_option(args.store, settings)
     result = retrain(
         store,
         store_from_uri(args.data),

@@ -21,17 +21,13 @@ from shared.rollouts.plan import Mode, Policy, Rollout, parse_share, start
 from shared.rollouts.records import read_current, read_figures, read_history, write_current
 from shared.rollouts.tally import Figures
 from shared.settings import get_settings
-from shared.store import ModelStore, store_from_settings, store_from_uri
+from shared.store import ModelStore, store_from_option
 
 BAR_WIDTH = 30
 
 
 class RolloutCommandError(InfernoError):
     status_code = 400
-
-
-def _store(args: argparse.Namespace) -> ModelStore:
-    return store_from_uri(args.store) if args.store else store_from_settings(get_settings())
 
 
 def _running(store: ModelStore, name: str) -> Rollout:
@@ -50,7 +46,7 @@ def _figures_source(args: argparse.Namespace, store: ModelStore) -> FiguresSourc
 
 
 def cmd_start(args: argparse.Namespace) -> int:
-    store = _store(args)
+    store = store_from_option(args.store)
     running = read_current(store, args.name)
     if running is not None and running.running:
         raise RolloutCommandError(
@@ -86,7 +82,7 @@ def _mode_and_share(args: argparse.Namespace, defaults: RolloutDefaults) -> tupl
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    store = _store(args)
+    store = store_from_option(args.store)
     figures_of = _figures_source(args, store)
     while True:
         rollout = read_current(store, args.name)
@@ -102,7 +98,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_judge(args: argparse.Namespace) -> int:
-    store = _store(args)
+    store = store_from_option(args.store)
     figures_of = _figures_source(args, store)
     while True:
         judged = judge(store, args.name, figures_of, datetime.now(UTC))
@@ -125,7 +121,7 @@ def cmd_abort(args: argparse.Namespace) -> int:
 
 
 def _close(args: argparse.Namespace, verdict: str) -> int:
-    store = _store(args)
+    store = store_from_option(args.store)
     rollout = _running(store, args.name)
     figures = _figures_source(args, store)(rollout)
     reason = args.reason or f"{verdict} by an operator"
@@ -141,7 +137,7 @@ def _close(args: argparse.Namespace, verdict: str) -> int:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    for decided in read_history(_store(args), args.name):
+    for decided in read_history(store_from_option(args.store), args.name):
         rollout = decided.rollout
         print(
             json.dumps(
@@ -163,7 +159,7 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 
 def cmd_policy(args: argparse.Namespace) -> int:
-    store = _store(args)
+    store = store_from_option(args.store)
     if args.set:
         try:
             defaults = RolloutDefaults.model_validate_json(args.set.read_text())

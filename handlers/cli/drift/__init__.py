@@ -43,9 +43,9 @@ def _plan(args: argparse.Namespace, settings: Settings) -> tuple[Any, list[str],
     from handlers.cli.drift.job import DriftRequest
     from handlers.cli.drift.sources import source_from_uri
     from handlers.cli.drift.window import window
-    from shared.store import store_from_settings, store_from_uri
+    from shared.store import store_from_option
 
-    store = store_from_uri(args.store) if args.store else store_from_settings(settings)
+    store = store_from_option(args.store, settings)
     capture = args.capture or settings.drift_capture_uri or str(settings.capture_dir)
     request = DriftRequest(
         model=args.model or "",

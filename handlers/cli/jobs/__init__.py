@@ -23,9 +23,9 @@ def _settings(args: argparse.Namespace) -> Any:
 def cmd_run(args: argparse.Namespace) -> int:
     from handlers.cli.jobs.runner import run_job
     from shared.errors import InfernoError
-    from shared.store import store_from_settings, store_from_uri
+    from shared.store import store_from_option
 
-    store = store_from_uri(args.store) if args.store else store_from_settings(get_settings())
+    store = store_from_option(args.store)
     try:
         summary = run_job(
             store,
