@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from shared.observability import logger
 from shared.rollouts.agreement import compare
 from shared.rollouts.follower import ActiveRollout
-from shared.serving.loaded_model import LoadedModel
+from shared.serving.loaded_model import LoadedModel, serving_config
 
 # One group in this many is also timed for both versions, back to back on the same items.
 TIMING_EVERY = 4
@@ -70,6 +70,7 @@ class Comparer:
             self._compare_all(jobs)
 
     def _run(self) -> None:
+        serving_config()  # both versions run as the inference threads run them
         while not self._stop.is_set():
             jobs = self._take(block=True)
             if jobs:
@@ -115,7 +116,7 @@ class Comparer:
         answered = [output for job in group for output in job.outputs]
         started = time.perf_counter()
         try:
-            others = other.kind.predict(other, items)
+            others = other.predict(items)
         except Exception as exc:
             active.calls(candidate=not by_candidate, calls=len(group), failed=True)
             logger.warning(
@@ -145,7 +146,7 @@ class Comparer:
         answering = active.candidate if by_candidate else production
         started = time.perf_counter()
         try:
-            answering.kind.predict(answering, items)
+            answering.predict(items)
         except Exception:
             return  # counted where it answered the client
         answering_ms = (time.perf_counter() - started) * 1000

@@ -33,8 +33,7 @@ class ActiveRollout:
     written: Figures | None = None  # what this worker last wrote: unchanged counts are not
 
     def calls(self, *, candidate: bool, calls: int = 1, failed: bool = False) -> None:
-        for _ in range(calls):
-            self.tally.called(candidate=candidate, failed=failed)
+        self.tally.called(candidate=candidate, failed=failed, calls=calls)
         metrics.add(
             metric_names.ROLLOUT_CALLS,
             calls,

@@ -109,11 +109,11 @@ class Tally:
                 figures.confidence_gap_sum += comparison.confidence_gap
                 figures.confidence_gaps += 1
 
-    def called(self, *, candidate: bool, failed: bool = False) -> None:
+    def called(self, *, candidate: bool, failed: bool = False, calls: int = 1) -> None:
         with self._lock:
             counts = self._figures.candidate if candidate else self._figures.production
-            counts.calls += 1
-            counts.errors += failed
+            counts.calls += calls
+            counts.errors += calls if failed else 0
 
     def timed(self, *, production_ms: float, candidate_ms: float) -> None:
         with self._lock:

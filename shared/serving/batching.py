@@ -30,7 +30,7 @@ from typing import Any
 from shared.errors import ClientDisconnected, Overloaded, QueueShareExceeded, RequestTimedOut
 from shared.observability import logger, metric_names, metrics
 from shared.serving.isolation import predict_isolated
-from shared.serving.loaded_model import LoadedModel
+from shared.serving.loaded_model import LoadedModel, serving_config
 from shared.settings import Settings
 
 # What an item costs beyond its characters: the model's per-item work (about the cost of 50
@@ -462,15 +462,6 @@ class _Watch:
             self.timer.cancel()
         if self.task is not None:
             self.task.cancel()
-
-
-def serving_config() -> None:
-    """scikit-learn's settings for an inference thread (they are per thread): a loaded model's
-    parameters were validated when it was fitted, and checking them again on every call was
-    a tenth of a one-text call (tests/performance/PROFILE.md)."""
-    import sklearn  # here: ONNX-only serving and the Lambda's cold start need not import it
-
-    sklearn.set_config(skip_parameter_validation=True)
 
 
 def _timed_compute(model: LoadedModel, jobs: list[_Job]) -> tuple[list[Outcome], float]:

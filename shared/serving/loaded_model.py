@@ -52,6 +52,15 @@ class LoadedModel:
         return self.kind.validate(self.manifest, self.manifest.sample.input, sys.maxsize)
 
 
+def serving_config() -> None:
+    """scikit-learn's settings for a thread that calls served models (they are per thread): a
+    loaded model's parameters were validated when it was fitted, and checking them again on
+    every call was a tenth of a one-text call (tests/performance/PROFILE.md)."""
+    import sklearn  # here: ONNX-only serving and the Lambda's cold start need not import it
+
+    sklearn.set_config(skip_parameter_validation=True)
+
+
 def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 

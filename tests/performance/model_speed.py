@@ -33,8 +33,7 @@ def measure_on_core(model_dir: Path, texts: list[str], seconds: float, core: int
 
 def texts_per_second(model_dir: Path, texts: list[str], seconds: float) -> dict[str, float]:
     from shared.manifest import ModelManifest
-    from shared.serving.batching import serving_config
-    from shared.serving.loaded_model import load_verified
+    from shared.serving.loaded_model import load_verified, serving_config
 
     serving_config()  # scikit-learn as the service's inference threads run it
 
