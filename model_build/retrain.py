@@ -100,12 +100,11 @@ def retrain(
         )
         result = RetrainResult(candidate, _production_version(store, name), days)
         candidate_model = load_verified(candidate, (directory / candidate.artifact).read_bytes())
+        ours = _scores(candidate_model, holdout, retrainer.label)
         result.gate = _gate(
-            store, settings, result, candidate_model, holdout, retrainer, days[-1], tolerance
+            store, settings, result, candidate_model, ours, holdout, retrainer, days[-1], tolerance
         )
-        candidate = _with_holdout_metrics(
-            directory, candidate, holdout, retrainer.label, candidate_model, days
-        )
+        candidate = _with_holdout_metrics(directory, candidate, ours, days)
         result.candidate = publish(directory, store, alias=None)
     if result.production is not None:
         result.rollout = _start_rollout(store, name, candidate.version, result.production)
@@ -140,7 +139,7 @@ def _scores(model: LoadedModel, holdout: pd.DataFrame, label: str) -> dict[str, 
 
     rows = request_rows(holdout.drop(columns=[label]), model.manifest.input_schema)
     inputs = [model.kind.validate(model.manifest, row, 1 << 20) for row in rows]
-    figures = label_metrics(model.kind.name, holdout[label], model.kind.predict(model, inputs))
+    figures = label_metrics(model.kind.name, holdout[label], model.predict(inputs))
     return {key: value for key, value in figures.items() if key != "label_rows"}
 
 
@@ -149,14 +148,14 @@ def _gate(
     settings: Settings,
     result: RetrainResult,
     candidate: LoadedModel,
+    ours: dict[str, float],
     holdout: pd.DataFrame,
     retrainer: Retrainer,
     day: str,
     tolerance: float,
 ) -> list[str]:
-    """Both versions scored on the same newest held-out rows: the candidate may not lose more
-    than the tolerance, and must clear the model's floor."""
-    ours = _scores(candidate, holdout, retrainer.label)
+    """Both versions scored on the same newest held-out rows (the candidate's are `ours`): the
+    candidate may not lose more than the tolerance, and must clear the model's floor."""
     below = [
         f"{metric} {ours.get(metric, 0.0):.4f} < floor {floor:.4f}"
         for metric, floor in sorted(retrainer.floor.items())
@@ -189,13 +188,10 @@ def _as_domain(manifest: ModelManifest, domain: str, figures: dict[str, float]) 
 def _with_holdout_metrics(
     directory: Path,
     manifest: ModelManifest,
-    holdout: pd.DataFrame,
-    label: str,
-    model: LoadedModel,
+    figures: dict[str, float],
     days: list[str],
 ) -> ModelManifest:
     """The manifest keeps what the gate saw, before it is signed at publishing."""
-    figures = _scores(model, holdout, label)
     metrics = {
         **manifest.metrics,
         "domains": {f"{days[-1]} held out": figures},
