@@ -3,12 +3,11 @@ answer listener that queues comparisons (shadow and canary), the follower of eac
 and the thread that keeps it current."""
 
 import functools
-import threading
 import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from shared.observability import logger
+from shared.refresher import Refresher
 from shared.rollouts import routing
 from shared.rollouts.comparer import Comparer, Job, ProductionOf
 from shared.rollouts.follower import RolloutFollower
@@ -41,8 +40,12 @@ class Rollouts:
             settings.rollout_compare_window_seconds,
         )
         self._served_names = served_names
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._refresher = Refresher(
+            "rollout-follow",
+            self.refresh,
+            settings.rollout_refresh_seconds,
+            failure_message="Rollout refresh failed",
+        )
         self._next_refresh = 0.0
 
     def model_for(self, production: LoadedModel, sticky: str | None) -> LoadedModel:
@@ -72,18 +75,11 @@ class Rollouts:
         self.follower.refresh(self._served_names())
 
     def start(self) -> None:
-        if self._thread is not None:
-            return
-        self._stop.clear()
         self.comparer.start()
-        self._thread = threading.Thread(target=self._run, name="rollout-follow", daemon=True)
-        self._thread.start()
+        self._refresher.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-            self._thread = None
+        self._refresher.stop()
         self.comparer.stop()
         self.comparer.drain()
         self.follower.flush()  # the last counts of a stopping worker are kept
@@ -103,13 +99,6 @@ class Rollouts:
                 self.comparer.drain()
 
         return following
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.settings.rollout_refresh_seconds):
-            try:
-                self.refresh()
-            except Exception:
-                logger.exception("Rollout refresh failed")
 
 
 def rollouts_from_settings(
