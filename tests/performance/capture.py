@@ -105,12 +105,7 @@ def summary(
         "medians": medians,
         "captured_records": captured,
         "captured_share": round(captured / (on["requests"] + warmed), 4),
-        "ratios": {
-            "p50": round(on["p50_ms"] / off["p50_ms"], 3),
-            "p99": round(on["p99_ms"] / off["p99_ms"], 3),
-            "throughput": round(on["requests_per_s"] / off["requests_per_s"], 3),
-            "cpu_per_request": round(on["cpu_us_per_request"] / off["cpu_us_per_request"], 3),
-        },
+        "ratios": paired.ratios(on, off),
     }
 
 

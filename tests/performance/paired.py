@@ -76,6 +76,16 @@ def medians(runs: dict[str, list[LoadResult]], cpu: dict[str, list[float]]) -> d
     }
 
 
+def ratios(on: dict[str, Any], off: dict[str, Any]) -> dict[str, float]:
+    """The `on` server's medians over the `off` one's: throughput, p50, p99, CPU per request."""
+    return {
+        "throughput": round(on["requests_per_s"] / off["requests_per_s"], 3),
+        "p50": round(on["p50_ms"] / off["p50_ms"], 3),
+        "p99": round(on["p99_ms"] / off["p99_ms"], 3),
+        "cpu_per_request": round(on["cpu_us_per_request"] / off["cpu_us_per_request"], 3),
+    }
+
+
 def cpu_seconds(server: Server) -> float:
     """User and system CPU time of the server's process (its threads included) so far."""
     fields = Path(f"/proc/{server.process.pid}/stat").read_text().rsplit(")", 1)[1].split()

@@ -71,12 +71,7 @@ def run(
         "compared": figures.compared if figures else 0,
         "dropped": figures.shadow_dropped if figures else 0,
         "compared_share": round((figures.compared if figures else 0) / max(1, answered), 4),
-        "ratios": {
-            "throughput": round(on["requests_per_s"] / off["requests_per_s"], 3),
-            "p50": round(on["p50_ms"] / off["p50_ms"], 3),
-            "p99": round(on["p99_ms"] / off["p99_ms"], 3),
-            "cpu_per_request": round(on["cpu_us_per_request"] / off["cpu_us_per_request"], 3),
-        },
+        "ratios": paired.ratios(on, off),
     }
 
 
