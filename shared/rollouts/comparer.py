@@ -70,7 +70,6 @@ class Comparer:
             self._compare_all(jobs)
 
     def _run(self) -> None:
-        serving_config()  # both versions run as the inference threads run them
         while not self._stop.is_set():
             jobs = self._take(block=True)
             if jobs:
@@ -97,6 +96,10 @@ class Comparer:
         return jobs
 
     def _compare_all(self, jobs: list[Job]) -> None:
+        # Both versions run as the inference threads run them. Set here, with the models loaded:
+        # at the thread's start scikit-learn may still be importing on the loading thread, and a
+        # second thread importing it then fails.
+        serving_config()
         groups: dict[tuple[str, str, bool], list[Job]] = {}
         for job in jobs:
             key = (job.active.rollout.model, job.active.rollout.id, job.by_candidate)
