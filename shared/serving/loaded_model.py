@@ -5,13 +5,14 @@ import io
 import json
 import sys
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from shared.errors import IntegrityError, ModelLoadError, SampleCheckError, UntrustedArtifactError
 from shared.kinds import BY_NAME
-from shared.kinds.base import ModelKind
+from shared.kinds.base import ModelKind, to_matrix
 from shared.manifest import ModelManifest
+from shared.observability import logger
 from shared.serving.allowlist import refusals, schema_nodes, server_allowlist
 from shared.serving.tree_checks import check_trees
 
@@ -76,7 +77,40 @@ def load_verified(manifest: ModelManifest, artifact: bytes) -> LoadedModel:
     estimator = load_artifact(manifest, artifact)
     model = LoadedModel(manifest, estimator, size_bytes=len(artifact))
     check_sample(model)
-    return model
+    return with_plan(model)
+
+
+def with_plan(model: LoadedModel) -> LoadedModel:
+    """The model on a linear plan (linear_plan.py) if it has one that its kind can call and that
+    answers its sample and checks as the estimator does; else the model as it is."""
+    if model.manifest.format != "skops":
+        return model
+    from shared.serving import linear_plan  # scikit-learn's: loaded with the model, in background
+
+    try:
+        plan = linear_plan.plan_for(model.estimator)
+        model.kind.check_estimator(model.manifest, plan)
+    except (linear_plan.Unplannable, TypeError):
+        return model
+    probe = to_matrix(model.manifest, _check_inputs(model))
+    try:
+        agrees = _same(plan.predict_proba(probe), model.estimator.predict_proba(probe))
+    except Exception:  # a plan that cannot run its probe is simply not used
+        agrees = False
+    if not agrees:
+        logger.warning(
+            "The model's linear plan disagrees with the estimator: served without it",
+            extra={"model": model.name, "version": model.version},
+        )
+        return model
+    return replace(model, estimator=plan)
+
+
+def _same(planned: Any, expected: Any) -> bool:
+    import numpy as np
+
+    same_shape = planned.shape == expected.shape
+    return bool(same_shape and np.allclose(planned, expected, rtol=1e-9, atol=1e-12))
 
 
 def load_artifact(manifest: ModelManifest, artifact: bytes) -> Any:
@@ -131,13 +165,19 @@ def artifact_schema(artifact: bytes) -> Any:
         raise UntrustedArtifactError(f"not a skops artifact: {exc}") from exc
 
 
+def _check_inputs(model: LoadedModel) -> list[Any]:
+    """The validated inputs of the manifest's sample and further checks, in that order."""
+    manifest = model.manifest
+    checks = [manifest.sample, *manifest.checks]
+    return [model.kind.validate(manifest, check.input, sys.maxsize) for check in checks]
+
+
 def check_sample(model: LoadedModel) -> None:
     """The manifest's sample and further checks, predicted in one call, must answer as written."""
     manifest = model.manifest
     checks = [manifest.sample, *manifest.checks]
     try:
-        inputs = [model.kind.validate(manifest, check.input, sys.maxsize) for check in checks]
-        outputs = model.predict(inputs)
+        outputs = model.predict(_check_inputs(model))
     except Exception as exc:
         raise SampleCheckError(
             f"{model.name}/{model.version}: sample prediction failed: {exc}"

@@ -1,6 +1,8 @@
 """The model's own speed, in-process on one core: texts/s at batch 1 and at batch 64 (the
 "batched floor"), timed on the verified, loaded model the way the service calls it
-(LoadedModel.predict on validated inputs), with no HTTP in the way.
+(LoadedModel.predict on validated inputs), with no HTTP in the way. Twice: as served (on its
+linear plan, shared/serving/linear_plan.py, when it has one) and as fitted (scikit-learn's own
+predict_proba, the floor issue 24 measured).
 
 `python -m tests.performance.model_speed MODEL_DIR --seconds N` prints one JSON line; the bench
 runs it under `taskset` with one BLAS thread, so "one core" holds whatever the machine has."""
@@ -31,16 +33,25 @@ def measure_on_core(model_dir: Path, texts: list[str], seconds: float, core: int
     return {**json.loads(done.stdout.splitlines()[-1]), "core": core}
 
 
-def texts_per_second(model_dir: Path, texts: list[str], seconds: float) -> dict[str, float]:
+def texts_per_second(
+    model_dir: Path, texts: list[str], seconds: float
+) -> dict[str, dict[str, float]]:
+    """{"served": {batch size: texts/s}, "fitted": {...}}."""
     from shared.manifest import ModelManifest
-    from shared.serving.loaded_model import load_verified, serving_config
+    from shared.serving.linear_plan import LinearPlan
+    from shared.serving.loaded_model import LoadedModel, load_verified, serving_config
 
     serving_config()  # scikit-learn as the service's inference threads run it
 
     manifest = ModelManifest.model_validate_json((model_dir / "manifest.json").read_text())
-    model = load_verified(manifest, (model_dir / manifest.artifact).read_bytes())
-    inputs = [model.kind.validate(manifest, {"text": text}, sys.maxsize) for text in texts]
-    return {str(size): _rate(model.predict, inputs, size, seconds) for size in BATCH_SIZES}
+    served = load_verified(manifest, (model_dir / manifest.artifact).read_bytes())
+    plan = served.estimator
+    fitted = LoadedModel(manifest, plan.estimator) if isinstance(plan, LinearPlan) else served
+    inputs = [served.kind.validate(manifest, {"text": text}, sys.maxsize) for text in texts]
+    return {
+        way: {str(size): _rate(model.predict, inputs, size, seconds) for size in BATCH_SIZES}
+        for way, model in (("served", served), ("fitted", fitted))
+    }
 
 
 def _rate(predict: Any, inputs: list[Any], size: int, seconds: float) -> float:
