@@ -146,4 +146,11 @@ def create_app(settings: Settings | None = None, store: ModelStore | None = None
     return app
 
 
-app = create_app()
+def __getattr__(name: str) -> FastAPI:
+    """`app`, made when first asked for (uvicorn's import string, the Lambda entry): importing
+    this module builds no state, so the launcher imports it before it forks the workers and each
+    worker makes its own (handlers/server/launcher.py)."""
+    if name != "app":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    made = globals()["app"] = create_app()
+    return made

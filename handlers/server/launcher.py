@@ -8,12 +8,14 @@ processes and why: README.md beside this module.
 
 import contextlib
 import importlib
+import multiprocessing
 import os
 import shutil
 import sys
 import tempfile
 from collections.abc import Iterator
 
+import uvicorn._subprocess
 import uvicorn.main
 
 from handlers.server.cpu_budget import WEB_CONCURRENCY, worker_count
@@ -60,19 +62,36 @@ def option(argv: list[str], name: str) -> str | None:
     return None
 
 
-def preload(argv: list[str]) -> None:
-    """Import the model's numeric core, then the app, in the process that will serve.
+def preload(argv: list[str], model_libraries: bool = False) -> None:
+    """Import the model's numeric core, then the app's module, in the process that will serve
+    or fork the workers; with `model_libraries`, scikit-learn and skops too.
 
     The model load needs scipy anyway (~0.3 s, so /health answers that much later), but skops,
     on import, looks up each scipy ufunc in every module loaded before scipy.special, in import
     order: after the app's 500 modules that scan costs ~0.4 s of the time to /ready, before them
-    almost nothing. Only the order changes: if skops stops scanning, only the gain goes. The app
-    is imported here too (uvicorn then finds it loaded) so both run with cyclic GC paused.
+    almost nothing. Only the order changes: if skops stops scanning, only the gain goes. The app's
+    module is imported here too (uvicorn then finds it loaded) so both run with cyclic GC paused;
+    importing it makes no app (handlers/http/app.py), so forked workers share no state.
     """
     with cyclic_gc_paused():
         importlib.import_module(NUMERIC_CORE)
         if argv and not argv[0].startswith("-"):  # APP, uvicorn's one positional argument
             importlib.import_module(argv[0].partition(":")[0])
+    if model_libraries:
+        from shared.serving.skops_import import skops_io
+
+        skops_io()  # scikit-learn under it: ~1 s a spawned worker would spend before /ready
+
+
+def fork_workers() -> None:
+    """uvicorn's supervisor forks its workers instead of spawning them (where the platform can).
+
+    A spawned worker starts a new interpreter and imports everything again, both workers at once
+    on the task's CPUs; a forked one starts with what the supervisor preloaded and is ready once
+    it has made its app and loaded its model. A worker that dies is replaced the same way.
+    """
+    if "fork" in multiprocessing.get_all_start_methods():
+        uvicorn._subprocess.spawn = multiprocessing.get_context("fork")  # type: ignore[assignment]
 
 
 @contextlib.contextmanager
@@ -95,15 +114,16 @@ def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     workers = workers_named(args) or worker_count()
     with workers_told(workers, option(args, "--host")):
-        if workers == 1:
-            preload(args)  # this process serves; with several, the supervisor only waits on them
+        # One worker: this process serves. Several: it forks them, with the libraries loaded.
+        preload(args, model_libraries=workers > 1)
+        if workers > 1:
+            fork_workers()
         uvicorn.main.main(args=with_workers(args, workers), prog_name="inferno-server")
 
 
 if __name__ == "__main__":
     main()
 elif __name__ == "__mp_main__":
-    # uvicorn spawns each worker with this module as its main module and our argv (the spawn
-    # start method of multiprocessing; __main__.py runs us as the main module for this), before
-    # the worker imports the app.
+    # Where workers are spawned (no fork): uvicorn runs this module as each worker's main module
+    # with our argv (__main__.py runs us as the main module for this), before it imports the app.
     preload(sys.argv[1:])

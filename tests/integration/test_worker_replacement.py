@@ -23,15 +23,17 @@ START_SECONDS = 180
 
 
 def workers_of(supervisor: int) -> set[int]:
-    """The supervisor's worker processes (multiprocessing's spawned children)."""
+    """The supervisor's worker processes: forked from it (its own command line), or spawned
+    where the platform cannot fork (multiprocessing's spawn_main)."""
     children = Path(f"/proc/{supervisor}/task/{supervisor}/children").read_text().split()
+    own = Path(f"/proc/{supervisor}/cmdline").read_bytes()
     found = set()
     for pid in map(int, children):
         try:
             command = Path(f"/proc/{pid}/cmdline").read_bytes()
         except FileNotFoundError:
             continue
-        if b"spawn_main" in command:
+        if command == own or b"spawn_main" in command:
             found.add(pid)
     return found
 

@@ -16,7 +16,7 @@ HEAVY = ("numpy", "sklearn", "skops", "scipy", "boto3", "botocore.session", "aws
 
 REPORT = """
 import json, sys
-import handlers.http.app
+from handlers.http.app import app
 from shared.observability import tracer
 print(json.dumps({
     "heavy": [m for m in sys.argv[1:] if m in sys.modules],
