@@ -221,7 +221,7 @@ variable "cpu_target_percent" {
 variable "requests_per_target" {
   description = "Target ALB requests per task per minute (ALBRequestCountPerTarget), from the measured capacity."
   type        = number
-  default     = 50600
+  default     = 57000
 
   validation {
     condition     = var.requests_per_target > 0

@@ -265,6 +265,9 @@ class ModelRegistry:
                 "previous_version": previous.version if previous else None,
                 "load_ms": round(elapsed_ms, 1),
                 "store": self.store.describe(),
+                # What answers: LinearPlan (shared/serving/linear_plan.py), OnnxModel, or the
+                # estimator's own class, called as it is.
+                "runs_on": type(model.estimator).__name__,
             },
         )
         swapped = previous is not None

@@ -95,7 +95,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "section of iac/README.md); without it the bench changes no tracked file",
     )
     parser.add_argument(
-        "--starts", type=int, default=3, help="cold starts of each server; medians count"
+        "--starts", type=int, default=5, help="cold starts of each server; medians count"
     )
     parser.add_argument("--overload-seconds", type=int, default=60, help="length of the flood")
     parser.add_argument(

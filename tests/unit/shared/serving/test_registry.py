@@ -46,6 +46,16 @@ def test_a_moved_alias_swaps_the_model_and_frees_the_old_one(
     assert v1_ref() is None
 
 
+def test_the_load_says_what_answers(
+    local_store: LocalStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    logged: list[dict[str, Any]] = []
+    monkeypatch.setattr(logger, "info", lambda message, **kw: logged.append(kw["extra"]))
+    registry_for(local_store).refresh()
+    # The default model is a linear pipeline over text: it answers on its plan.
+    assert [entry["runs_on"] for entry in logged if "load_ms" in entry] == ["LinearPlan"]
+
+
 def test_an_unchanged_alias_does_not_reload(local_store: LocalStore) -> None:
     registry = registry_for(local_store)
     registry.refresh()
