@@ -102,3 +102,16 @@ def test_a_plan_that_disagrees_with_its_estimator_is_not_used(
     answered = LinearPlan.predict_proba
     monkeypatch.setattr(LinearPlan, "predict_proba", lambda self, x: answered(self, x) * 0.999)
     assert with_plan(fitted).estimator is fitted.estimator
+
+
+def test_a_tabular_linear_model_answers_on_its_plan_as_fitted(tmp_path: Path) -> None:
+    from model_build.examples.train_risk import train_risk
+
+    manifest = train_risk(tmp_path / "risk")
+    model = load_verified(manifest, (tmp_path / "risk" / manifest.artifact).read_bytes())
+    assert isinstance(model.estimator, LinearPlan)  # a scaler, then a logistic regression
+    fitted = LoadedModel(manifest, model.estimator.estimator)
+    rows = [model.sample_input(), {**model.sample_input(), "mean_radius": 30.0}]
+    answers = model.predict(rows)
+    assert answers == fitted.predict(rows)
+    assert answers[0] != answers[1]  # the second row is another case, not the sample again
