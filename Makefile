@@ -34,7 +34,7 @@ serve: install
 	$(BIN)/inferno serve
 
 train: install
-	$(BIN)/inferno train
+	$(BIN)/inferno train --leave-one-out
 
 # Trains every candidate pipeline on the same split and writes the table in build/compare (slow).
 compare: install

@@ -25,6 +25,8 @@ class Candidate:
     build: Callable[[int], Pipeline]
     weighting: str = "classes"  # a key of WEIGHTINGS
     train_sources: tuple[str, ...] = ()  # empty: every source
+    lexicon: bool = False  # add VADER's lexicon and negation/contrast template rows (training only)
+    calibration: str = ""  # "sigmoid" or "isotonic": a calibrated layer on held-back rows
 
 
 def _hashed_tfidf(analyzer: str, ngrams: tuple[int, int], buckets: int, pattern: str) -> Pipeline:

