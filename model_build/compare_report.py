@@ -66,7 +66,7 @@ def compare_lines(
 
 def left_out_lines(results: Sequence[Result]) -> list[str]:
     """Each candidate trained without a domain and scored on it, VADER on the same rows."""
-    domains = list(results[0].leave_one_out)
+    domains = list(dict.fromkeys(d for r in results for d in r.leave_one_out))
     lines = [
         "Left out (trained without the domain, scored on its held-out rows):",
         "",
@@ -74,9 +74,10 @@ def left_out_lines(results: Sequence[Result]) -> list[str]:
         "|---" * (len(domains) + 1) + "|",
     ]
     for r in results:
-        cells = [f"{r.leave_one_out[d]['left_out']:.4f}" for d in domains]
+        cells = [_figure(r.leave_one_out, d, "left_out") for d in domains]
         lines.append(f"| {r.name} | " + " | ".join(cells) + " |")
-    vader_cells = [f"{results[0].leave_one_out[d].get('vader', 0):.4f}" for d in domains]
+    last = results[-1].leave_one_out
+    vader_cells = [_figure(last, d, "vader") for d in domains]
     lines.append("| VADER | " + " | ".join(vader_cells) + " |")
     return lines
 

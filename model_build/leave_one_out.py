@@ -25,6 +25,8 @@ def leave_one_domain_out(
         test_rows = [i for i, s in enumerate(split.test.sources) if s in domain.sources]
         if not test_rows:
             continue
+        if choice.train_sources and set(choice.train_sources) <= set(domain.sources):
+            continue  # a candidate trained on this domain alone has nothing left to train on
         train = split.train.take(
             i for i, s in enumerate(split.train.sources) if s not in domain.sources
         )

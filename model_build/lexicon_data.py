@@ -88,11 +88,9 @@ def template_rows(lexicon: dict[str, float], seed: int) -> TextDataset:
     for word in words:
         texts.append(rng.choice(NEGATED).format(w=word))
         labels.append(_polarity(lexicon[word], flip=True))
-        first, second = (negative, positive) if lexicon[word] > 0 else (positive, negative)
-        a, b = rng.choice(first), word
-        texts.append(rng.choice(CONTRAST).format(a=a, b=b))
+        opposite = negative if lexicon[word] > 0 else positive
+        texts.append(rng.choice(CONTRAST).format(a=rng.choice(opposite), b=word))
         labels.append(_polarity(lexicon[word]))
-    del second
     return TextDataset(
         texts, labels, "templates written for the project", [TEMPLATE_SOURCE] * len(texts)
     )
