@@ -76,8 +76,8 @@ def left_out_lines(results: Sequence[Result]) -> list[str]:
     for r in results:
         cells = [_figure(r.leave_one_out, d, "left_out") for d in domains]
         lines.append(f"| {r.name} | " + " | ".join(cells) + " |")
-    last = results[-1].leave_one_out
-    vader_cells = [_figure(last, d, "vader") for d in domains]
+    scored = next((r.leave_one_out for r in results if r.leave_one_out), {})
+    vader_cells = [_figure(scored, d, "vader") for d in domains]
     lines.append("| VADER | " + " | ".join(vader_cells) + " |")
     return lines
 

@@ -47,5 +47,9 @@ def leave_one_domain_out(
 
 
 def worst_margin(lodo: dict[str, dict[str, Any]]) -> float:
-    """The smallest (left-out figure - VADER's) over domains: what selection ranks by."""
-    return min(float(r["left_out"]) - float(r["vader"]) for r in lodo.values())
+    """The smallest (left-out figure - VADER's) over domains: what selection ranks by.
+
+    A candidate never scored left out has no such figure and ranks last (-inf).
+    """
+    margins = (float(r["left_out"]) - float(r["vader"]) for r in lodo.values())
+    return min(margins, default=float("-inf"))

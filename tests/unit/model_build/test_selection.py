@@ -73,3 +73,8 @@ def test_candidates_on_every_target_rank_first_and_the_rest_compete_only_without
     below_vader = result("unseen", (0.3, -0.01))
     assert choose([TODAY, on, loose_suite, loose_ece, below_vader], VADER) == "on"
     assert choose([TODAY, loose_suite, below_vader], VADER) == "suite"
+
+
+def test_a_candidate_never_scored_left_out_ranks_last() -> None:
+    unscored = Result("unscored", TODAY.domains, TODAY.cost, {})
+    assert choose([TODAY, unscored], VADER) == TODAY.name
