@@ -19,10 +19,14 @@ COPY README.md ./
 COPY shared/ shared/
 COPY handlers/ handlers/
 COPY model_build/ model_build/
-# Installs the project itself (the `inferno` console script).
-RUN /opt/poetry/bin/poetry sync --only main --compile
+# Installs the project itself (the `inferno` console script), and compiles its own bytecode here
+# once: the container's root filesystem is read-only and PYTHONDONTWRITEBYTECODE is set, so every
+# start (each worker, each Lambda cold start) would otherwise compile each module it imports.
+RUN /opt/poetry/bin/poetry sync --only main --compile \
+    && /app/.venv/bin/python -m compileall -q -j 0 shared handlers model_build
 
-FROM base AS runtime
+# What every image of the project shares: the unprivileged user and the venv on PATH.
+FROM base AS app
 ENV PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     PATH=/app/.venv/bin:$PATH
@@ -30,6 +34,22 @@ RUN groupadd --system --gid 10001 app \
     && useradd --system --uid 10001 --gid app --no-create-home --home-dir /nonexistent \
        --shell /usr/sbin/nologin app
 WORKDIR /app
+
+# The daily retraining task (iac/retrain.tf): the service's code plus the training group
+# (skl2onnx, the corpora), run as `inferno retrain MODEL --data s3://...`. Build it with
+# `--target training`; the last stage below, the service, is the default.
+FROM build AS build-training
+RUN /opt/poetry/bin/poetry sync --only main,train --compile
+
+FROM app AS training
+COPY --from=build-training /app /app
+RUN chmod 1777 /tmp
+VOLUME ["/tmp"]
+USER 10001:10001
+ENTRYPOINT ["inferno"]
+CMD ["retrain", "--help"]
+
+FROM app AS runtime
 # Owned by root and read-only to the app user; ECS also mounts the root filesystem read-only.
 COPY --from=build /app /app
 # ECS mounts the task's "tmp" volume at /tmp over a read-only root. Fargate seeds a bind mount
@@ -39,7 +59,7 @@ RUN chmod 1777 /tmp
 VOLUME ["/tmp"]
 USER 10001:10001
 # Traffic on 8000; health checks on 8081, answered beside each worker by a process a flood of
-# requests cannot delay (handlers/http/health_port.py). HOST is the interface that port binds.
+# requests cannot delay (handlers/server/README.md). HOST is the interface that port binds.
 ENV HEALTH_PORT=8081 \
     HOST=0.0.0.0
 EXPOSE 8000 8081
@@ -52,7 +72,7 @@ HEALTHCHECK --interval=15s --timeout=5s --start-period=90s --retries=3 \
 # gets the image's CMD instead (the uvicorn line below): it serves the HTTP handler.
 ENTRYPOINT ["/bin/sh", "-c", "if [ -n \"${AWS_LAMBDA_RUNTIME_API:-}\" ]; then handler=handlers.lambda_function.handler; if [ \"$#\" -eq 1 ]; then handler=$1; fi; exec python -m awslambdaric \"$handler\"; fi; exec \"$@\"", "inferno-entrypoint"]
 # uvicorn with one worker process per CPU of the task (TASK_CPU_UNITS from Terraform, else the
-# cgroup quota, else the CPUs we may run on; WEB_CONCURRENCY overrides): handlers/server.py.
+# cgroup quota, else the CPUs we may run on; WEB_CONCURRENCY overrides): handlers/server/.
 # Keep-alive (75 s) outlives the ALB idle timeout (60 s); graceful shutdown (20 s) ends before
 # ECS stopTimeout (30 s). Any forwarding address is trusted: only the ALB reaches the task.
 # The app writes its own JSON access line per request, so uvicorn's plain-text one is off.

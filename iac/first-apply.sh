@@ -42,6 +42,9 @@ echo "4/8 push $repository:$tag (one image manifest: Lambda refuses OCI indexes)
 if ! aws ecr describe-images --repository-name "${repository#*/}" --image-ids imageTag="$tag" > /dev/null 2>&1; then
     aws ecr get-login-password --region "$AWS_REGION" | docker login --username AWS --password-stdin "${repository%%/*}"
     docker buildx build --platform linux/amd64 --provenance=false --push --tag "$repository:$tag" "$root"
+    # The daily retraining task's image (iac/retrain.tf names it by this tag).
+    docker buildx build --platform linux/amd64 --provenance=false --push --target training \
+        --tag "$repository:$tag-training" "$root"
 fi
 
 echo "5/8 the whole stack, running $tag"

@@ -101,7 +101,7 @@ data "aws_iam_policy_document" "deploy" {
   statement {
     sid       = "UpdateBatchFunctionCode"
     actions   = ["lambda:UpdateFunctionCode", "lambda:GetFunction"]
-    resources = [aws_lambda_function.batch.arn]
+    resources = [aws_lambda_function.batch.arn, aws_lambda_function.rollout_judge.arn]
   }
 
   # The smoke test's client key (created by `inferno keys create`, iac/README.md).
@@ -124,9 +124,13 @@ data "aws_iam_policy_document" "deploy" {
   }
 
   statement {
-    sid       = "PassTaskRoles"
-    actions   = ["iam:PassRole"]
-    resources = [aws_iam_role.execution.arn, aws_iam_role.task.arn]
+    sid     = "PassTaskRoles"
+    actions = ["iam:PassRole"]
+    # The service's task roles, and the retraining task's (CD registers its revisions too).
+    resources = [
+      aws_iam_role.execution.arn, aws_iam_role.task.arn,
+      aws_iam_role.retrain_execution.arn, aws_iam_role.retrain_task.arn,
+    ]
 
     condition {
       test     = "StringEquals"
@@ -167,6 +171,9 @@ resource "aws_ssm_parameter" "deploy" {
     release_key         = aws_kms_key.release.arn
     smoke_path_health   = "/health"
     batch_function      = aws_lambda_function.batch.function_name
+    judge_function      = aws_lambda_function.rollout_judge.function_name
+    retrain_task_family = aws_ecs_task_definition.retrain.family
+    training_tag_suffix = local.training_image_suffix
     smoke_key_secret    = aws_secretsmanager_secret.smoke_key.name
     deployed_tag_prefix = local.deployed_tag_prefix
   })

@@ -201,7 +201,7 @@ data "aws_iam_policy_document" "jobs_function" {
 
   statement {
     sid = "WriteJobOutput"
-    # A large items file goes up in parts (shared/jobs/presplit.py).
+    # A large items file goes up in parts (handlers/batch_job/presplit.py).
     actions   = ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"]
     resources = [local.jobs_output_arn]
   }
@@ -275,7 +275,7 @@ resource "aws_ecr_repository_policy" "lambda_pull" {
 
 data "aws_iam_policy_document" "lambda_pull" {
   statement {
-    sid     = "LambdaPullsTheBatchImage"
+    sid     = "LambdaPullsTheServiceImage"
     actions = ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
 
     principals {
@@ -286,7 +286,10 @@ data "aws_iam_policy_document" "lambda_pull" {
     condition {
       test     = "StringLike"
       variable = "aws:sourceArn"
-      values   = ["arn:${local.partition}:lambda:${var.region}:${local.account_id}:function:${local.jobs_function_name}"]
+      values = [
+        for name in [local.jobs_function_name, local.rollout_judge_name] :
+        "arn:${local.partition}:lambda:${var.region}:${local.account_id}:function:${name}"
+      ]
     }
   }
 }

@@ -14,7 +14,7 @@ locals {
   container_port    = 8000
   health_check_path = "/ready"
   # Health checks go to a port of their own, answered by a process beside each worker that a
-  # flood on the traffic port cannot delay (handlers/http/health_port.py).
+  # flood on the traffic port cannot delay (handlers/server/health_port.py).
   health_port = 8081
 
   # uvicorn --timeout-graceful-shutdown is 20 s; ECS waits this long before SIGKILL.
@@ -30,17 +30,35 @@ locals {
   metrics_namespace = "InfernoMLaaS"
   service_name      = var.name
   app_metrics = {
-    RequestCount     = { unit = "Count", stat = "Sum", dimensions = ["service", "route"] }
-    RequestLatency   = { unit = "Milliseconds", stat = "p99", dimensions = ["service", "route"] }
-    ErrorCount       = { unit = "Count", stat = "Sum", dimensions = ["service", "route", "status_class"] }
-    PredictionCount  = { unit = "Count", stat = "Sum", dimensions = ["service", "model", "label"] }
-    ModelLoadTime    = { unit = "Milliseconds", stat = "Maximum", dimensions = ["service", "model"] }
-    ModelLoadFailure = { unit = "Count", stat = "Sum", dimensions = ["service", "model"] }
-    DroppedCount     = { unit = "Count", stat = "Sum", dimensions = ["service", "model", "reason"] }
-    PredictedValue   = { unit = "None", stat = "p50", dimensions = ["service", "model"] }
-    RankingCount     = { unit = "Count", stat = "Sum", dimensions = ["service", "model", "result"] }
-    RankedItems      = { unit = "Count", stat = "Sum", dimensions = ["service", "model"] }
-    AnomalyCount     = { unit = "Count", stat = "Sum", dimensions = ["service", "model", "flagged"] }
+    RequestCount          = { unit = "Count", stat = "Sum", dimensions = ["service", "route"] }
+    RequestLatency        = { unit = "Milliseconds", stat = "p99", dimensions = ["service", "route"] }
+    ErrorCount            = { unit = "Count", stat = "Sum", dimensions = ["service", "route", "status_class"] }
+    PredictionCount       = { unit = "Count", stat = "Sum", dimensions = ["service", "model", "label"] }
+    ModelLoadTime         = { unit = "Milliseconds", stat = "Maximum", dimensions = ["service", "model"] }
+    ModelLoadFailure      = { unit = "Count", stat = "Sum", dimensions = ["service", "model"] }
+    DroppedCount          = { unit = "Count", stat = "Sum", dimensions = ["service", "model", "reason"] }
+    PredictedValue        = { unit = "None", stat = "p50", dimensions = ["service", "model"] }
+    RankingCount          = { unit = "Count", stat = "Sum", dimensions = ["service", "model", "result"] }
+    RankedItems           = { unit = "Count", stat = "Sum", dimensions = ["service", "model"] }
+    AnomalyCount          = { unit = "Count", stat = "Sum", dimensions = ["service", "model", "flagged"] }
+    AnswerListenerFailure = { unit = "Count", stat = "Sum", dimensions = ["service", "model"] }
+    EscalationCount       = { unit = "Count", stat = "Sum", dimensions = ["service", "model", "rule", "outcome"] }
+    CapturedCount         = { unit = "Count", stat = "Sum", dimensions = ["service", "model", "stream"] }
+    CaptureDropped        = { unit = "Count", stat = "Sum", dimensions = ["service", "model"] }
+    ReceiptDropped        = { unit = "Count", stat = "Sum", dimensions = ["service", "model"] }
+    # One value per label: the Average over the widget's period is the accuracy (or the MAE).
+    LiveQuality   = { unit = "None", stat = "Average", dimensions = ["service", "model", "version"] }
+    FeedbackCount = { unit = "Count", stat = "Sum", dimensions = ["service", "model", "version"] }
+    DriftScore    = { unit = "None", stat = "Maximum", dimensions = ["service", "model"] }
+    DriftDetected = { unit = "None", stat = "Maximum", dimensions = ["service", "model"] }
+    # Rollouts: the candidate's version is a dimension, the alarms' metrics are per model only.
+    RolloutAgreement       = { unit = "None", stat = "Average", dimensions = ["service", "model", "version"] }
+    RolloutConfidenceGap   = { unit = "None", stat = "Average", dimensions = ["service", "model", "version"] }
+    RolloutModelTime       = { unit = "Milliseconds", stat = "Average", dimensions = ["service", "model", "version"] }
+    RolloutCalls           = { unit = "Count", stat = "Sum", dimensions = ["service", "model", "version", "outcome"] }
+    RolloutCandidateErrors = { unit = "Count", stat = "Sum", dimensions = ["service", "model"] }
+    RolloutLatencyRatio    = { unit = "None", stat = "Average", dimensions = ["service", "model"] }
+    ShadowDropped          = { unit = "Count", stat = "Sum", dimensions = ["service", "model"] }
   }
   # Under AUTH_MODE=keys the same counts again, per client: who is throttled, refused or shed.
   client_metrics = {
@@ -61,7 +79,7 @@ locals {
     { name = "LOG_LEVEL", value = var.log_level },
     { name = "METRICS_FLUSH_SECONDS", value = "60" },
     # One uvicorn worker per vCPU the task pays for: Fargate's VM shows more CPUs than that and
-    # keeps the quota out of the container's sight (handlers/cpu_budget.py reads this).
+    # keeps the quota out of the container's sight (handlers/server/cpu_budget.py reads this).
     { name = "TASK_CPU_UNITS", value = tostring(var.task_cpu) },
     # Errors and slow requests are always logged; this share of the rest (log cost at scale).
     { name = "ACCESS_LOG_SAMPLE_RATE", value = tostring(var.access_log_sample_rate) },
@@ -72,6 +90,15 @@ locals {
     # Every route but /health and /ready needs a client key (handlers/http/AUTH.md).
     { name = "AUTH_MODE", value = "keys" },
     { name = "QUOTA_TABLE_NAME", value = aws_dynamodb_table.quotas.name },
+    # Escalation events go to this bus (events.tf), off the request path.
+    { name = "EVENTS_BUS_NAME", value = aws_cloudwatch_event_bus.escalations.name },
+    # Sampled capture to Firehose, receipts for POST /feedback (capture.tf).
+    { name = "CAPTURE_SAMPLE_RATE", value = tostring(var.capture_sample_rate) },
+    { name = "CAPTURE_TEXT", value = var.capture_text },
+    { name = "CAPTURE_PREDICTIONS_STREAM", value = aws_kinesis_firehose_delivery_stream.capture["predictions"].name },
+    { name = "CAPTURE_FEEDBACK_STREAM", value = aws_kinesis_firehose_delivery_stream.capture["feedback"].name },
+    { name = "RECEIPT_TABLE_NAME", value = aws_dynamodb_table.receipts.name },
+    { name = "RECEIPT_TTL_HOURS", value = tostring(var.receipt_ttl_hours) },
     { name = "POWERTOOLS_SERVICE_NAME", value = local.service_name },
     { name = "POWERTOOLS_METRICS_NAMESPACE", value = local.metrics_namespace },
   ]

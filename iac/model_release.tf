@@ -31,7 +31,8 @@ data "aws_iam_policy_document" "release_key" {
     }
   }
 
-  # Whatever IAM policies say elsewhere in the account, nobody but the release role signs.
+  # Whatever IAM policies say elsewhere in the account, nobody but the release role and the
+  # daily retraining task (retrain.tf: it publishes, it never moves production) signs.
   statement {
     sid       = "OnlyTheReleaseRoleSigns"
     effect    = "Deny"
@@ -46,13 +47,13 @@ data "aws_iam_policy_document" "release_key" {
     condition {
       test     = "ArnNotEquals"
       variable = "aws:PrincipalArn"
-      values   = [aws_iam_role.model_release.arn]
+      values   = [aws_iam_role.model_release.arn, aws_iam_role.retrain_task.arn]
     }
   }
 }
 
 locals {
-  # shared/auth/admin.py KEYS_KEY lives here (tests/iac compare).
+  # shared/auth/keys.py KEYS_KEY lives here (tests/iac compare).
   client_keys_dir = ".auth"
 }
 

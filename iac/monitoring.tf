@@ -92,7 +92,7 @@ locals {
 
 resource "aws_cloudwatch_dashboard" "this" {
   dashboard_name = local.prefix
-  dashboard_body = jsonencode({ widgets = concat(local.infra_widgets, local.app_metric_widgets) })
+  dashboard_body = jsonencode({ widgets = concat(local.infra_widgets, local.watch_widgets, local.rollout_widgets, local.app_metric_widgets) })
 }
 
 # --- Alarms -> SNS. Every alarm states what missing data means. ------------------------------

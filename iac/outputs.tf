@@ -100,3 +100,28 @@ output "batch_function_name" {
   description = "The batch Lambda; CD points it at each new image by digest."
   value       = aws_lambda_function.batch.function_name
 }
+
+output "events_bus_name" {
+  description = "EventBridge bus of the escalation events (the task's EVENTS_BUS_NAME)."
+  value       = aws_cloudwatch_event_bus.escalations.name
+}
+
+output "escalations_queue_url" {
+  description = "Example queue the escalation rule fills; set EVENTS_QUEUE_URL to it for `inferno events tail`."
+  value       = aws_sqs_queue.escalations.url
+}
+
+output "capture_bucket_uri" {
+  description = "Where captured predictions and feedback land (shared/capture/README.md), partitioned by model, version, date and hour."
+  value       = "s3://${aws_s3_bucket.capture.id}/${local.capture_prefix}/"
+}
+
+output "capture_stream_names" {
+  description = "Firehose delivery streams of captured predictions and feedback."
+  value       = { for stream, delivery in aws_kinesis_firehose_delivery_stream.capture : stream => delivery.name }
+}
+
+output "receipt_table_name" {
+  description = "DynamoDB table of prediction receipts that POST /feedback joins labels to (RECEIPT_TABLE_NAME)."
+  value       = aws_dynamodb_table.receipts.name
+}

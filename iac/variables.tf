@@ -213,10 +213,15 @@ variable "cpu_target_percent" {
   }
 }
 
+# From the capacity `make bench` measured (tests/performance/capacity.json, requests/s per vCPU at
+# p99 <= 100 ms): capacity x task vCPUs (task_cpu / 1024) x 60 x headroom 0.6, rounded down to a
+# hundred, so a task scales out well before its p99 bound. `make bench SCENARIOS=capacity
+# BENCH_ARGS=--record-capacity` rewrites this default; tests/iac/test_autoscaling_capacity.py
+# fails when it no longer matches the record (or task_cpu changes without it).
 variable "requests_per_target" {
-  description = "Target ALB requests per task per minute (ALBRequestCountPerTarget)."
+  description = "Target ALB requests per task per minute (ALBRequestCountPerTarget), from the measured capacity."
   type        = number
-  default     = 3000
+  default     = 50600
 
   validation {
     condition     = var.requests_per_target > 0
@@ -244,6 +249,59 @@ variable "model_prefix" {
   validation {
     condition     = can(regex("^[a-z0-9][a-z0-9._-]*$", var.model_prefix))
     error_message = "model_prefix must be one path segment without slashes."
+  }
+}
+
+variable "drift_schedule" {
+  description = "When the drift job runs (EventBridge Scheduler expression, UTC): one report per served model."
+  type        = string
+  default     = "cron(30 5 * * ? *)"
+
+  validation {
+    condition     = can(regex("^(cron|rate)\\(.+\\)$", var.drift_schedule))
+    error_message = "drift_schedule must be a cron(...) or rate(...) expression."
+  }
+}
+
+variable "drift_window" {
+  description = "Captured traffic each drift report covers, back from the run (`inferno drift --since`)."
+  type        = string
+  default     = "1d"
+
+  validation {
+    condition     = can(regex("^[1-9][0-9]*[mhdw]$", var.drift_window))
+    error_message = "drift_window must be a duration such as 12h, 1d or 1w."
+  }
+}
+
+variable "drift_alarm_models" {
+  description = "Models whose DriftDetected raises an alarm; empty: model_name."
+  type        = list(string)
+  default     = []
+}
+
+variable "drift_task_cpu" {
+  description = "Fargate CPU units of the drift job (Evidently, pandas and a week of capture at most)."
+  type        = number
+  default     = 1024
+
+  validation {
+    condition     = contains([512, 1024, 2048, 4096], var.drift_task_cpu)
+    error_message = "drift_task_cpu must be 512, 1024, 2048 or 4096."
+  }
+}
+
+variable "drift_task_memory" {
+  description = "Fargate memory (MiB) of the drift job: whole GiB, 2 to 8 times drift_task_cpu."
+  type        = number
+  default     = 4096
+
+  validation {
+    condition = (
+      var.drift_task_memory % 1024 == 0 && var.drift_task_memory >= var.drift_task_cpu * 2 &&
+      var.drift_task_memory <= min(var.drift_task_cpu * 8, 30720)
+    )
+    error_message = "drift_task_memory must be whole GiB between 2 and 8 times drift_task_cpu (at most 30720)."
   }
 }
 
@@ -424,4 +482,128 @@ variable "jobs_retention_days" {
     condition     = var.jobs_retention_days >= 1
     error_message = "jobs_retention_days must be at least 1."
   }
+}
+
+variable "capture_sample_rate" {
+  description = "Share of predictions captured (inputs and answers) to the capture bucket; 0 turns capture off."
+  type        = number
+  default     = 0.1
+
+  validation {
+    condition     = var.capture_sample_rate >= 0 && var.capture_sample_rate <= 1
+    error_message = "capture_sample_rate must be between 0 and 1."
+  }
+}
+
+variable "capture_text" {
+  description = "What a captured record keeps of a text: keep (drift on texts), hash (sha256 only) or drop."
+  type        = string
+  default     = "keep"
+
+  validation {
+    condition     = contains(["keep", "hash", "drop"], var.capture_text)
+    error_message = "capture_text must be keep, hash or drop."
+  }
+}
+
+variable "capture_retention_days" {
+  description = "Days captured predictions and feedback are kept in the capture bucket."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.capture_retention_days >= 1
+    error_message = "capture_retention_days must be at least 1."
+  }
+}
+
+variable "capture_buffer_seconds" {
+  description = "How long Firehose gathers records before writing an object (60 to 900 with dynamic partitioning)."
+  type        = number
+  default     = 300
+
+  validation {
+    condition     = var.capture_buffer_seconds >= 60 && var.capture_buffer_seconds <= 900
+    error_message = "capture_buffer_seconds must be between 60 and 900."
+  }
+}
+
+variable "receipt_ttl_hours" {
+  description = "How long a prediction can be given feedback (its receipt's TTL in DynamoDB)."
+  type        = number
+  default     = 168
+
+  validation {
+    condition     = var.receipt_ttl_hours > 0
+    error_message = "receipt_ttl_hours must be positive."
+  }
+}
+
+variable "rollout_judge_schedule" {
+  description = "How often running rollouts are judged (EventBridge Scheduler expression)."
+  type        = string
+  default     = "rate(5 minutes)"
+
+  validation {
+    condition     = can(regex("^(cron|rate)\\(.+\\)$", var.rollout_judge_schedule))
+    error_message = "rollout_judge_schedule must be a cron(...) or rate(...) expression."
+  }
+}
+
+variable "rollout_error_alarm_threshold" {
+  description = "Candidate errors in 5 minutes, over all rollouts, past which the judge is called to abort."
+  type        = number
+  default     = 5
+}
+
+variable "rollout_latency_alarm_ratio" {
+  description = "A candidate's model time over production's (5-minute average) past which the judge is called."
+  type        = number
+  default     = 2
+}
+
+variable "retrain_model" {
+  description = "The model the daily task retrains (a key of model_build/trainers.py)."
+  type        = string
+  default     = "card-fraud"
+}
+
+variable "training_data_prefix" {
+  description = "Prefix of the models bucket holding each model's feed: <prefix>/<model>/day=NNN/transactions.csv."
+  type        = string
+  default     = "training-data"
+}
+
+variable "retrain_schedule" {
+  description = "When the retraining task runs (EventBridge Scheduler expression, UTC)."
+  type        = string
+  default     = "cron(0 4 * * ? *)"
+
+  validation {
+    condition     = can(regex("^(cron|rate)\\(.+\\)$", var.retrain_schedule))
+    error_message = "retrain_schedule must be a cron(...) or rate(...) expression."
+  }
+}
+
+variable "retrain_window_days" {
+  description = "Days of the feed each retraining trains on (the newest one also gives the gate's held-out rows)."
+  type        = number
+  default     = 2
+}
+
+variable "retrain_task_cpu" {
+  description = "Fargate CPU units of the retraining task."
+  type        = number
+  default     = 1024
+
+  validation {
+    condition     = contains([512, 1024, 2048, 4096], var.retrain_task_cpu)
+    error_message = "retrain_task_cpu must be 512, 1024, 2048 or 4096."
+  }
+}
+
+variable "retrain_task_memory" {
+  description = "Fargate memory (MiB) of the retraining task."
+  type        = number
+  default     = 4096
 }

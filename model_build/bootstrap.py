@@ -4,8 +4,8 @@ import logging
 import tempfile
 from pathlib import Path
 
-from model_build.publish import publish
-from model_build.train_sentiment import train_sentiment
+from model_build.release.publish import publish
+from model_build.sentiment.train_sentiment import train_sentiment
 from shared.settings import Settings
 from shared.store.local import LocalStore
 
@@ -14,7 +14,7 @@ logger = logging.getLogger(__name__)
 
 def ensure_default_model(settings: Settings) -> None:
     store = LocalStore(settings.model_dir)
-    if settings.model_name in store.model_names():
+    if store.versions(settings.model_name):  # a model's rules alone (shared/events) are no model
         return
     logger.info(
         "No model in %s yet: training the default sentiment model (about three minutes)",

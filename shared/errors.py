@@ -49,6 +49,11 @@ class WrongSignature(IntegrityError):
     """The manifest's signature is not the release key's (or cannot be checked)."""
 
 
+class ObjectTooLarge(ModelLoadError):
+    """A store object is larger than anything of its kind may be (a manifest, a signature,
+    an alias): refused before it is read, not parsed after."""
+
+
 class UntrustedArtifactError(ModelLoadError):
     """The artifact holds types we do not load."""
 
@@ -83,12 +88,56 @@ class UnknownModel(InfernoError):
         return {"detail": detail, "served_models": self.served}
 
 
+# A 422 names at most this many problems, each part cut to this many characters: one client's
+# 95,000 unknown fields would otherwise make an 8 MiB answer, stalling the event loop for all.
+MAX_LISTED_PROBLEMS = 10
+MAX_PROBLEM_CHARS = 200
+
+
+def bounded_problems(problems: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
+    """The first few problems (`loc`, `msg`, `type`, each part cut short), and how many more."""
+    listed = [
+        {
+            "loc": [_cut(part) for part in problem.get("loc", [])][:MAX_LISTED_PROBLEMS],
+            "msg": _cut(problem.get("msg", "")),
+            "type": _cut(problem.get("type", "value_error")),
+        }
+        for problem in problems[:MAX_LISTED_PROBLEMS]
+    ]
+    return listed, max(0, len(problems) - MAX_LISTED_PROBLEMS)
+
+
+def problems_body(problems: list[dict[str, Any]]) -> dict[str, Any]:
+    """The body of a 422 listing problems: `detail`, plus `problems_not_listed` when cut."""
+    listed, not_listed = bounded_problems(problems)
+    return (
+        {"detail": listed, "problems_not_listed": not_listed} if not_listed else {"detail": listed}
+    )
+
+
+def _cut(part: Any) -> Any:
+    if isinstance(part, str) and len(part) > MAX_PROBLEM_CHARS:
+        return part[:MAX_PROBLEM_CHARS] + "..."
+    return part
+
+
 class InvalidInput(InfernoError):
-    """The input does not fit the model's input schema; `args[0]` lists each problem."""
+    """The input does not fit the model's input schema; `args[0]` lists each problem (or says
+    what is wrong in a sentence)."""
 
     status_code = 422
 
+    def __init__(self, problems: str | list[dict[str, Any]], more: int = 0) -> None:
+        """`more`: problems found but left out of `problems` already."""
+        self.not_listed = more
+        if isinstance(problems, list):
+            problems, cut = bounded_problems(problems)
+            self.not_listed += cut
+        super().__init__(problems)
+
     def body(self) -> dict[str, Any]:
+        if self.not_listed:
+            return {"detail": self.args[0], "problems_not_listed": self.not_listed}
         return {"detail": self.args[0]}
 
 
@@ -164,4 +213,19 @@ class QuotaExhausted(RateLimited):
 
 
 class QuotaUnavailable(Overloaded):
-    """The quota table could not be reached to lease more of a client's daily quota."""
+    """The quota store (table or file) could not be reached to lease more of a daily quota."""
+
+
+# Feedback (POST /feedback, shared/capture).
+
+
+class UnknownRequest(InfernoError):
+    """No prediction of this client has that request id (or its receipt has expired)."""
+
+    status_code = 404
+
+
+class ReceiptsUnavailable(InfernoError):
+    """The receipts of past predictions could not be read; retry later."""
+
+    status_code = 503

@@ -1,66 +1,39 @@
 """The manifest written beside every model artifact: what the model is and how to check it."""
 
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from shared.kinds import KINDS
+from shared.model_inputs import (
+    FeatureSpec,
+    InputSchema,
+    SampleCheck,
+    TabularInputSchema,
+    TextInputSchema,
+)
+
+# The input schemas and sample checks are the manifest's vocabulary too.
+__all__ = [
+    "ARTIFACT_FILENAME",
+    "MANIFEST_FILENAME",
+    "ONNX_ARTIFACT_FILENAME",
+    "ArtifactFormat",
+    "FeatureSpec",
+    "InputSchema",
+    "ModelKindName",
+    "ModelManifest",
+    "OnnxSpec",
+    "SampleCheck",
+    "TabularInputSchema",
+    "TextInputSchema",
+]
 
 ARTIFACT_FILENAME = "model.skops"
 ONNX_ARTIFACT_FILENAME = "model.onnx"
 MANIFEST_FILENAME = "manifest.json"
 # skops: scikit-learn objects rebuilt from data under the allowlist; onnx: a graph onnxruntime runs.
 ArtifactFormat = Literal["skops", "onnx"]
-
-
-class TextInputSchema(BaseModel):
-    """The model takes one free text per item."""
-
-    kind: Literal["text"] = "text"
-    field: str = "text"
-    max_length: int = 20_000
-
-
-class FeatureSpec(BaseModel):
-    """One named tabular feature: its type, allowed range or categories, and whether it may be
-    missing (null goes to the model as a missing value, for estimators that handle one)."""
-
-    name: str
-    type: Literal["float", "int", "bool", "category"] = "float"
-    minimum: float | None = None
-    maximum: float | None = None
-    nullable: bool = False
-    # category: the values seen in training; another gets a 422 unless the model handles it
-    # itself (a OneHotEncoder that ignores unknowns, a booster's native categories).
-    categories: list[str] | None = None
-    unknown_category: Literal["refuse", "model"] = "refuse"
-    # The range seen in the packaging sample: documented for clients, not enforced.
-    seen_minimum: float | None = None
-    seen_maximum: float | None = None
-    description: str = ""
-
-
-class TabularInputSchema(BaseModel):
-    """The model takes a fixed set of named features per item."""
-
-    kind: Literal["tabular"] = "tabular"
-    features: list[FeatureSpec]
-    # How the estimator takes a batch: a float matrix in feature order, or a DataFrame with the
-    # features as named columns (an estimator fitted on one: feature names, string categories).
-    layout: Literal["matrix", "frame"] = "matrix"
-
-
-InputSchema = Annotated[TextInputSchema | TabularInputSchema, Field(discriminator="kind")]
-
-
-class SampleCheck(BaseModel):
-    """An input and what the model must answer for it; run before a model is served.
-
-    Classifiers name the label (`expected_label`); other kinds give their answer's fields
-    (`expected`: a regressor's value, a ranker's item ids, an anomaly scorer's score and flag).
-    """
-
-    input: dict[str, Any]
-    expected_label: str | None = None
-    expected: dict[str, Any] | None = None
 
 
 class OnnxSpec(BaseModel):
@@ -73,8 +46,12 @@ class OnnxSpec(BaseModel):
     output: str
 
 
-# Each is one module in shared/serving/kinds/ (a test keeps the two lists equal).
-ModelKindName = Literal["classification", "regression", "ranking", "anomaly"]
+# The kinds' names, from the one list of kinds (shared/kinds/__init__.py). Type checkers see a
+# str; pydantic validates (and the JSON Schema lists) exactly the registered names.
+if TYPE_CHECKING:
+    ModelKindName = str
+else:
+    ModelKindName = Literal[tuple(kind.name for kind in KINDS)]
 
 
 class ModelManifest(BaseModel):
@@ -94,6 +71,8 @@ class ModelManifest(BaseModel):
     format: ArtifactFormat = "skops"
     onnx: OnnxSpec | None = None
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    # The artifact's length: the store reads no more than this (absent in older manifests).
+    artifact_bytes: int | None = Field(default=None, ge=0)
     trusted_types: list[str] = Field(default_factory=list)
     framework_versions: dict[str, str] = Field(default_factory=dict)
     metrics: dict[str, Any] = Field(default_factory=dict)

@@ -1,5 +1,6 @@
 """`inferno keys create|list|revoke|rotate|usage`: client keys in the store, usage from the
-quota table. A new key is printed once, alone on stdout; everything else goes to stderr."""
+quota store (the table, or a local store's quota file). A new key is printed once, alone on
+stdout; everything else goes to stderr."""
 
 import argparse
 import json
@@ -7,11 +8,7 @@ import sys
 from datetime import timedelta
 
 from shared.settings import get_settings
-from shared.store import ModelStore, store_from_settings, store_from_uri
-
-
-def _store(args: argparse.Namespace) -> ModelStore:
-    return store_from_uri(args.store) if args.store else store_from_settings(get_settings())
+from shared.store import store_from_option
 
 
 def _models(value: str | None) -> list[str]:
@@ -19,7 +16,7 @@ def _models(value: str | None) -> list[str]:
 
 
 def cmd_create(args: argparse.Namespace) -> int:
-    from shared.auth import admin
+    from handlers.cli import keys_admin
     from shared.auth.keys import ClientRecord
 
     limits = {
@@ -27,43 +24,62 @@ def cmd_create(args: argparse.Namespace) -> int:
         for field in ("rate", "burst", "item_rate", "item_burst", "daily_quota")
         if getattr(args, field) is not None
     }
-    client = ClientRecord(name=args.client, models=_models(args.models), **limits)
-    print(admin.create(_store(args), client))
+    models = _models(args.models)
+    if args.models is not None and not models:  # an empty list would mean every model
+        print(
+            f"inferno keys create: --models {args.models!r} names no model: name at least one "
+            "(--models sentiment,risk), or leave --models out to allow every model",
+            file=sys.stderr,
+        )
+        return 2
+    client = ClientRecord(name=args.client, models=models, **limits)
+    print(keys_admin.create(store_from_option(args.store), client))
     print(f"created client {client.name!r}; the key above is shown only once", file=sys.stderr)
     return 0
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from shared.auth import admin
+    from handlers.cli import keys_admin
 
-    print(json.dumps(admin.listing(_store(args)), indent=2, default=str))
+    print(json.dumps(keys_admin.listing(store_from_option(args.store)), indent=2, default=str))
     return 0
 
 
 def cmd_revoke(args: argparse.Namespace) -> int:
-    from shared.auth import admin
+    from handlers.cli import keys_admin
 
-    revoked = admin.revoke(_store(args), args.client, args.key_id)
+    revoked = keys_admin.revoke(store_from_option(args.store), args.client, args.key_id)
     print(json.dumps({"client": args.client, "revoked": revoked}))
     return 0
 
 
 def cmd_rotate(args: argparse.Namespace) -> int:
-    from shared.auth import admin
+    from handlers.cli import keys_admin
 
-    print(admin.rotate(_store(args), args.client, timedelta(seconds=args.grace_seconds)))
+    print(
+        keys_admin.rotate(
+            store_from_option(args.store), args.client, timedelta(seconds=args.grace_seconds)
+        )
+    )
     print(f"old keys of {args.client!r} expire in {args.grace_seconds:g} s", file=sys.stderr)
     return 0
 
 
 def cmd_usage(args: argparse.Namespace) -> int:
-    from shared.auth.quota_table import QuotaTable
+    from shared.auth.quota_factory import quota_store_for
 
-    table = args.table or get_settings().quota_table_name
-    if not table:
-        print("inferno keys usage: set --table or QUOTA_TABLE_NAME", file=sys.stderr)
+    settings = get_settings()
+    if args.table:
+        settings = settings.model_copy(update={"quota_table_name": args.table})
+    quotas = quota_store_for(settings, store_from_option(args.store))
+    if quotas is None:
+        print(
+            "inferno keys usage: an S3 store keeps no usage: set --table or QUOTA_TABLE_NAME "
+            "(or QUOTA_DB_PATH)",
+            file=sys.stderr,
+        )
         return 2
-    print(json.dumps(QuotaTable(table).usage(args.client, args.days), indent=2))
+    print(json.dumps(quotas.usage(args.client, args.days), indent=2))
     return 0
 
 
@@ -94,11 +110,13 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None
     rotate.add_argument("--client", required=True)
     rotate.add_argument("--grace-seconds", type=float, default=86400.0)
     rotate.set_defaults(func=cmd_rotate)
-    for verb in (create, listing, revoke, rotate):
-        verb.add_argument("--store", help=store_help)
 
     usage = verbs.add_parser("usage", help="requests and items per client per UTC day")
     usage.add_argument("--client")
     usage.add_argument("--days", type=int, default=7)
-    usage.add_argument("--table", help="quota table (default: QUOTA_TABLE_NAME)")
+    usage.add_argument(
+        "--table", help="quota table (default: QUOTA_TABLE_NAME, else the store's quota file)"
+    )
     usage.set_defaults(func=cmd_usage)
+    for verb in (create, listing, revoke, rotate, usage):
+        verb.add_argument("--store", help=store_help)

@@ -8,19 +8,16 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from model_build.trainers import DEFAULT_MODEL, TRAINERS
 from shared.settings import get_settings
-from shared.store import ModelStore, store_from_settings, store_from_uri
+from shared.store import store_from_option
 
 Command = Callable[[argparse.Namespace], int]
 
 
-def _store(args: argparse.Namespace) -> ModelStore:
-    return store_from_uri(args.store) if args.store else store_from_settings(get_settings())
-
-
 def cmd_train(args: argparse.Namespace) -> int:
     # Training lives in model_build; imported here only so serving never loads training code.
-    from model_build.training import compare_sentiment, train_model
+    from model_build.trainers import compare_sentiment, train_model
 
     if args.compare:
         table = compare_sentiment(args.output, max_rows=args.max_rows)
@@ -44,9 +41,9 @@ def cmd_train(args: argparse.Namespace) -> int:
         )
     )
     if args.publish:
-        from model_build.publish import publish
+        from model_build.release.publish import publish
 
-        store = _store(args)
+        store = store_from_option(args.store)
         publish(args.output, store, alias=args.alias)
         where = f"{store.describe()} as {args.alias}"
         print(f"published {manifest.name}/{manifest.version} to {where}")
@@ -54,9 +51,9 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
-    from model_build.publish import publish
+    from model_build.release.publish import publish
 
-    store = _store(args)
+    store = store_from_option(args.store)
     manifest = publish(args.directory, store, alias=None if args.no_alias else args.alias)
     moved = "" if args.no_alias else f", alias {args.alias} -> {manifest.version}"
     print(f"published {manifest.name}/{manifest.version} to {store.describe()}{moved}")
@@ -64,37 +61,55 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 
 def cmd_gate(args: argparse.Namespace) -> int:
-    from model_build.artifacts import read_manifest
-    from model_build.gate import check_against_alias
+    from model_build.release.artifacts import read_manifest
+    from model_build.release.gate import check_against_alias
 
     lines = check_against_alias(
-        read_manifest(args.directory), _store(args), args.alias, args.tolerance
+        read_manifest(args.directory), store_from_option(args.store), args.alias, args.tolerance
     )
     print("\n".join(lines))
     return 0
 
 
 def cmd_alias(args: argparse.Namespace) -> int:
-    store = _store(args)
+    if args.url and not args.wait:
+        print("inferno alias: --url is where --wait looks; add --wait", file=sys.stderr)
+        return 2
+    store = store_from_option(args.store)
     store.set_alias(args.name, args.alias, args.version)
     print(f"{args.name}: alias {args.alias} -> {args.version} in {store.describe()}")
+    if not args.wait:
+        return 0
+    from handlers.cli.alias_wait import KEY_ENV, wait_for_version
+
+    url = args.url or f"http://{get_settings().host}:{get_settings().port}"
+    print(f"waiting up to {args.timeout:g} s for {url} to serve it", file=sys.stderr)
+    problem = wait_for_version(
+        url, args.name, args.version, args.timeout, os.environ.get(KEY_ENV) or None
+    )
+    if problem:
+        print(f"inferno alias: {problem}", file=sys.stderr)
+        return 1
+    print(f"{args.name}: {url} serves {args.version}")
     return 0
 
 
 def cmd_models(args: argparse.Namespace) -> int:
-    store = _store(args)
+    store = store_from_option(args.store)
     listing = {
         name: {"versions": store.versions(name), "aliases": store.aliases(name)}
         for name in store.model_names()
     }
+    # Where it looked, on stderr: stdout stays the JSON listing.
+    print(f"store: {store.describe()}", file=sys.stderr)
+    if not listing:
+        print("no models there yet: `inferno train --publish` makes one", file=sys.stderr)
     print(json.dumps(listing, indent=2))
     return 0
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    from handlers.cpu_budget import requested_workers
+    from handlers.server.launcher import main as launch
 
     settings = get_settings()
     if not settings.model_bucket_name and not args.no_train:
@@ -104,16 +119,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # On a laptop the server opens once the models are loaded: the first request is answered.
     os.environ.setdefault("LOAD_MODELS_BEFORE_SERVING", "true")
     get_settings.cache_clear()
-    # One worker on a laptop unless asked: a model copy per CPU there would only cost memory
-    # and start-up time, and one process keeps logs and debugging simple. The image scales.
-    uvicorn.run(
-        "handlers.http.app:app",
-        host=args.host or settings.host,
-        port=args.port or settings.port,
-        access_log=False,
-        workers=requested_workers(os.environ) or 1,
-    )
+    # The image's launcher with laptop defaults. One worker unless asked: a model copy per CPU
+    # there would only cost memory and start-up time, and one process keeps logs and debugging
+    # simple. The image scales. The launcher tells the health port (HEALTH_PORT) the host.
+    launch(serve_argv(args.host or settings.host, args.port or settings.port))
     return 0
+
+
+def serve_argv(host: str, port: int) -> list[str]:
+    """The launcher's command line for `inferno serve` (uvicorn's options, as in the image)."""
+    from handlers.server.cpu_budget import requested_workers
+
+    workers = requested_workers(os.environ) or 1
+    app = ["handlers.http.app:app", "--host", host, "--port", str(port), "--no-access-log"]
+    return [*app, "--workers", str(workers)]
 
 
 def cmd_smoke(args: argparse.Namespace) -> int:
@@ -138,11 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
     train = sub.add_parser(
         "train", help="train a model and write its directory with an evaluation report"
     )
-    train.add_argument(
-        "--model",
-        default="sentiment",
-        choices=["sentiment", "risk", "progression", "basket", "fraud"],
-    )
+    train.add_argument("--model", default=DEFAULT_MODEL, choices=list(TRAINERS))
     train.add_argument("--output", type=Path, default=Path("build/model"))
     train.add_argument(
         "--max-rows", type=int, default=None, help="train on a stratified subset (quick runs)"
@@ -190,6 +205,18 @@ def build_parser() -> argparse.ArgumentParser:
     alias.add_argument("alias")
     alias.add_argument("version")
     alias.add_argument("--store", help=store_help)
+    alias.add_argument(
+        "--wait",
+        action="store_true",
+        help="then wait until the service at --url serves VERSION (GET /models/NAME); "
+        "a key for it comes from INFERNO_API_KEY",
+    )
+    alias.add_argument(
+        "--url", help="the running service (default http://$HOST:$PORT, 127.0.0.1:8000)"
+    )
+    alias.add_argument(
+        "--timeout", type=float, default=120, help="seconds --wait waits (default 120)"
+    )
     alias.set_defaults(func=cmd_alias)
 
     models = sub.add_parser("models", help="list models, versions and aliases in a store")
@@ -224,6 +251,18 @@ def build_parser() -> argparse.ArgumentParser:
     from handlers.cli.package import register as register_package  # bring your own model
 
     register_package(sub)
+    from handlers.cli.events import register as register_events  # escalation events
+
+    register_events(sub)
+    from handlers.cli.drift import register as register_drift  # drift reports
+
+    register_drift(sub)
+    from handlers.cli.rollout import register as register_rollout  # rollouts and their judge
+
+    register_rollout(sub)
+    from handlers.cli.retrain import register as register_retrain  # the daily pipeline
+
+    register_retrain(sub)
     return parser
 
 

@@ -4,7 +4,7 @@ import argparse
 import json
 from pathlib import Path
 
-KINDS = ["classification", "regression", "ranking", "anomaly"]
+from shared.kinds import KINDS
 
 
 def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -22,7 +22,11 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None
         "become the checks every load repeats (an MLflow model's input example if omitted)",
     )
     package.add_argument("--label", help="the sample's target column: metrics on it, not an input")
-    package.add_argument("--kind", choices=KINDS, help="what it predicts, when it cannot be told")
+    package.add_argument(
+        "--kind",
+        choices=[kind.name for kind in KINDS],
+        help="what it predicts, when it cannot be told",
+    )
     package.add_argument(
         "--format",
         choices=["auto", "skops", "onnx"],

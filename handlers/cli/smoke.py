@@ -51,11 +51,12 @@ def _answer(status: int, raw: bytes, headers: dict[str, str]) -> Answer:
     return Answer(status, body, {name.lower(): value for name, value in headers.items()})
 
 
-def wait_until_ready(base_url: str, wait_seconds: float) -> Answer:
+def wait_until_ready(base_url: str, wait_seconds: float, key: str | None = None) -> Answer:
+    """With client keys, /ready names the default model's version only to a key that may use it."""
     deadline = time.monotonic() + wait_seconds
     while True:
         try:
-            answer = call(base_url + "/ready", timeout=5)
+            answer = call(base_url + "/ready", timeout=5, key=key)
             if answer.status == 200 or time.monotonic() >= deadline:
                 return answer
         except OSError as error:  # not listening yet, or the ALB has no healthy target
@@ -67,7 +68,7 @@ def wait_until_ready(base_url: str, wait_seconds: float) -> Answer:
 
 def problems(base_url: str, wait_seconds: float, key: str | None = None) -> list[str]:
     """What is wrong with the service at `base_url`; empty when it passes."""
-    ready = wait_until_ready(base_url, wait_seconds)
+    ready = wait_until_ready(base_url, wait_seconds, key)
     if ready.status != 200:
         return [f"/ready answered {ready.status} after {wait_seconds:g} s: {ready.body}"]
     found = []

@@ -5,19 +5,23 @@ import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import Depends, FastAPI
-from starlette.middleware.body_limit import RequestBodyLimitMiddleware
+from fastapi import FastAPI
 
-from handlers.http.admission import EarlyShed
-from handlers.http.auth import ClientAuth, admit_client
+from handlers.http.admission.declared import undeclared
+from handlers.http.admission.stage import AdmissionStage
+from handlers.http.auth.service import auth_from_settings
+from handlers.http.docs import install_docs, operation_id
 from handlers.http.errors import UNEXPECTED, install_error_handlers
-from handlers.http.health_port import health_port_served
-from handlers.http.media_type import require_json
 from handlers.http.openapi import install_openapi
-from handlers.http.request_context import ContentLengthGuard, RequestContextMiddleware
-from handlers.http.routes import health, models, predict
-from shared.auth.service import auth_from_settings
+from handlers.http.request_context import RequestContextMiddleware
+from handlers.http.routes import feedback, health, models, predict
+from handlers.server.health_port import health_port_served
+from shared.capture import capture_from_settings
+from shared.events.service import escalations_from_settings
 from shared.observability import metrics
+from shared.refresher import Refresher
+from shared.rollouts.service import rollouts_from_settings
+from shared.serving.answers import AnswerListeners
 from shared.serving.batching import batcher_from_settings
 from shared.serving.gc_policy import collect_less_often
 from shared.serving.registry import ModelRegistry
@@ -42,20 +46,47 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     registry: ModelRegistry = app.state.registry
     settings: Settings = app.state.settings
     async with health_port_served(settings, registry.is_ready):
-        if settings.load_models_before_serving:
+        if loads_before_serving(settings):
             await asyncio.to_thread(registry.refresh)  # a failure is retried by the thread below
         registry.start()
         if app.state.auth is not None:
             app.state.auth.start()
-        metrics.start_periodic_flush(settings.metrics_flush_seconds)
+        app.state.escalations.start()
+        # Metrics leave every interval (and once more at shutdown): EMF lines on stdout.
+        flusher = Refresher(
+            "emf-flush", metrics.flush, settings.metrics_flush_seconds, join_seconds=5
+        )
+        flusher.start()
+        app.state.capture.start()
+        if app.state.rollouts is not None:
+            await asyncio.to_thread(app.state.rollouts.refresh)  # the plan before the traffic
+            app.state.rollouts.start()
         try:
             yield
         finally:
+            if app.state.rollouts is not None:
+                app.state.rollouts.stop()  # compares what is queued, writes the last counts
             registry.stop()
             if app.state.auth is not None:
                 app.state.auth.stop()
             app.state.batcher.shutdown()
-            metrics.stop_periodic_flush()
+            app.state.escalations.stop()  # sends what is queued; counted before the last flush
+            app.state.capture.stop()  # after the batcher: the last answers are written too
+            flusher.stop()
+            metrics.flush()
+
+
+def loads_before_serving(settings: Settings) -> bool:
+    """Whether the models are loaded before the worker accepts a connection (uvicorn opens
+    its server once this lifespan's start-up is over).
+
+    Always when workers share the socket: the kernel hands a connection to whichever worker
+    accepts first, so one that accepted while loading (a replacement for a worker that died)
+    would answer 503 for traffic its loaded siblings could serve. The task's readiness is the
+    health port's, which answers meanwhile; a lone worker loads in the background (unless
+    asked) so that its own /health answers at once.
+    """
+    return settings.load_models_before_serving or settings.web_concurrency > 1
 
 
 def create_app(settings: Settings | None = None, store: ModelStore | None = None) -> FastAPI:
@@ -69,24 +100,44 @@ def create_app(settings: Settings | None = None, store: ModelStore | None = None
         # FastAPI's strict default protects cookie-authenticated browser apps from cross-site
         # posts; no browser credentials reach this API.
         strict_content_type=False,
+        # Served from a package (handlers/http/docs.py), not a CDN; ReDoc has no such package.
+        docs_url=None,
+        redoc_url=None,
+        generate_unique_id_function=operation_id,
     )
     app.state.settings = settings
     store = store or store_from_settings(settings)
     app.state.registry = ModelRegistry(store, settings)
     app.state.auth = auth_from_settings(settings, store)  # None under AUTH_MODE=none
     app.state.batcher = batcher_from_settings(settings)
-    for module in (health, predict, models):
-        # Client checks on every route but the load balancer's (handlers/http/auth.py).
-        guards = [Depends(require_json)] + ([] if module is health else [Depends(admit_client)])
-        app.include_router(module.router, dependencies=guards, responses=UNEXPECTED)
+    app.state.answers = AnswerListeners()  # what acts on answers registers here
+    app.state.escalations = escalations_from_settings(
+        settings, store, app.state.registry.served_names
+    )
+    app.state.answers.add(app.state.escalations)
+    app.state.capture = capture_from_settings(settings)  # shared/capture: receipts, sampling
+    app.state.answers.add(app.state.capture.on_answer)
+    app.state.rollouts = rollouts_from_settings(settings, store, app.state.registry)
+    if app.state.rollouts is not None:
+        app.state.registry.chooser = app.state.rollouts  # a canary's callers get the candidate
+        app.state.answers.add(app.state.rollouts.answered)  # compared off the request path
+    for module in (health, predict, models, feedback):
+        app.include_router(module.router, responses=UNEXPECTED)
     install_error_handlers(app)
     install_openapi(app)
-    # Added last = outermost. Streaming bodies are counted by Starlette's limiter (its 413 is
-    # raised inside the route and becomes JSON); declared oversize ones never get that far.
-    app.add_middleware(RequestBodyLimitMiddleware, max_body_size=settings.max_body_bytes)
-    app.add_middleware(EarlyShed, batcher=app.state.batcher, registry=app.state.registry)
-    app.add_middleware(ContentLengthGuard, max_body_bytes=settings.max_body_bytes)
-    app.add_middleware(ClientAuth, service=app.state.auth)  # inside the request's log context
+    install_docs(app)
+    if missing := undeclared(app.router.routes):  # it would skip the JSON and client checks
+        raise RuntimeError(f"Routes that do not declare what they admit: {missing}")
+    # Added last = outermost: admission runs inside the request's log context and metrics.
+    app.add_middleware(
+        AdmissionStage,
+        router=app.router,
+        auth=app.state.auth,
+        batcher=app.state.batcher,
+        registry=app.state.registry,
+        max_body_bytes=settings.max_body_bytes,
+        max_body_values=settings.max_body_values,
+    )
     app.add_middleware(
         RequestContextMiddleware,
         access_log_sample_rate=settings.access_log_sample_rate,
@@ -95,4 +146,11 @@ def create_app(settings: Settings | None = None, store: ModelStore | None = None
     return app
 
 
-app = create_app()
+def __getattr__(name: str) -> FastAPI:
+    """`app`, made when first asked for (uvicorn's import string, the Lambda entry): importing
+    this module builds no state, so the launcher imports it before it forks the workers and each
+    worker makes its own (handlers/server/launcher.py)."""
+    if name != "app":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    made = globals()["app"] = create_app()
+    return made

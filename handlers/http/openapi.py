@@ -12,10 +12,12 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from starlette.routing import BaseRoute
+from starlette.routing import BaseRoute, Route
 
-from handlers.http.auth import OPEN_PATHS, may_see
-from shared.schemas import item_json_schema, row_json_schema
+from handlers.http.admission.declared import CLOSED, Admits, by_path, open_route
+from handlers.http.caller import may_see
+from handlers.http.schemas import item_json_schema, row_json_schema
+from shared.events.reference import METADATA_FIELD, metadata_json_schema, takes_metadata
 from shared.serving.loaded_model import LoadedModel
 from shared.settings import Settings
 
@@ -26,7 +28,7 @@ Served = tuple[tuple[str, str], ...]
 
 def install_openapi(app: FastAPI) -> None:
     """`app.openapi()` describes every served model; the served document, /openapi.json, only
-    those the caller's key may use (handlers/http/auth.py), so no client learns another's."""
+    those the caller's key may use (handlers/http/caller.py), so no client learns another's."""
     built: dict[Served, dict[tuple[str, ...], Document]] = {}
 
     def document_of(models: list[LoadedModel]) -> Document:
@@ -37,7 +39,8 @@ def install_openapi(app: FastAPI) -> None:
             by_visible = built[served] = {}
         visible = tuple(model.name for model in models)
         if visible not in by_visible:
-            by_visible[visible] = document(FastAPI.openapi(app), models, app.state.settings)
+            base, admitted = FastAPI.openapi(app), by_path(app.routes)
+            by_visible[visible] = document(base, models, app.state.settings, admitted)
         return by_visible[visible]
 
     def openapi() -> Document:
@@ -52,7 +55,9 @@ def install_openapi(app: FastAPI) -> None:
         return
     # FastAPI's own route serves app.openapi(), which cannot see the request: ours replaces it.
     app.router.routes[:] = [r for r in app.router.routes if _path(r) != app.openapi_url]
-    app.add_route(app.openapi_url, openapi_route, include_in_schema=False)
+    app.router.routes.append(
+        open_route(Route(app.openapi_url, openapi_route, include_in_schema=False))
+    )
 
 
 def _path(route: BaseRoute) -> str | None:
@@ -60,28 +65,32 @@ def _path(route: BaseRoute) -> str | None:
     return path
 
 
-def document(base: Document, models: list[LoadedModel], settings: Settings) -> Document:
+def document(
+    base: Document, models: list[LoadedModel], settings: Settings, admitted: dict[str, Admits]
+) -> Document:
+    """`admitted`: what each route's path admits (handlers/http/admission/declared.py)."""
     doc = copy.deepcopy(base)
     schemas = doc["components"]["schemas"]
     schemas["PredictRequest"]["properties"]["text"]["maxLength"] = settings.max_text_length
     schemas["BatchRequest"]["properties"]["items"]["maxItems"] = settings.max_batch_size
+    if settings.auth_mode == "keys":  # on the template path: each model's path copies it
+        _declare_client_keys(doc, admitted)
     if models:
         doc["paths"] = _per_model_paths(doc["paths"], models, settings)
-    if settings.auth_mode == "keys":
-        _declare_client_keys(doc)
     return doc
 
 
-def _declare_client_keys(doc: Document) -> None:
+def _declare_client_keys(doc: Document, admitted: dict[str, Admits]) -> None:
     """How to present a key, and what the key checks answer, on every route they guard."""
     doc["components"]["securitySchemes"] = {
         "bearer": {"type": "http", "scheme": "bearer", "description": "A client key"},
         "apiKey": {"type": "apiKey", "in": "header", "name": "X-Api-Key"},
     }
     for path, item in doc["paths"].items():
-        if path in OPEN_PATHS:
+        admits = admitted.get(path, CLOSED)
+        if admits.open:
             continue
-        checks = {**_KEY_CHECKS, **(_MODEL_CHECK if path.startswith(_MODEL_PATHS) else {})}
+        checks = {**_KEY_CHECKS, **(_MODEL_CHECK if admits.model is not None else {})}
         for operation in item.values():
             operation["security"] = [{"bearer": []}, {"apiKey": []}]
             responses = operation.setdefault("responses", {})
@@ -94,7 +103,6 @@ _KEY_CHECKS = {
     "429": "Over the client's rate, its daily quota, or its share of the queued work",
 }
 _MODEL_CHECK = {"403": "The key may not use this model"}
-_MODEL_PATHS = ("/predict", "/models/")
 
 
 def _error(description: str) -> Document:
@@ -126,7 +134,7 @@ def _model_operation(template: Document, model: LoadedModel, settings: Settings)
     schema["properties"].update(model.kind.request_properties(model.manifest))
     schema["examples"] = [model.manifest.sample.input]
     row = row_json_schema(model.manifest.input_schema, max_text_length)
-    instances = {
+    instances: Document = {
         "type": "object",
         "properties": {
             "instances": {
@@ -140,6 +148,9 @@ def _model_operation(template: Document, model: LoadedModel, settings: Settings)
         "additionalProperties": False,
         "examples": [{"instances": [model.manifest.sample.input]}],
     }
+    if takes_metadata(model.manifest.input_schema):  # the caller's reference, beside the input
+        for shape in (schema, instances):
+            shape["properties"] = {**shape["properties"], METADATA_FIELD: metadata_json_schema()}
     body = {"oneOf": [schema, instances]}
     operation["requestBody"]["content"]["application/json"]["schema"] = body
     # The answer of this model's kind (every kind's schema is a component: see routes/models.py),

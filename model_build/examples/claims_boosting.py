@@ -5,10 +5,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import joblib
 import numpy as np
 from sklearn.datasets import load_diabetes
 from sklearn.ensemble import HistGradientBoostingRegressor
+
+from model_build.examples import fit_and_keep
 
 
 def measurements(missing: float = 0.15, seed: int = 0) -> tuple[Any, Any]:
@@ -23,10 +24,7 @@ def measurements(missing: float = 0.15, seed: int = 0) -> tuple[Any, Any]:
 def main(output: Path) -> None:
     features, target = measurements()
     model = HistGradientBoostingRegressor(max_iter=150, learning_rate=0.05, random_state=0)
-    model.fit(features[:350], target[:350])
-    output.mkdir(parents=True, exist_ok=True)
-    joblib.dump(model, output / "model.joblib")
-    features[350:].assign(label=target[350:]).to_csv(output / "sample.csv", index=False)
+    fit_and_keep(model, features, target, 350, output)
 
 
 if __name__ == "__main__":

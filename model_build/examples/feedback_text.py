@@ -12,8 +12,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 
-from model_build.datasets import load_sentiment_corpus
 from model_build.packaging import package_model
+from model_build.sentiment.datasets import load_sentiment_corpus
 from shared.manifest import ModelManifest
 
 

@@ -5,9 +5,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import joblib
 from lightgbm import LGBMClassifier
 from sklearn.datasets import load_breast_cancer
+
+from model_build.examples import fit_and_keep
 
 
 def measurements() -> tuple[Any, Any]:
@@ -21,10 +22,7 @@ def measurements() -> tuple[Any, Any]:
 def main(output: Path) -> None:
     features, labels = measurements()
     model = LGBMClassifier(n_estimators=80, num_leaves=15, random_state=0, verbose=-1)
-    model.fit(features[:450], labels[:450])
-    output.mkdir(parents=True, exist_ok=True)
-    joblib.dump(model, output / "model.joblib")
-    features[450:].assign(label=labels[450:]).to_csv(output / "sample.csv", index=False)
+    fit_and_keep(model, features, labels, 450, output)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """`package_model`: a fitted estimator (or an ONNX graph) and a sample → a model directory.
 
 The sample fixes the typed input schema; its first rows become the checks every load repeats,
-with the answers of the artifact as written (read back from its bytes, as the server will).
+with the answers of the artifact as written (read back from its bytes, as the server will);
+a seeded sample of up to 5,000 of its rows, with those answers, is the drift reference profile.
 An ONNX conversion is kept only when its answers equal the estimator's on every sample row
 within the tolerance; `auto` keeps it then (it is the faster format) and falls back to skops.
 """
@@ -13,11 +14,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from model_build.packaging.categories import settle_unknown_categories
 from model_build.packaging.errors import PackagingError
+from model_build.packaging.estimators import KINDS, infer_kind, kind_options, require_fitted
 from model_build.packaging.graphs import graph_spec
 from model_build.packaging.onnx_export import to_onnx
 from model_build.packaging.outcomes import agreement, label_metrics, sample_check
+from model_build.packaging.rows import request_rows
 from model_build.packaging.schema import input_schema, reads_text
+from model_build.release import reference
 from shared.errors import InvalidInput
 from shared.manifest import (
     ARTIFACT_FILENAME,
@@ -34,8 +39,6 @@ from shared.manifest import (
 from shared.serving.loaded_model import LoadedModel, load_artifact, load_verified, sha256_hex
 
 Format = Literal["auto", "skops", "onnx"]
-KINDS: tuple[ModelKindName, ...] = ("classification", "regression", "ranking", "anomaly")
-UNSEEN = "\u2063unseen category"  # no training set holds this
 
 
 def package_model(
@@ -65,7 +68,11 @@ def package_model(
     else:
         plan = _estimator_plan(model, frame, kind, format, threshold, tolerance, hints)
     manifest = _manifest(plan, frame, target, name, checks, description)
-    _write(output, plan.artifact, manifest)
+    # The sample is what the model is expected to see: it is the drift reference too.
+    manifest, profile = reference.from_outputs(
+        manifest, request_rows(frame, plan.schema), plan.outputs
+    )
+    _write(output, plan.artifact, manifest, profile)
     load_verified(manifest, plan.artifact)  # what the server will do with it, once, here
     return manifest
 
@@ -97,11 +104,11 @@ def _estimator_plan(
     tolerance: float,
     hints: Any,
 ) -> _Plan:
-    _require_fitted(estimator)
+    require_fitted(estimator)
     kind = kind or infer_kind(estimator)
     schema = input_schema(frame, estimator, text=reads_text(estimator), hints=hints)
     labels = [str(label) for label in getattr(estimator, "classes_", [])]
-    options = _options(kind, estimator, threshold)
+    options = kind_options(kind, estimator, threshold)
     probe = _manifest_for(kind, "skops", schema, labels, options, None, frame)
     reference = _predict(LoadedModel(probe, estimator), frame)
     attempts: list[str] = []
@@ -119,7 +126,7 @@ def _estimator_plan(
             if format != "auto" or chosen == "skops":
                 raise PackagingError("; ".join(attempts)) from exc
             continue
-        plan.schema = _unknown_categories(plan, estimator, frame)
+        plan.schema = _settle_categories(plan, estimator, frame)
         plan.agreement["fallback"] = attempts
         return plan
     raise AssertionError("unreachable: the loop returns or raises")
@@ -192,50 +199,12 @@ def _graph_plan(
     )
 
 
-def infer_kind(estimator: Any) -> ModelKindName:
-    """What scikit-learn can tell; otherwise the user must say."""
-    from sklearn.base import is_classifier, is_outlier_detector, is_regressor
-
-    try:
-        if is_classifier(estimator):
-            return "classification"
-        if is_regressor(estimator):
-            return "regression"
-        if is_outlier_detector(estimator):
-            return "anomaly"
-    except (TypeError, AttributeError):
-        pass  # not scikit-learn's API: the user says
-    raise PackagingError(
-        f"cannot tell what {type(estimator).__name__} predicts: pass --kind with one of {KINDS}"
+def _settle_categories(plan: _Plan, estimator: Any, frame: Any) -> InputSchema:
+    probe = _manifest_for(
+        plan.kind, plan.format, plan.schema, plan.labels, plan.options, plan.onnx, frame
     )
-
-
-def _require_fitted(estimator: Any) -> None:
-    if not hasattr(estimator, "predict") and not hasattr(estimator, "score_samples"):
-        raise PackagingError(
-            f"{type(estimator).__name__} is not a model (it has no predict): pass a fitted "
-            "estimator or pipeline"
-        )
-    from sklearn.exceptions import NotFittedError
-    from sklearn.utils.validation import check_is_fitted
-
-    try:
-        check_is_fitted(estimator)
-    except NotFittedError as exc:
-        raise PackagingError(f"{type(estimator).__name__} is not fitted: call fit first") from exc
-    except (TypeError, AttributeError):
-        pass  # not a scikit-learn estimator (LightGBM): the conversion will tell
-
-
-def _options(kind: str, estimator: Any, threshold: float | None) -> dict[str, Any]:
-    if kind != "anomaly":
-        return {}
-    if threshold is None:
-        final = estimator.steps[-1][1] if hasattr(estimator, "steps") else estimator
-        if not hasattr(final, "offset_"):
-            raise PackagingError("pass --threshold: the score at which an item is flagged")
-        threshold = -float(final.offset_)  # scikit-learn's own decision boundary
-    return {"threshold": threshold}
+    served = _served(probe.model_copy(update={"trusted_types": plan.trusted_types}), plan.artifact)
+    return settle_unknown_categories(plan.schema, [LoadedModel(probe, estimator), served], frame)
 
 
 def _skops_artifact(estimator: Any) -> bytes:
@@ -308,52 +277,6 @@ def _predict(model: LoadedModel, frame: Any) -> list[Any]:
         ) from exc
 
 
-def _unknown_categories(plan: _Plan, estimator: Any, frame: Any) -> InputSchema:
-    """A category outside the training set: the model's own handling where both the estimator
-    and the artifact answer it, else a 422 naming the allowed values."""
-    schema = plan.schema
-    if not isinstance(schema, TabularInputSchema):
-        return schema
-    probe = _manifest_for(
-        plan.kind, plan.format, schema, plan.labels, plan.options, plan.onnx, frame
-    )
-    served = _served(probe.model_copy(update={"trusted_types": plan.trusted_types}), plan.artifact)
-    features = []
-    for feature in schema.features:
-        if feature.type == "category":
-            handled = all(
-                _answers_unseen(model, feature.name, frame)
-                for model in (LoadedModel(probe, estimator), served)
-            )
-            feature = feature.model_copy(
-                update={"unknown_category": "model" if handled else "refuse"}
-            )
-        features.append(feature)
-    return schema.model_copy(update={"features": features})
-
-
-def _answers_unseen(model: LoadedModel, column: str, frame: Any) -> bool:
-    open_schema = _accepting_any(model.manifest.input_schema, column)
-    manifest = model.manifest.model_copy(update={"input_schema": open_schema})
-    row = {**request_rows(frame.head(1), open_schema)[0], column: UNSEEN}
-    try:
-        LoadedModel(manifest, model.estimator).predict(
-            [model.kind.validate(manifest, row, sys.maxsize)]
-        )
-    except Exception:
-        return False
-    return True
-
-
-def _accepting_any(schema: InputSchema, column: str) -> InputSchema:
-    assert isinstance(schema, TabularInputSchema)
-    features = [
-        f.model_copy(update={"unknown_category": "model"}) if f.name == column else f
-        for f in schema.features
-    ]
-    return schema.model_copy(update={"features": features})
-
-
 def _manifest(
     plan: _Plan, frame: Any, target: Any, name: str, checks: int, description: str
 ) -> ModelManifest:
@@ -366,7 +289,7 @@ def _manifest(
     }
     if target is not None:
         metrics.update(label_metrics(plan.kind, target, plan.outputs))
-    from model_build.artifacts import new_version
+    from model_build.release.artifacts import new_version
 
     return ModelManifest(
         name=name,
@@ -380,6 +303,7 @@ def _manifest(
         format=plan.format,
         onnx=plan.onnx,
         sha256=sha256_hex(plan.artifact),
+        artifact_bytes=len(plan.artifact),
         trusted_types=plan.trusted_types,
         framework_versions=plan.versions,
         metrics=metrics,
@@ -390,8 +314,9 @@ def _manifest(
     )
 
 
-def _write(output: Path, artifact: bytes, manifest: ModelManifest) -> None:
+def _write(output: Path, artifact: bytes, manifest: ModelManifest, profile: bytes) -> None:
     output.mkdir(parents=True, exist_ok=True)
+    reference.write_profile(output, profile)
     for stale in (ARTIFACT_FILENAME, ONNX_ARTIFACT_FILENAME):
         (output / stale).unlink(missing_ok=True)  # one artifact per directory
     (output / manifest.artifact).write_bytes(artifact)
@@ -406,26 +331,6 @@ def _split_label(sample: Any, label: str | None) -> tuple[Any, Any]:
             f"--label {label!r} is not a column of the sample ({list(sample.columns)})"
         )
     return sample.drop(columns=[label]), sample[label]
-
-
-def request_rows(frame: Any, schema: InputSchema) -> list[dict[str, Any]]:
-    """The sample's rows as the JSON objects a client would send."""
-    if not isinstance(schema, TabularInputSchema):
-        return [{schema.field: str(value)} for value in frame[schema.field]]
-    names = [feature.name for feature in schema.features]
-    texts = {feature.name for feature in schema.features if feature.type == "category"}
-    return [
-        {name: _json_value(row[name], name in texts) for name in names}
-        for row in frame[names].to_dict("records")
-    ]
-
-
-def _json_value(value: Any, text: bool = False) -> Any:
-    if hasattr(value, "item"):
-        value = value.item()  # numpy scalar -> Python
-    if value is None or (isinstance(value, float) and value != value):
-        return None
-    return value if isinstance(value, bool | int | float) and not text else str(value)
 
 
 def _versions(fmt: str) -> dict[str, str]:

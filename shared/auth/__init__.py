@@ -1,1 +1,2 @@
-"""Client keys, per-process rates and fleet-wide daily quotas (see handlers/http/AUTH.md)."""
+"""Client-key records and quota stores, which the service's checks (handlers/http/auth/) and
+`inferno keys` both use (see handlers/http/AUTH.md)."""

@@ -14,6 +14,8 @@ from datetime import UTC, datetime
 
 from pydantic import BaseModel, Field
 
+# The one key file in a store: `inferno keys` writes it, the service re-reads it (keyring).
+KEYS_KEY = ".auth/clients.json"
 KEY_PREFIX = "inferno_sk_"
 # What a leaked-secret scanner should match (documented in handlers/http/AUTH.md).
 KEY_PATTERN = re.compile(r"^inferno_sk_([0-9a-f]{10})_[A-Za-z0-9_-]{43}$")

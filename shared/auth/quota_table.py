@@ -12,6 +12,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from shared.auth.quota_store import RETENTION_DAYS, UsageRow, first_day
 from shared.errors import QuotaUnavailable
 
 if TYPE_CHECKING:
@@ -21,22 +22,12 @@ if TYPE_CHECKING:
 _CLIENT_CONFIG = Config(
     connect_timeout=2, read_timeout=3, retries={"max_attempts": 3, "mode": "standard"}
 )
-_RETENTION_DAYS = 400  # items expire (TTL) after this: `keys usage --days` reaches this far
-
-
-def today() -> str:
-    return datetime.now(UTC).date().isoformat()
-
-
-def seconds_to_midnight() -> int:
-    now = datetime.now(UTC)
-    tomorrow = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), UTC)
-    return max(1, int((tomorrow - now).total_seconds()) + 1)
 
 
 def _expires(day: str) -> str:
+    """Items expire (TTL) after the retention: `keys usage --days` reaches this far."""
     at = datetime.combine(date.fromisoformat(day), datetime.min.time(), UTC)
-    return str(int((at + timedelta(days=_RETENTION_DAYS)).timestamp()))
+    return str(int((at + timedelta(days=RETENTION_DAYS)).timestamp()))
 
 
 class QuotaTable:
@@ -77,10 +68,10 @@ class QuotaTable:
             {"#r": "requests", "#i": "items", "#e": "expires_at"},
         )
 
-    def usage(self, client: str | None, days: int) -> list[dict[str, Any]]:
+    def usage(self, client: str | None, days: int) -> list[UsageRow]:
         """Requests and items per client per day, the last `days` days (today included)."""
-        first = (datetime.now(UTC).date() - timedelta(days=days - 1)).isoformat()
-        rows: list[dict[str, Any]] = []
+        first = first_day(days)
+        rows: list[UsageRow] = []
         try:
             if client:
                 pages = self.client.get_paginator("query").paginate(
@@ -158,14 +149,14 @@ def _key(client: str, day: str) -> dict[str, Any]:
     return {"client": {"S": client}, "day": {"S": day}}
 
 
-def _row(item: dict[str, Any]) -> dict[str, Any]:
+def _row(item: dict[str, Any]) -> UsageRow:
     def number(name: str) -> int:
         return int(item.get(name, {}).get("N", "0"))
 
-    return {
-        "client": item["client"]["S"],
-        "day": item["day"]["S"],
-        "requests": number("requests"),
-        "items": number("items"),
-        "leased": number("leased"),
-    }
+    return UsageRow(
+        client=item["client"]["S"],
+        day=item["day"]["S"],
+        requests=number("requests"),
+        items=number("items"),
+        leased=number("leased"),
+    )

@@ -5,12 +5,12 @@ order, which Distributed Map's reader follows too). Output goes through the mode
 backends, which already write atomically (local) or in one PUT (S3).
 """
 
-import codecs
 import contextlib
+import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, cast
+from typing import IO, TYPE_CHECKING, Any
 
 from shared.errors import StoreKeyNotFound
 from shared.store import ModelStore, store_from_uri
@@ -94,19 +94,44 @@ def _object_size(where: Location, client: "S3Client") -> int | None:
         return None
 
 
+# One reading for both sources: lines end only at \n, \r or \r\n (never at U+2028, U+2029 or
+# U+0085, which are text inside a record), and bytes that are not UTF-8 are kept as lone
+# surrogates so records.py can answer that record with an error instead of guessing.
+TEXT_OPTIONS: dict[str, Any] = {"encoding": "utf-8", "errors": "surrogateescape", "newline": ""}
+READ_CHUNK = 1 << 20
+
+
 @contextlib.contextmanager
 def open_text(uri: str, client: "S3Client | None" = None) -> Iterator[IO[str]]:
     """The object as a stream of text lines, never read whole (inputs can be gigabytes)."""
     where = Location.parse(uri)
     if where.bucket is None:
         try:
-            with Path(where.key).open(encoding="utf-8", errors="replace", newline="") as handle:
+            with Path(where.key).open(**TEXT_OPTIONS) as handle:
                 yield handle
         except FileNotFoundError as exc:
             raise StoreKeyNotFound(f"input {uri} not found") from exc
         return
     body: Any = (client or s3_client()).get_object(Bucket=where.bucket, Key=where.key)["Body"]
-    try:
-        yield cast(IO[str], codecs.getreader("utf-8")(body, "replace"))
-    finally:
-        body.close()
+    raw = io.BufferedReader(_ReadableBody(body), READ_CHUNK)
+    with io.TextIOWrapper(raw, **TEXT_OPTIONS) as handle:
+        yield handle
+
+
+class _ReadableBody(io.RawIOBase):
+    """botocore's StreamingBody as a raw stream, so io's own line reading applies to S3 too."""
+
+    def __init__(self, body: Any) -> None:
+        self._body = body
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._body.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self._body.close()
+        super().close()

@@ -1,4 +1,5 @@
-"""Score one batch: the API's validation per record, one model call for the valid ones.
+"""Score one batch through the API's prediction path (`predict_each`): the API's validation per
+record, one model call for the valid ones.
 
 A record that fails validation, or that makes the model raise, is answered with an error at
 its key; the rest of the batch is predicted as usual. Nothing here fails a batch but a bug.
@@ -8,13 +9,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel
-
-from shared.errors import InvalidInput
-from shared.jobs.records import Item
+from shared.jobs.records import UNREADABLE, Item
 from shared.jobs.spec import JobSpec
-from shared.manifest import TabularInputSchema
+from shared.manifest import TabularInputSchema, TextInputSchema
 from shared.serving.loaded_model import LoadedModel
+from shared.serving.prediction import ItemError, predict_each
 
 Line = dict[str, Any]
 
@@ -35,20 +34,26 @@ class BatchResult:
 
 
 def record_key(record: Any, position: int, id_field: str) -> Any:
-    """The record's id when it has a usable one, else its 1-based line (row) number."""
+    """The record's id when it has a usable one, else its position (0-based, as `position`)."""
     if isinstance(record, dict):
         value = record.get(id_field)
         if isinstance(value, str | int) and not isinstance(value, bool) and value != "":
             return value
-    return position + 1
+    return position
 
 
 def model_input(record: Any, job: JobSpec, schema: Any) -> Any:
-    """The record without its key and pass-through fields; CSV numbers parsed for tabular models."""
+    """The fields the model knows, as SageMaker Batch Transform takes them: a record's other
+    fields (a ticket's id, customer, date) are no error; `--keep` carries them through.
+    CSV numbers are parsed for tabular models."""
     if not isinstance(record, dict):
         return record
-    dropped = {job.id_field, *job.keep}
-    item = {k: v for k, v in record.items() if k not in dropped}
+    known = _fields(schema)
+    if known is None:  # a schema of no fixed fields: all but the key and the kept ones
+        dropped = {job.id_field, *job.keep}
+        item = {k: v for k, v in record.items() if k not in dropped}
+    else:
+        item = {k: v for k, v in record.items() if k in known}
     if job.format == "csv" and isinstance(schema, TabularInputSchema):
         types = {feature.name: feature.type for feature in schema.features}
         item = {k: _csv_value(v, types[k]) if k in types else v for k, v in item.items()}
@@ -69,6 +74,14 @@ def _csv_value(value: Any, feature_type: str) -> Any:
 _CSV_BOOLEANS = {"true": True, "false": False, "1": True, "0": False}
 
 
+def _fields(schema: Any) -> set[str] | None:
+    if isinstance(schema, TabularInputSchema):
+        return {feature.name for feature in schema.features}
+    if isinstance(schema, TextInputSchema):
+        return {schema.field}
+    return None
+
+
 def _number(value: Any) -> Any:
     if not isinstance(value, str):
         return value
@@ -87,25 +100,23 @@ def score_batch(
 ) -> BatchResult:
     schema = model.manifest.input_schema
     result = BatchResult(first_position=int(items[0]["position"]) if items else 0)
-    valid: list[tuple[int, Any]] = []
+    readable: list[int] = []
     for index, item in enumerate(items):
-        record = item.get("record")
-        result.lines.append(_base_line(record, int(item["position"]), job))
-        try:
-            value = model.kind.validate(
-                model.manifest, model_input(record, job, schema), max_text_length
-            )
-            valid.append((index, value))
-        except InvalidInput as exc:
-            _fail(result, index, exc.args[0])
-    for (index, _), outcome in zip(valid, _predict(model, [v for _, v in valid]), strict=True):
-        if isinstance(outcome, BaseModel):
-            result.lines[index]["prediction"] = outcome.model_dump(mode="json")
-            # A classifier's label; another kind's class of answer (flagged or not, ...).
-            result.tallies[index] = model.kind.tally(outcome)
-            result.labels[result.tallies[index]] += 1
+        result.lines.append(_base_line(item.get("record"), int(item["position"]), job))
+        if UNREADABLE in item:
+            _fail(result, index, [{"loc": [], "msg": str(item[UNREADABLE])}])
         else:
-            _fail(result, index, [{"loc": [], "msg": outcome}])
+            readable.append(index)
+    inputs = [model_input(items[index].get("record"), job, schema) for index in readable]
+    outcomes = predict_each(model, inputs, max_text_length)
+    for index, outcome in zip(readable, outcomes, strict=True):
+        if isinstance(outcome, ItemError):
+            _fail(result, index, outcome.error)
+            continue
+        result.lines[index]["prediction"] = outcome.model_dump(mode="json")
+        # A classifier's label; another kind's class of answer (flagged or not, ...).
+        result.tallies[index] = model.kind.tally(outcome)
+        result.labels[result.tallies[index]] += 1
     return result
 
 
@@ -120,17 +131,3 @@ def _base_line(record: Any, position: int, job: JobSpec) -> Line:
 def _fail(result: BatchResult, index: int, error: Any) -> None:
     result.lines[index]["error"] = error
     result.errors += 1
-
-
-def _predict(model: LoadedModel, values: list[Any]) -> list[BaseModel | str]:
-    """One call for the batch; if it raises, record by record so only the culprit fails."""
-    try:
-        return list(model.predict(values))
-    except Exception:  # a model that raises on some input must not sink its neighbours
-        outcomes: list[BaseModel | str] = []
-        for value in values:
-            try:
-                outcomes.extend(model.predict([value]))
-            except Exception as exc:
-                outcomes.append(f"prediction failed: {type(exc).__name__}: {exc}")
-        return outcomes

@@ -66,6 +66,10 @@ def summarize(
     batches = len(outcomes) + len(failed)
     failed_share = 100.0 * len(failed) / batches if batches else 0.0
     seconds = max(_parse(ended) - _parse(job.started_at), 1e-9)
+    predicted = sum(labels.values())
+    if error is None and not predicted:  # a job that scored nothing did not do its work
+        cause = "every record failed" if records else "the input holds no record"
+        error = {"Error": "NothingScored", "Cause": cause}
     failed_job = error is not None or failed_share > job.tolerated_failure_percent
     return {
         "job_id": job.job_id,
@@ -80,7 +84,7 @@ def summarize(
         "output": job.output,
         "format": job.format,
         "records": records,
-        "predicted": sum(labels.values()),
+        "predicted": predicted,
         "errors": record_errors + failed_records,
         "record_errors": record_errors,
         "failed_batch_records": failed_records,

@@ -37,8 +37,6 @@ class MetricsBuffer:
         self._lock = threading.Lock()
         self._values: dict[Dimensions, dict[str, list[float]]] = defaultdict(dict)
         self._units: dict[str, str] = {}
-        self._flusher: threading.Thread | None = None
-        self._stop = threading.Event()
         self._cold = True
 
     def add(self, spec: MetricSpec, value: float, **dimensions: str) -> None:
@@ -101,27 +99,6 @@ class MetricsBuffer:
                 self.flush()
 
         return flushed
-
-    def start_periodic_flush(self, interval_seconds: float) -> None:
-        if self._flusher is not None:
-            return
-        self._stop.clear()
-        self._flusher = threading.Thread(
-            target=self._flush_every, args=(interval_seconds,), name="emf-flush", daemon=True
-        )
-        self._flusher.start()
-
-    def stop_periodic_flush(self) -> None:
-        """Stop the interval flusher and flush what is left (shutdown)."""
-        self._stop.set()
-        if self._flusher is not None:
-            self._flusher.join(timeout=5)
-            self._flusher = None
-        self.flush()
-
-    def _flush_every(self, interval_seconds: float) -> None:
-        while not self._stop.wait(interval_seconds):
-            self.flush()
 
 
 def _chunks(by_name: dict[str, list[float]]) -> list[dict[str, list[float]]]:

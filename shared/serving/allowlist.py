@@ -2,7 +2,7 @@
 
 Types: every public scikit-learn estimator and transformer, the helper classes their fitted
 state holds, and the numpy and scipy types under them, derived from scikit-learn's own registry
-by `model_build/allowed_types.py` and shipped as data (`allowed_types.json`). A manifest's
+by `model_build/release/allowed_types.py` and shipped as data (`allowed_types.json`). A manifest's
 `trusted_types` can only narrow the list. Names are exact (`module.Class`): no prefixes, so
 nothing else in a trusted module comes along.
 

@@ -9,7 +9,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from shared.errors import (
     InfernoError,
@@ -19,15 +19,24 @@ from shared.errors import (
     UnknownModel,
 )
 from shared.observability import logger, metric_names, metrics
-from shared.serving.gc_policy import cyclic_gc_paused, free_swapped_out
-from shared.serving.loaded_model import LoadedModel, load_verified
-from shared.serving.release_signing import read_signed_manifest
+from shared.refresher import Refresher
+from shared.serving.gc_policy import free_swapped_out
+from shared.serving.loaded_model import LoadedModel
+from shared.serving.versions import load_version
 from shared.settings import Settings
 from shared.store import ModelStore, NotModified
-from shared.store.base import alias_key, parse_alias, version_key
+from shared.store.base import ALIAS_MAX_BYTES, alias_key, parse_alias
 
 FIRST_RETRY_SECONDS = 0.5
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
+
+
+class VersionChooser(Protocol):
+    """Who answers a caller when a model has a rollout (shared/rollouts/service.py)."""
+
+    def model_for(self, production: LoadedModel, sticky: str | None) -> LoadedModel: ...
+
+    def failed(self, model: LoadedModel) -> None: ...
 
 
 @dataclass
@@ -40,6 +49,8 @@ class _Source:
     # Set when verification refused the version this source names: until then (or until the
     # alias moves) it is not downloaded again.
     refused_until: float | None = None
+    # The (version, error) last logged: a failure that repeats is counted, not logged again.
+    logged_failure: tuple[str | None, str] | None = None
 
 
 class Backoff:
@@ -65,10 +76,10 @@ class ModelRegistry:
         self._models: dict[str, LoadedModel] = {}
         self._sources: dict[str, _Source] = {}
         self._swap_lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._refresher = Refresher("model-refresh", self.refresh, self._next_pause, at_once=True)
         self._backoff = Backoff(settings.model_load_retry_max_seconds)
         self._next_attempt = 0.0
+        self.chooser: VersionChooser | None = None  # set when rollouts are followed
 
     # Reading: cheap, lock-free lookups of the current reference.
 
@@ -83,11 +94,27 @@ class ModelRegistry:
     def default(self) -> LoadedModel:
         return self.get(self.default_name)
 
+    def for_caller(self, name: str, sticky: str | None) -> LoadedModel:
+        """The version that answers this caller: production, or a canary's candidate."""
+        model = self.get(name)
+        return model if self.chooser is None else self.chooser.model_for(model, sticky)
+
+    def failed(self, model: LoadedModel) -> None:
+        """A prediction by `model` raised: a rollout's candidate counts it against itself."""
+        if self.chooser is not None:
+            self.chooser.failed(model)
+
     def served(self) -> list[LoadedModel]:
         return sorted(self._models.values(), key=lambda model: model.name)
 
     def served_names(self) -> list[str]:
         return sorted(self._models)
+
+    def wanted_names(self) -> list[str]:
+        """The models this process serves or is about to: those loaded, those it is loading,
+        the default and the configured ones (a rollout is followed before its model loads)."""
+        configured = self.settings.served_model_names()
+        return sorted({*self._models, *self._sources, self.default_name, *configured})
 
     def is_ready(self) -> bool:
         return self.default_name in self._models
@@ -152,13 +179,14 @@ class ModelRegistry:
                 return
             if time.monotonic() >= source.refused_until:
                 source.refused_until, source.token = None, None  # long back-off over: try again
+        version: str | None = None
         try:
             version = self._wanted_version(name, source)
             current = self._models.get(name)
             if version is None or (current is not None and current.version == version):
                 return
             self._load_and_swap(name, version)
-            source.refused_until = None
+            source.refused_until, source.logged_failure = None, None
         except StoreKeyNotFound as exc:
             if name != self.default_name and name not in self._models:
                 # Listed in the store but never given this alias: not served, not a failure.
@@ -168,23 +196,36 @@ class ModelRegistry:
                     extra={"model": name, "alias": source.alias},
                 )
                 return
-            self._record_failure(name, source, exc)
+            self._record_failure(name, source, version, exc)
         except Exception as exc:  # any failure, even a corrupt manifest, keeps the serving version
-            self._record_failure(name, source, exc)
+            self._record_failure(name, source, version, exc)
 
-    def _record_failure(self, name: str, source: _Source, exc: Exception) -> None:
+    def _record_failure(
+        self, name: str, source: _Source, version: str | None, exc: Exception
+    ) -> None:
+        """Count every failure; log one once per version and kind, not at every refresh.
+
+        A store that cannot be reached is transient: the alias is read again next time. A key
+        that is missing is not: a version without its manifest or artifact is refused like a
+        tampered one (unless pinned, where waiting for the upload costs one small read)."""
         metrics.add(metric_names.MODEL_LOAD_FAILURE, 1, model=name)
-        serving = self._models.get(name)
-        logger.error(
-            "Model load failed; the serving version stays",
-            extra={
-                "model": name,
-                "serving_version": serving.version if serving else None,
-                "error": f"{type(exc).__name__}: {exc}",
-                "transient": isinstance(exc, StoreError),
-            },
-        )
-        if isinstance(exc, StoreError):
+        missing = isinstance(exc, StoreKeyNotFound)
+        transient = isinstance(exc, StoreError) and not missing
+        failure = (version, type(exc).__name__)
+        if transient or failure != source.logged_failure:
+            serving = self._models.get(name)
+            logger.error(
+                "Model load failed; the serving version stays",
+                extra={
+                    "model": name,
+                    "version": version,
+                    "serving_version": serving.version if serving else None,
+                    "error": f"{type(exc).__name__}: {exc}",
+                    "transient": transient,
+                },
+            )
+            source.logged_failure = None if transient else failure
+        if transient or (missing and source.pinned_version):
             source.token = None  # the store may be back next time: read the alias again
         else:
             # The version itself was refused; the alias token is kept, so an unchanged pointer
@@ -196,7 +237,8 @@ class ModelRegistry:
         if source.pinned_version:
             return source.pinned_version
         assert source.alias is not None
-        answer = self.store.read_if_changed(alias_key(name, source.alias), source.token)
+        alias = alias_key(name, source.alias)
+        answer = self.store.read_if_changed(alias, source.token, ALIAS_MAX_BYTES)
         if isinstance(answer, NotModified):
             return None
         data, source.token = answer
@@ -209,14 +251,7 @@ class ModelRegistry:
 
     def _load_and_swap(self, name: str, version: str) -> None:
         started = time.perf_counter()
-        manifest = read_signed_manifest(self.store, name, version, self.settings)
-        if manifest.name != name or manifest.version != version:
-            raise InfernoError(
-                f"manifest at {name}/{version} names {manifest.name}/{manifest.version}"
-            )
-        artifact = self.store.read(version_key(name, version, manifest.artifact))
-        with cyclic_gc_paused():  # what a load makes lives as long as the model: no cycles to hunt
-            model = load_verified(manifest, artifact)
+        model = load_version(self.store, name, version, self.settings)
         with self._swap_lock:
             previous = self._models.get(name)
             self._models = {**self._models, name: model}
@@ -237,30 +272,22 @@ class ModelRegistry:
         if swapped:
             free_swapped_out()  # the load's pause froze the new one; this frees the old one
 
-    # Background loop: back-off until loaded, then the refresh interval.
+    # Background refresh: back-off until loaded, then the refresh interval.
 
     def start(self) -> None:
-        if self._thread is not None:
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="model-refresh", daemon=True)
-        self._thread.start()
+        self._refresher.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-            self._thread = None
+        self._refresher.stop()
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            complete = self.refresh()
-            if complete and self.settings.model_refresh_seconds <= 0:
-                return  # hot reload is off: nothing more to do once every model is loaded
-            if complete:
-                self._backoff.reset()
-                pause = self.settings.model_refresh_seconds
-            else:
-                pause = self._backoff.next_delay()
-                logger.warning("Models not all loaded; retrying", extra={"retry_in_s": pause})
-            self._stop.wait(pause)
+    def _next_pause(self) -> float | None:
+        """After a background pass: the back-off while a model is missing, else the refresh
+        interval, or None (no more passes) when hot reload is off."""
+        if not self.is_complete():
+            pause = self._backoff.next_delay()
+            logger.warning("Models not all loaded; retrying", extra={"retry_in_s": pause})
+            return pause
+        self._backoff.reset()
+        if self.settings.model_refresh_seconds <= 0:
+            return None  # hot reload is off: nothing more to do once every model is loaded
+        return self.settings.model_refresh_seconds

@@ -19,7 +19,12 @@ from typing import Any
 from shared.errors import StoreKeyNotFound, UnsignedRelease, WrongSignature
 from shared.manifest import MANIFEST_FILENAME, ModelManifest
 from shared.settings import Settings
-from shared.store.base import ModelStore, version_key
+from shared.store.base import (
+    MANIFEST_MAX_BYTES,
+    SIGNATURE_MAX_BYTES,
+    ModelStore,
+    version_key,
+)
 
 SIGNATURE_FILENAME = "manifest.sig"
 # KMS's name for ECDSA on P-256 with SHA-256; the local key pair uses the same curve.
@@ -105,9 +110,10 @@ def read_signed_manifest(
 ) -> ModelManifest:
     """The version's manifest, refused (like a tampered one) unless the release key signed it."""
     where = f"{name}/{version}"
-    manifest_bytes = store.read(version_key(name, version, MANIFEST_FILENAME))
+    manifest_bytes = store.read(version_key(name, version, MANIFEST_FILENAME), MANIFEST_MAX_BYTES)
     try:
-        envelope: bytes | None = store.read(version_key(name, version, SIGNATURE_FILENAME))
+        signature_key = version_key(name, version, SIGNATURE_FILENAME)
+        envelope: bytes | None = store.read(signature_key, SIGNATURE_MAX_BYTES)
     except StoreKeyNotFound:
         envelope = None
     if envelope is not None:

@@ -4,16 +4,27 @@ Layout under the store's root:
     <name>/<version>/model.skops        the artifact
     <name>/<version>/manifest.json      its manifest
     <name>/aliases/<alias>.json         {"version": "..."}: which version an alias serves
+    <name>/rules/escalation.json        the model's escalation rules (shared/events/rules.py)
+    <name>/rollouts/...                 a candidate judged on live traffic (shared/rollouts/)
 """
 
 import json
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
-from shared.errors import StoreKeyNotFound
+from shared.errors import ObjectTooLarge, StoreKeyNotFound
 from shared.manifest import MANIFEST_FILENAME, ModelManifest
 
 ALIASES_DIR = "aliases"
+RULES_DIR = "rules"
+# What lives beside a model's versions and is not one.
+ROLLOUTS_DIR = "rollouts"
+NOT_VERSIONS = frozenset({ALIASES_DIR, RULES_DIR, ROLLOUTS_DIR})
+# The most a store object that is read whole before it is checked may hold: past it the object
+# is refused unread (a 400 MiB "manifest" must not cost 400 MB before its signature check).
+MANIFEST_MAX_BYTES = 1 << 20
+SIGNATURE_MAX_BYTES = 16 << 10
+ALIAS_MAX_BYTES = 4 << 10
 
 
 @dataclass(frozen=True)
@@ -31,11 +42,14 @@ class ModelStore(ABC):
         """Where the store lives, for logs."""
 
     @abstractmethod
-    def read(self, key: str) -> bytes:
-        """The object's bytes; StoreKeyNotFound if absent, StoreError if unreachable."""
+    def read(self, key: str, limit: int | None = None) -> bytes:
+        """The object's bytes; StoreKeyNotFound if absent, StoreError if unreachable,
+        ObjectTooLarge (nothing read past `limit` bytes) if it holds more than `limit`."""
 
     @abstractmethod
-    def read_if_changed(self, key: str, token: str | None) -> tuple[bytes, str] | NotModified:
+    def read_if_changed(
+        self, key: str, token: str | None, limit: int | None = None
+    ) -> tuple[bytes, str] | NotModified:
         """The object and its change token, or NotModified when `token` is still current."""
 
     @abstractmethod
@@ -53,7 +67,7 @@ class ModelStore(ABC):
         return [name for name in self.list_children("") if not name.startswith(".")]
 
     def versions(self, name: str) -> list[str]:
-        return [child for child in self.list_children(name) if child != ALIASES_DIR]
+        return [child for child in self.list_children(name) if child not in NOT_VERSIONS]
 
     def aliases(self, name: str) -> dict[str, str]:
         names = self.list_children(f"{name}/{ALIASES_DIR}")
@@ -61,7 +75,7 @@ class ModelStore(ABC):
         return {alias: self.alias_version(name, alias) for alias in aliases}
 
     def alias_version(self, name: str, alias: str) -> str:
-        return parse_alias(self.read(alias_key(name, alias)))
+        return parse_alias(self.read(alias_key(name, alias), ALIAS_MAX_BYTES))
 
     def set_alias(self, name: str, alias: str, version: str) -> None:
         if version not in self.versions(name):
@@ -70,7 +84,7 @@ class ModelStore(ABC):
 
     def manifest(self, name: str, version: str) -> ModelManifest:
         return ModelManifest.model_validate_json(
-            self.read(version_key(name, version, MANIFEST_FILENAME))
+            self.read(version_key(name, version, MANIFEST_FILENAME), MANIFEST_MAX_BYTES)
         )
 
 
@@ -80,6 +94,11 @@ def version_key(name: str, version: str, filename: str) -> str:
 
 def alias_key(name: str, alias: str) -> str:
     return f"{name}/{ALIASES_DIR}/{alias}.json"
+
+
+def too_large(key: str, where: str, limit: int, size: int | None = None) -> ObjectTooLarge:
+    held = f"{size} bytes" if size is not None else f"over {limit} bytes"
+    return ObjectTooLarge(f"{key} in {where} holds {held}; at most {limit} are read: refused")
 
 
 def parse_alias(data: bytes) -> str:

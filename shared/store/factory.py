@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from shared.settings import Settings
+from shared.settings import Settings, get_settings
 from shared.store.base import ModelStore
 from shared.store.local import LocalStore
 
@@ -25,3 +25,10 @@ def store_from_uri(uri: str) -> ModelStore:
         bucket, _, prefix = uri.removeprefix("s3://").partition("/")
         return S3Store(bucket, prefix)
     return LocalStore(Path(uri.removeprefix("file://")))
+
+
+def store_from_option(uri: str | None, settings: Settings | None = None) -> ModelStore:
+    """The store a command's `--store` option names, else the one the settings name."""
+    if uri:
+        return store_from_uri(uri)
+    return store_from_settings(settings or get_settings())

@@ -5,7 +5,7 @@ import tempfile
 from pathlib import Path
 
 from shared.errors import StoreError, StoreKeyNotFound
-from shared.store.base import ModelStore, NotModified
+from shared.store.base import ModelStore, NotModified, too_large
 
 
 class LocalStore(ModelStore):
@@ -23,15 +23,26 @@ class LocalStore(ModelStore):
             raise StoreKeyNotFound(f"key {key!r} leaves the store")
         return path
 
-    def read(self, key: str) -> bytes:
+    def read(self, key: str, limit: int | None = None) -> bytes:
         try:
-            return self._path(key).read_bytes()
+            if limit is None:
+                return self._path(key).read_bytes()
+            with self._path(key).open("rb") as handle:
+                size = os.fstat(handle.fileno()).st_size
+                if size > limit:
+                    raise too_large(key, self.describe(), limit, size)
+                data = handle.read(limit + 1)  # it may have grown since
+            if len(data) > limit:
+                raise too_large(key, self.describe(), limit)
+            return data
         except FileNotFoundError as exc:
             raise StoreKeyNotFound(f"{key} not found in {self.describe()}") from exc
         except OSError as exc:
             raise StoreError(f"cannot read {key}: {exc}") from exc
 
-    def read_if_changed(self, key: str, token: str | None) -> tuple[bytes, str] | NotModified:
+    def read_if_changed(
+        self, key: str, token: str | None, limit: int | None = None
+    ) -> tuple[bytes, str] | NotModified:
         try:
             stat = self._path(key).stat()
         except FileNotFoundError as exc:
@@ -39,7 +50,7 @@ class LocalStore(ModelStore):
         current = f"{stat.st_mtime_ns}-{stat.st_size}"
         if current == token:
             return NotModified(current)
-        return self.read(key), current
+        return self.read(key, limit), current
 
     def write(self, key: str, data: bytes) -> None:
         path = self._path(key)

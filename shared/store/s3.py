@@ -7,7 +7,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from shared.errors import StoreError, StoreKeyNotFound
-from shared.store.base import ModelStore, NotModified
+from shared.store.base import ModelStore, NotModified, too_large
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -36,20 +36,32 @@ class S3Store(ModelStore):
     def _key(self, key: str) -> str:
         return f"{self.prefix}/{key}" if self.prefix else key
 
-    def read(self, key: str) -> bytes:
-        return self._get(key, {})[0]
+    def read(self, key: str, limit: int | None = None) -> bytes:
+        return self._get(key, {}, limit)[0]
 
-    def read_if_changed(self, key: str, token: str | None) -> tuple[bytes, str] | NotModified:
+    def read_if_changed(
+        self, key: str, token: str | None, limit: int | None = None
+    ) -> tuple[bytes, str] | NotModified:
         extra = {"IfNoneMatch": token} if token else {}
         try:
-            return self._get(key, extra)
+            return self._get(key, extra, limit)
         except _Unchanged:
             return NotModified(token or "")
 
-    def _get(self, key: str, extra: dict[str, Any]) -> tuple[bytes, str]:
+    def _get(self, key: str, extra: dict[str, Any], limit: int | None) -> tuple[bytes, str]:
         try:
             response = self.client.get_object(Bucket=self.bucket, Key=self._key(key), **extra)
-            return response["Body"].read(), response["ETag"]
+            body = response["Body"]
+            with body:  # an object refused unread is not downloaded: its stream is closed
+                if limit is None:
+                    return body.read(), response["ETag"]
+                size = int(response.get("ContentLength", 0))
+                if size > limit:
+                    raise too_large(key, self.describe(), limit, size)
+                data = body.read(limit + 1)
+            if len(data) > limit:
+                raise too_large(key, self.describe(), limit)
+            return data, response["ETag"]
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "")
             if code in {"304", "NotModified"}:

@@ -28,6 +28,7 @@ class Terraform:
     locals: dict[str, Any]
     variables: dict[str, dict[str, Any]]
     terraform: list[dict[str, Any]] = field(default_factory=list)
+    outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def resource(self, kind: str, name: str) -> dict[str, Any]:
         return self.resources[kind][name]
@@ -72,6 +73,7 @@ def load_terraform() -> Terraform:
     local_values: dict[str, Any] = {}
     variables: dict[str, dict[str, Any]] = {}
     terraform: list[dict[str, Any]] = []
+    outputs: dict[str, dict[str, Any]] = {}
     for path in sorted(IAC.glob("*.tf")):
         with path.open() as handle:
             parsed: dict[str, Any] = hcl2.load(handle, serialization_options=OPTIONS)
@@ -82,7 +84,9 @@ def load_terraform() -> Terraform:
         for block in parsed.get("variable", []):
             variables.update(block)
         terraform.extend(parsed.get("terraform", []))
-    return Terraform(resources, data, local_values, variables, terraform)
+        for block in parsed.get("output", []):
+            outputs.update(block)
+    return Terraform(resources, data, local_values, variables, terraform, outputs)
 
 
 @dataclass(frozen=True)
@@ -113,15 +117,30 @@ def _exec_form(arguments: str) -> list[str]:
 
 
 @cache
-def load_dockerfile() -> Dockerfile:
+def load_dockerfile(target: str | None = None) -> Dockerfile:
+    """What the image built for `target` (default: the last stage, what `docker build` builds)
+    runs with: its own instructions after those of the stages it is built FROM."""
     text = DOCKERFILE.read_text().replace("\\\n", " ")
     lines = [line.strip() for line in text.splitlines()]
     instructions = [line.split(maxsplit=1) for line in lines if line and not line.startswith("#")]
-    final_stage_start = max(i for i, (op, *_) in enumerate(instructions) if op.upper() == "FROM")
+    stages: dict[str, tuple[str, list[list[str]]]] = {}
+    last = ""
+    for op, *rest in instructions:
+        if op.upper() == "FROM":
+            words = rest[0].split()  # IMAGE [AS NAME]
+            last = words[-1]
+            stages[last] = (words[0], [])
+        else:
+            stages[last][1].append([op, *rest])
+    chain: list[list[list[str]]] = []
+    name = target or last
+    while name in stages:
+        chain.insert(0, stages[name][1])
+        name = stages[name][0]
     found: dict[str, str] = {}
     exposed: list[int] = []
     env: dict[str, str] = {}
-    for op, *rest in instructions[final_stage_start:]:
+    for op, *rest in (instruction for stage in chain for instruction in stage):
         arguments = rest[0] if rest else ""
         if op.upper() == "EXPOSE":
             exposed.extend(int(port.split("/")[0]) for port in shlex.split(arguments))
@@ -132,7 +151,7 @@ def load_dockerfile() -> Dockerfile:
     return Dockerfile(
         entrypoint=_exec_form(found["ENTRYPOINT"]) if "ENTRYPOINT" in found else [],
         cmd=_exec_form(found["CMD"]),
-        healthcheck=found["HEALTHCHECK"],
+        healthcheck=found.get("HEALTHCHECK", "NONE"),
         exposed=exposed,
         env=env,
     )

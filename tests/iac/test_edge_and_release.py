@@ -9,6 +9,7 @@ import pytest
 
 from shared.settings import Settings
 from tests.iac.infra import DOCKERFILE, IAC, OPTIONS, ROOT, Terraform, load_terraform
+from tests.iac.workflows import with_scripts
 
 CD = ROOT / ".github" / "workflows" / "cd.yml"
 
@@ -61,7 +62,7 @@ def test_clients_and_the_smoke_test_use_the_name_the_certificate_covers(tf: Terr
     assert "var.certificate_arn == null" in validation["condition"]
     value = tf.resource("aws_ssm_parameter", "deploy")["value"]
     assert "local.service_url" in value and "ecr_repository_name" in value
-    cd = CD.read_text()
+    cd = with_scripts(CD)
     assert "${SMOKE_URL:-$(jq -r .service_url deploy.json)}" in cd
     assert "SMOKE_URL: ${{ vars.SERVICE_URL }}" in cd
 
@@ -119,7 +120,11 @@ def test_only_the_release_role_writes_models_and_signs(tf: Terraform) -> None:
     assert statement["actions"] == ["kms:Sign"]
     (condition,) = statement["condition"]
     assert condition["test"] == "ArnNotEquals" and condition["variable"] == "aws:PrincipalArn"
-    assert condition["values"] == ["${aws_iam_role.model_release.arn}"]
+    # The daily retraining task signs the versions it publishes (it never moves an alias).
+    assert condition["values"] == [
+        "${aws_iam_role.model_release.arn}",
+        "${aws_iam_role.retrain_task.arn}",
+    ]
     key = tf.resource("aws_kms_key", "release")
     assert (key["key_usage"], key["customer_master_key_spec"]) == ("SIGN_VERIFY", "ECC_NIST_P256")
 
@@ -144,7 +149,8 @@ def test_the_image_declares_the_scratch_volume_ecs_mounts(tf: Terraform) -> None
 
 
 def test_rolling_back_redeploys_an_existing_image_without_building(tf: Terraform) -> None:
-    cd = CD.read_text()
+    cd = with_scripts(CD)
     assert "workflow_dispatch:" in cd and "inputs.sha ||" in cd
     assert "aws ecr describe-images" in cd
-    assert cd.count("if: steps.image.outputs.exists != 'true'") == 3  # login, buildx, build
+    # login, buildx, the service's build, the training target's build
+    assert cd.count("if: steps.image.outputs.exists != 'true'") == 4

@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 
 from handlers.cli.smoke import KEY_ENV
-from shared.auth.admin import KEYS_KEY
+from shared.auth.keys import KEYS_KEY
 from tests.iac.infra import IAC, ROOT, Terraform, load_dockerfile, load_terraform
+from tests.iac.workflows import step_text
 
 yaml = pytest.importorskip("yaml")
 
@@ -31,7 +32,9 @@ def tf() -> Terraform:
 def cd_steps() -> dict[str, dict[str, Any]]:
     workflow = yaml.safe_load(CD.read_text())
     steps = workflow["jobs"]["deploy"]["steps"]
-    return {step.get("name") or step["uses"].split("@")[0]: step for step in steps}
+    # A step's `run` reads as the .ci/cd script it calls: what the runner executes.
+    resolved = [{**step, "run": step_text(step)} if "run" in step else step for step in steps]
+    return {step.get("name") or step["uses"].split("@")[0]: step for step in resolved}
 
 
 def statements(tf: Terraform, document: str) -> list[dict[str, Any]]:
@@ -103,17 +106,20 @@ def test_terraform_refuses_an_image_tag_nobody_pushed(tf: Terraform) -> None:
 def test_cd_points_the_batch_function_at_the_new_digest_and_waits(
     tf: Terraform, cd_steps: dict[str, dict[str, Any]]
 ) -> None:
-    # GIVEN the deploy role: it may update and read that one function, nothing else in Lambda
+    # GIVEN the deploy role: it may update and read the functions of the image (the batch
+    # function and the rollout judge), nothing else in Lambda
     granted = [
         s for s in statements(tf, "deploy") if any(a.startswith("lambda:") for a in s["actions"])
     ]
+    functions = ["${aws_lambda_function.batch.arn}", "${aws_lambda_function.rollout_judge.arn}"]
     assert [(sorted(s["actions"]), s["resources"]) for s in granted] == [
-        (["lambda:GetFunction", "lambda:UpdateFunctionCode"], ["${aws_lambda_function.batch.arn}"])
+        (["lambda:GetFunction", "lambda:UpdateFunctionCode"], functions)
     ]
-    # THEN CD updates the function by digest and waits until Lambda runs it
+    # THEN CD updates each function by digest and waits until Lambda runs it
     update = step_running(cd_steps, "update-function-code")["run"]
     assert '--image-uri "$ECR_REPOSITORY@$IMAGE_DIGEST"' in update
-    assert 'aws lambda wait function-updated-v2 --function-name "$BATCH_FUNCTION"' in update
+    assert 'for function in "$BATCH_FUNCTION" "$JUDGE_FUNCTION"' in update
+    assert 'aws lambda wait function-updated-v2 --function-name "$function"' in update
     assert "imageDigest" in step_running(cd_steps, "IMAGE_DIGEST=")["run"]
     # AND the function's name comes from the parameter Terraform writes
     parameter = tf.resource("aws_ssm_parameter", "deploy")["value"]
@@ -124,8 +130,10 @@ def test_cd_pushes_a_single_image_manifest_lambda_accepts(
     cd_steps: dict[str, dict[str, Any]],
 ) -> None:
     # build-push-action adds provenance attestations by default: an OCI index Lambda refuses
-    [build] = [s for s in cd_steps.values() if "build-push-action" in s.get("uses", "")]
-    assert build["with"]["provenance"] is False
+    # (the training image runs on Fargate, which accepts either, and is built the same way)
+    builds = [s for s in cd_steps.values() if "build-push-action" in s.get("uses", "")]
+    assert [build["with"].get("target") for build in builds] == [None, "training"]
+    assert all(build["with"]["provenance"] is False for build in builds)
 
 
 def test_ecr_never_expires_an_image_a_function_runs(

@@ -17,8 +17,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from handlers.cpu_budget import TASK_CPU_UNITS, WEB_CONCURRENCY, worker_count
-from handlers.http.health_responder import LOOP_STALL_SECONDS
+from handlers.server.cpu_budget import TASK_CPU_UNITS, WEB_CONCURRENCY, worker_count
+from handlers.server.health_answer import LOOP_STALL_SECONDS
 
 from .infra import ROOT, load_dockerfile
 

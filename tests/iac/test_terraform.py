@@ -4,7 +4,8 @@ from typing import Any
 
 import pytest
 
-from handlers import cpu_budget
+from handlers.server import cpu_budget
+from shared.metrics_contract import ALL_METRICS
 from shared.observability import metric_names
 from shared.settings import Settings
 
@@ -129,7 +130,10 @@ def test_task_role_reads_the_model_prefix_and_nothing_else(tf: Terraform) -> Non
             assert conditions == {"s3:prefix": [f"{prefix}/*"]}
         if "kms:Decrypt" in statement["actions"]:
             assert "kms:ViaService" in conditions
-    # The role has this one inline policy and no attached managed policies.
+    # The role has these inline policies (the model store; escalation events: events.tf,
+    # tests/iac/test_events_terraform.py; the capture's: Firehose has no resource policies, so
+    # tests/iac/test_capture_terraform.py pins it to PutRecordBatch on the capture streams) and
+    # no attached managed policies.
     attached = tf.resources.get("aws_iam_role_policy_attachment", {}).values()
     assert all("aws_iam_role.task" not in str(body.get("role")) for body in attached)
     inline = [
@@ -137,7 +141,11 @@ def test_task_role_reads_the_model_prefix_and_nothing_else(tf: Terraform) -> Non
         for body in tf.resources["aws_iam_role_policy"].values()
         if body["role"] == "${aws_iam_role.task.id}"
     ]
-    assert [body["policy"] for body in inline] == ["${data.aws_iam_policy_document.task.json}"]
+    assert sorted(body["policy"] for body in inline) == [
+        "${data.aws_iam_policy_document.task.json}",
+        "${data.aws_iam_policy_document.task_capture.json}",
+        "${data.aws_iam_policy_document.task_events.json}",
+    ]
 
 
 def contract_namespace() -> str:
@@ -148,7 +156,7 @@ def contract_namespace() -> str:
 
 def container_metrics() -> list[metric_names.MetricSpec]:
     """The contract's metrics that the container emits (Lambda-only ones carry function_name)."""
-    return [m for m in metric_names.ALL_METRICS if "function_name" not in m.dimensions]
+    return [m for m in ALL_METRICS if "function_name" not in m.dimensions]
 
 
 def test_dashboard_namespace_and_metrics_are_the_metrics_contract(tf: Terraform) -> None:

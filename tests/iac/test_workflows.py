@@ -8,16 +8,17 @@ import hcl2
 import pytest
 
 from .infra import IAC, OPTIONS, ROOT, load_terraform
+from .workflows import (
+    WORKFLOWS,
+    load_workflow,
+    make_targets,
+    makefile_targets,
+    run_steps,
+    script_of,
+)
 
-yaml = pytest.importorskip("yaml")
-
-WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 PINNED = re.compile(r"^\s*(?:-\s+)?uses:\s+[\w.-]+/[\w./-]+@[0-9a-f]{40} # v\d+(\.\d+)*\s*$")
-
-
-def load_workflow(path: Path) -> dict[str, Any]:
-    loaded: dict[str, Any] = yaml.safe_load(path.read_text())
-    return loaded
+RUN_STEPS = [(path, job, step) for path in WORKFLOWS for job, step in run_steps(path)]
 
 
 def test_workflows_exist() -> None:
@@ -55,6 +56,32 @@ def test_ci_runs_the_developer_make_targets() -> None:
     text = (ROOT / ".github" / "workflows" / "ci.yml").read_text()
     for target in ("make lint", "make check-infra", "make test"):
         assert f"run: {target}" in text
+
+
+@pytest.mark.parametrize(
+    ("path", "job", "step"),
+    RUN_STEPS,
+    ids=[f"{path.name}:{job}:{step.get('name', step['run'])}" for path, job, step in RUN_STEPS],
+)
+def test_every_run_step_is_a_make_target_or_a_ci_script(
+    path: Path, job: str, step: dict[str, Any]
+) -> None:
+    # Nothing lives only in YAML: a developer runs the same command the workflow does.
+    run = step["run"].strip()
+    assert "\n" not in run, f"{path.name} {job}: one command per step, not a script: {run!r}"
+    targets, script = make_targets(step), script_of(step)
+    assert targets or script, f"{path.name} {job}: {run!r} is neither `make <target>` nor .ci/"
+    assert set(targets or []) <= makefile_targets(), f"{run!r}: no such target in the Makefile"
+    if script is not None:
+        assert script.is_file(), f"{run!r}: no {script.relative_to(ROOT)}"
+        assert script.read_text().startswith("#!/usr/bin/env bash\n"), script.name
+        assert "set -euo pipefail" in script.read_text(), script.name
+
+
+def test_ci_scripts_are_all_run_by_a_workflow_or_the_makefile() -> None:
+    called = {script_of(step) for _, _, step in RUN_STEPS}
+    for folder in ("cd", "model-release"):
+        assert set((ROOT / ".ci" / folder).iterdir()) <= called, folder
 
 
 @pytest.mark.parametrize(

@@ -12,11 +12,14 @@ import httpx
 import pandas as pd
 import pytest
 
-from model_build.artifacts import read_manifest
-from model_build.packaging.package import request_rows
+from model_build.packaging.rows import request_rows
+from model_build.release.artifacts import read_manifest
 from tests.support.byom import EXAMPLES, INFERNO, Example, estimator_answers, run
 from tests.support.servers import RunningServer, uvicorn_server
 
+# Packaging five examples in the module fixture takes minutes on a loaded machine, past the
+# default 300 s a test gets.
+pytestmark = pytest.mark.timeout(1200)
 ROWS = 40  # sample rows asked one by one over HTTP
 TOLERANCE = 1e-4  # packaging's default: ONNX answers within it of the estimator's
 
@@ -134,6 +137,35 @@ def test_a_bulk_job_scores_the_whole_sample(
     assert summary["status"] == "SUCCEEDED", summary
     assert summary["errors"] == 0
     assert summary["records"] == len(served.sample(example))
+
+
+def test_a_job_reads_rows_as_instances(served: Served, tmp_path: Path) -> None:
+    rows = [list(item.values()) for item in served.requests(EXAMPLES[4])[:50]]
+    source = tmp_path / "rows.jsonl"
+    source.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    printed = run(
+        [INFERNO, "jobs", "run", str(source), str(tmp_path / "out"), "--store", str(served.store),
+         "--model", "churn", "--workers", "1", "--no-progress"]
+    )  # fmt: skip
+    assert json.loads(printed)["records"] == 50 and json.loads(printed)["errors"] == 0
+
+
+def test_an_onnx_model_answers_through_the_lambda_emulator(served: Served, tmp_path: Path) -> None:
+    from tests.support.servers import ROOT
+
+    items = served.requests(EXAMPLES[4])[:3]
+    event = json.loads((ROOT / "events" / "apigw-v2-model-predict.json").read_text())
+    event["rawPath"] = event["requestContext"]["http"]["path"] = "/models/churn/predict"
+    event["body"] = json.dumps({"instances": items})
+    del event["headers"]["content-length"]
+    (tmp_path / "churn.json").write_text(json.dumps(event))
+    env = {"MODEL_DIR": str(served.store), "MODEL_NAME": "churn"}
+    response = json.loads(run([INFERNO, "invoke", str(tmp_path / "churn.json"), "--rie"], env))
+    assert response["statusCode"] == 200, response
+    over_http = httpx.post(
+        f"{served.server.url}/models/churn/predict", json={"instances": items}
+    ).json()
+    assert json.loads(response["body"]) == over_http
 
 
 def test_typed_inputs_are_refused_naming_the_field(served: Served) -> None:

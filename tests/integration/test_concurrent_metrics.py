@@ -18,8 +18,8 @@ from typing import Any
 import httpx
 import pytest
 
-from model_build.publish import publish
-from shared.observability.metric_names import ALL_METRICS
+from model_build.release.publish import publish
+from shared.metrics_contract import ALL_METRICS
 from shared.store.local import LocalStore
 from tests.support.emf import (
     declared_metrics,
@@ -102,8 +102,11 @@ async def send_all(base_url: str, requests: list[Sent]) -> list[Answer]:
         return await asyncio.gather(*(one(sent) for sent in requests))
 
 
-# The image's launcher (handlers/server.py), with the worker count pinned.
+# The image's launcher (handlers/server/), with the worker count pinned and the keep-alive the
+# image sets (75 s, past the ALB's 60 s): uvicorn's default 5 s closes an idle pooled connection
+# just as the client reuses it, and a POST is not retried (httpx.ReadError on a slow machine).
 LAUNCHER = [sys.executable, "-m", "handlers.server", "handlers.http.app:app", "--host", "127.0.0.1"]
+LAUNCHER += ["--timeout-keep-alive", "75"]
 MODEL_LOADED = '"message":"Model loaded"'
 
 

@@ -1,12 +1,14 @@
 """An unexpected exception under a real uvicorn: one JSON answer, one log line, no plain text."""
 
+import socket
 import sys
+import time
 from pathlib import Path
 
 import httpx
 import pytest
 
-from model_build.publish import publish
+from model_build.release.publish import publish
 from shared.store.local import LocalStore
 from tests.support.emf import emf_documents, log_records, totals
 from tests.support.faulty_app import BUG
@@ -45,3 +47,25 @@ def test_a_bug_is_one_json_500_and_one_log_line(tmp_path: Path, sentiment_model_
     docs = emf_documents(output)
     assert totals(docs, "RequestCount", "route")[("/boom",)] == 1
     assert totals(docs, "ErrorCount", "route", "status_class")[("/boom", "5xx")] == 1
+
+
+def test_a_client_that_leaves_mid_body_is_logged_as_499(tmp_path: Path) -> None:
+    # GIVEN the app under uvicorn (no model needed: the body is never complete)
+    with uvicorn_server(
+        {"MODEL_DIR": str(tmp_path / "empty")}, tmp_path / "log", "/health"
+    ) as server:
+        # WHEN a client sends part of the body it announced, then goes
+        host, port = server.url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port))) as connection:
+            head = "POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            connection.sendall(
+                f"{head}Content-Length: 1000\r\nX-Request-Id: gone-1\r\n\r\n".encode()
+            )
+            connection.sendall(b'{"text": "half')
+        # THEN its request is logged as 499 (client closed), not as a 400 of its body
+        deadline = time.monotonic() + 10
+        while '"gone-1"' not in server.log():
+            assert time.monotonic() < deadline, server.log()
+            time.sleep(0.1)
+    [line] = [r for r in log_records(server.log()) if r.get("correlation_id") == "gone-1"]
+    assert line["status"] == 499

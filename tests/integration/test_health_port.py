@@ -4,16 +4,21 @@ wedges or dies."""
 import json
 import os
 import signal
+import socket
+import struct
+import subprocess
+import sys
+import threading
 import time
 from pathlib import Path
 
 import httpx
 import pytest
 
-from handlers.http.health_responder import LOOP_STALL_SECONDS
-from model_build.publish import publish
+from handlers.server.health_answer import LOOP_STALL_SECONDS
+from model_build.release.publish import publish
 from shared.store.local import LocalStore
-from tests.support.servers import free_port, uvicorn_server, wait_for
+from tests.support.servers import ROOT, free_port, stop_process, uvicorn_server, wait_for
 
 
 def get(url: str) -> httpx.Response:
@@ -92,3 +97,62 @@ def test_a_wedged_worker_is_unhealthy_and_a_dead_one_takes_its_responder(
                 pass  # reset while the responder was shutting down: look again
             time.sleep(0.2)
         pytest.fail("the health responder outlived its worker")
+
+
+def trickle(address: tuple[str, int], stop: threading.Event) -> None:
+    """A client that never finishes its request: a byte every 0.2 s keeps each read alive."""
+    with socket.create_connection(address) as connection:
+        for byte in b"GET /ready HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"y" * 1000:
+            if stop.wait(0.2):
+                return
+            try:
+                connection.send(bytes([byte]))
+            except OSError:
+                return  # cut off by the responder's deadline
+
+
+def hang_up_at_once(address: tuple[str, int]) -> None:
+    """A probe that leaves before its answer, with a reset (SO_LINGER 0), not a polite close."""
+    with socket.create_connection(address) as connection:
+        connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        connection.send(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+
+
+def test_slow_clients_delay_no_probe_and_the_port_binds_uvicorns_host(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN the image's launcher told `--host 127.0.0.2` (HOST unset: 127.0.0.1 by default)
+    monkeypatch.delenv("HOST", raising=False)
+    host, port = "127.0.0.2", free_port()
+    launcher = [sys.executable, "-m", "handlers.server", "handlers.http.app:app"]
+    launcher += ["--host", host, "--port", str(free_port()), "--workers", "1", "--no-access-log"]
+    env = {**os.environ, "MODEL_DIR": str(tmp_path / "empty"), "HEALTH_PORT": str(port)}
+    log = tmp_path / "server.log"
+    with log.open("w") as output:
+        server = subprocess.Popen(
+            launcher, cwd=ROOT, env=env, stdout=output, stderr=output, text=True
+        )
+    try:
+        health = f"http://{host}:{port}"
+        # THEN the health port listens where uvicorn does
+        wait_for(health + "/health", timeout=20)
+        # WHEN clients hold connections open, trickling their requests, and others hang up
+        stop = threading.Event()
+        slow = [threading.Thread(target=trickle, args=((host, port), stop)) for _ in range(8)]
+        for client in slow:
+            client.start()
+        try:
+            time.sleep(0.5)
+            for _ in range(5):
+                hang_up_at_once((host, port))
+            # THEN every probe is still answered
+            for _ in range(5):
+                assert httpx.get(health + "/health", timeout=5).json() == {"status": "ok"}
+        finally:
+            stop.set()
+            for client in slow:
+                client.join()
+    finally:
+        stop_process(server)
+    # AND nothing printed a traceback
+    assert "Traceback" not in log.read_text()

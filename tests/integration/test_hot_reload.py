@@ -13,9 +13,10 @@ import boto3
 import httpx
 import pytest
 
-from model_build.publish import publish
+from model_build.release.publish import publish
 from shared.store.s3 import S3Store
 from tests.support.servers import RunningServer, free_port, moto_server, uvicorn_server
+from tests.support.tamper import tampered
 
 REFRESH_SECONDS = 2.0
 BUCKET = "hot-reload"
@@ -146,7 +147,7 @@ def publish_broken_version(
     publish(directory, stack.store, alias=None)
     if tamper:  # the artifact changed in the bucket after publishing
         stack.store.write(
-            f"sentiment/{version}/model.skops", (directory / "model.skops").read_bytes() + b"\0"
+            f"sentiment/{version}/model.skops", tampered((directory / "model.skops").read_bytes())
         )
     stack.store.set_alias("sentiment", "production", version)
 

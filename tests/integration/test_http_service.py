@@ -1,6 +1,7 @@
 """The real app under uvicorn on a loopback port, spoken to over HTTP."""
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -8,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from model_build.publish import publish
+from model_build.release.publish import publish
 from shared.store.local import LocalStore
 from tests.support.bad_inputs import BAD_INPUTS
 from tests.support.servers import RunningServer, uvicorn_server
@@ -100,6 +101,61 @@ def test_a_chunked_body_over_one_megabyte_is_refused_while_streaming(server: Run
     assert "limit" in response.json()["detail"]
 
 
+def many_fields(count: int) -> str:
+    return json.dumps({**{str(i): 1 for i in range(count)}, "text": "x"}).replace(" ", "")
+
+
+# Under MAX_BODY_VALUES (65,536 by default), each field a problem of its own.
+MANY_FIELDS = many_fields(30_000)
+
+
+def test_a_body_of_countless_values_is_refused_as_it_streams(server: RunningServer) -> None:
+    # GIVEN the audit's body: 95,000 unknown fields in 917 KiB (once an 8.2 MiB 422 that held
+    # the event loop for half a second) WHEN it is posted
+    response = post(server, "/predict", many_fields(95_000).encode())
+    # THEN it is refused before it is parsed, saying why
+    assert response.status_code == 413
+    assert "more than 65536 JSON values" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/predict", MANY_FIELDS),
+        ("/models/sentiment/predict", MANY_FIELDS),
+        ("/models/sentiment/predict/batch", '{"items": [' + MANY_FIELDS[:-1] + "}]}"),
+        ("/models/sentiment/predict/batch", MANY_FIELDS.replace('"text":"x"', '"items":[]')),
+    ],
+    ids=["predict", "model-predict", "batch-item", "batch-body"],
+)
+def test_a_422_lists_the_first_few_problems_and_counts_the_rest(
+    server: RunningServer, path: str, body: str
+) -> None:
+    # GIVEN a body with 30,000 fields no schema knows WHEN it is posted
+    response = post(server, path, body.encode())
+    # THEN the answer names the first ten and counts the others, in a few hundred bytes
+    assert len(response.content) < 4096
+    answer = response.json()
+    if path.endswith("/batch") and response.status_code == 200:  # a bad item, answered by index
+        answer = {"detail": answer["results"][0]["error"]}
+    else:
+        assert response.status_code == 422
+        assert answer["problems_not_listed"] == 30_000 - 10
+    assert len(answer["detail"]) == 10
+    assert answer["detail"][0] == {
+        "loc": ["body", "0"],
+        "msg": answer["detail"][0]["msg"],
+        "type": "extra_forbidden",
+    }
+
+
+def test_a_problem_naming_a_huge_field_is_cut_short(server: RunningServer) -> None:
+    response = post(server, "/predict", json.dumps({"x" * 500_000: 1, "text": "y"}).encode())
+    assert response.status_code == 422
+    assert len(response.content) < 1024
+    assert response.json()["detail"][0]["loc"][1].endswith("...")
+
+
 def test_wrong_method_and_unknown_path_are_json_4xx(server: RunningServer) -> None:
     assert httpx.get(server.url + "/predict").status_code == 405
     missing = httpx.get(server.url + "/nowhere")
@@ -153,3 +209,20 @@ def test_no_model_in_the_store_means_alive_but_not_ready(tmp_path: Path) -> None
         response = httpx.post(empty.url + "/predict", json={"text": "hello"})
         assert response.status_code == 503
         assert response.json() == MODEL_NOT_LOADED
+
+
+def test_the_docs_page_works_offline_with_operation_ids_a_person_would_write(
+    server: RunningServer,
+) -> None:
+    # GIVEN the docs page WHEN a browser loads it THEN every asset comes from the service itself
+    page = httpx.get(server.url + "/docs").text
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page)
+    assert assets and all(asset.startswith("/docs/assets/") for asset in assets), assets
+    for asset in assets:
+        assert httpx.get(server.url + asset).status_code == 200, asset
+    assert "persistAuthorization" in page  # a pasted key survives a reload
+    # AND a generated client gets names a person would write
+    spec = httpx.get(server.url + "/openapi.json").json()
+    ids = {op["operationId"] for item in spec["paths"].values() for op in item.values()}
+    assert {"predict", "predict_batch", "list_models", "get_model", "health", "ready"} <= ids
+    assert "predict_model_sentiment" in ids

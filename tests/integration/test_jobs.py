@@ -14,9 +14,9 @@ from typing import Any
 import boto3
 import pytest
 
+from handlers.cli.jobs.runner import run_job
 from handlers.cli.replay import RIE_PATH, compare, load_events
-from model_build.publish import publish
-from shared.jobs.runner import run_job
+from model_build.release.publish import publish
 from shared.jobs.spec import JobSettings
 from shared.store.local import LocalStore
 from shared.store.s3 import S3Store
@@ -47,7 +47,7 @@ def record(i: int, pool: list[str]) -> tuple[Any, str | None]:
     if i % 991 == 0:
         return {"id": f"t{i}", "body": pool[i % DISTINCT_TEXTS]}, "field required"
     if i % 983 == 0:
-        return [pool[0]], "expected a JSON object, got list"
+        return [pool[0], "extra"], "a row holds 1 values (text), got 2"
     keyed = {"id": f"t{i}"} if i % 3 else {}  # every third record is keyed by its line number
     return {**keyed, "text": pool[i % DISTINCT_TEXTS], "shop": i % 5}, None
 
@@ -114,7 +114,7 @@ def test_100k_records_each_answered_once_with_the_pinned_version(
     # THEN every record is answered exactly once, at its key, in input order
     assert len(lines) == RECORDS and [line["position"] for line in lines] == list(range(RECORDS))
     expected_keys = [
-        r["id"] if isinstance(r, dict) and "id" in r else i + 1 for i, (r, _) in enumerate(cases)
+        r["id"] if isinstance(r, dict) and "id" in r else i for i, (r, _) in enumerate(cases)
     ]
     assert [line["key"] for line in lines] == expected_keys
     # AND invalid records are errors saying why; valid ones are predicted, with kept fields

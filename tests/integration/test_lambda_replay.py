@@ -18,8 +18,8 @@ import httpx
 import pytest
 
 from handlers.cli.replay import RIE_PATH, Emulator, compare, load_events, response_headers
-from model_build.publish import publish
-from shared.observability.metric_names import ALL_METRICS
+from model_build.release.publish import publish
+from shared.metrics_contract import ALL_METRICS
 from shared.serving.registry import FIRST_RETRY_SECONDS
 from shared.store.local import LocalStore
 from tests.support.emf import declared_metrics, emf_documents, log_records, spec_violations, totals

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from handlers.cli.replay import RIE_PATH, compare, load_events
-from model_build.publish import publish
+from model_build.release.publish import publish
 from shared.store.local import LocalStore
 from tests.integration.test_lambda_replay import ROOT, run_invoke
 from tests.integration.test_model_kinds import TRAINERS

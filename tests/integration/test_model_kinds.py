@@ -15,17 +15,18 @@ import boto3
 import httpx
 import pytest
 
-from model_build.artifacts import read_manifest
-from model_build.publish import publish
-from model_build.train_fraud import train_fraud
-from model_build.train_progression import train_progression
-from model_build.train_recommender import train_recommender
+from model_build.examples.train_basket import train_basket
+from model_build.examples.train_fraud import train_fraud
+from model_build.examples.train_progression import train_progression
+from model_build.release.artifacts import read_manifest
+from model_build.release.publish import publish
 from shared.store.s3 import S3Store
 from tests.support.servers import RunningServer, free_port, moto_server, uvicorn_server
+from tests.support.tamper import tampered
 
 BUCKET = "kinds"
 REFRESH_SECONDS = 1.0
-TRAINERS = {"progression": train_progression, "basket": train_recommender, "fraud": train_fraud}
+TRAINERS = {"progression": train_progression, "basket": train_basket, "fraud": train_fraud}
 # What each kind's answer must hold.
 FIELDS = {
     "sentiment": {"label", "confidence", "probabilities"},
@@ -247,7 +248,8 @@ def test_a_tampered_version_of_any_kind_is_refused_and_the_serving_one_stays(
         (directory / "manifest.json").write_text(json.dumps(manifest))
         publish(directory, stack.store, alias=None)
         stack.store.write(
-            f"{name}/tampered-{name}/model.skops", (directory / "model.skops").read_bytes() + b"\0"
+            f"{name}/tampered-{name}/model.skops",
+            tampered((directory / "model.skops").read_bytes()),
         )
         stack.store.set_alias(name, "production", f"tampered-{name}")
     deadline = time.monotonic() + 30

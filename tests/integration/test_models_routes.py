@@ -7,9 +7,11 @@ from typing import Any
 import httpx
 import pytest
 
-from model_build.artifacts import read_manifest
-from model_build.publish import publish
-from model_build.train_risk import train_risk
+from handlers.cli import keys_admin
+from model_build.examples.train_risk import train_risk
+from model_build.release.artifacts import read_manifest
+from model_build.release.publish import publish
+from shared.auth.keys import ClientRecord
 from shared.store.local import LocalStore
 from tests.support.servers import RunningServer, uvicorn_server
 
@@ -67,7 +69,7 @@ def test_the_tabular_model_predicts_with_probabilities(
         ({"mean_radius": -3.0}, "mean_radius", "below the minimum"),
         ({"mean_area": 1e9}, "mean_area", "above the maximum"),
         ({"mean_texture": "high"}, "mean_texture", "expected a number"),
-        ({"mean_texture": None}, "mean_texture", "expected a number"),
+        ({"mean_texture": None}, "mean_texture", "must not be null"),
         ({"unexpected": 1.0}, "unexpected", "unknown field"),
     ],
 )
@@ -146,3 +148,44 @@ def test_batch_limits(server: RunningServer) -> None:
         server.url + "/models/sentiment/predict/batch", json={"items": [{"text": "fine"}] * 256}
     )
     assert full.status_code == 200 and len(full.json()["results"]) == 256
+
+
+def test_with_keys_ready_and_a_404_name_only_what_the_caller_may_use_and_say_what_never_passes(
+    tmp_path: Path, sentiment_model_dir: Path, risk_model_dir: Path
+) -> None:
+    # GIVEN client keys on, two models served, and a key limited to the risk model (and to a
+    # fraud model that is not served)
+    store = LocalStore(tmp_path / "store")
+    publish(sentiment_model_dir, store)
+    publish(risk_model_dir, store)
+    limited = keys_admin.create(store, ClientRecord(name="limited", models=["risk", "fraud"]))
+    everything = keys_admin.create(store, ClientRecord(name="everything"))
+    small = keys_admin.create(store, ClientRecord(name="small", item_burst=2))
+    env = {"MODEL_DIR": str(store.root), "AUTH_MODE": "keys"}
+    with uvicorn_server(env, tmp_path / "server.log") as server:
+
+        def get(path: str, key: str | None = None) -> httpx.Response:
+            headers = {"Authorization": f"Bearer {key}"} if key else {}
+            return httpx.get(server.url + path, headers=headers)
+
+        # WHEN the load balancer probes /ready THEN it learns the service is ready, and no more
+        assert get("/ready").json() == {"status": "ready"}
+        assert get("/ready", "inferno_sk_not-a-key").json() == {"status": "ready"}
+        # AND a client learns only of the models its key may use
+        assert get("/ready", limited).json() == {"status": "ready", "served_models": ["risk"]}
+        assert get("/ready", everything).json()["served_models"] == ["risk", "sentiment"]
+        assert get("/ready", everything).json()["model_name"] == "sentiment"
+        # AND a 404 for a model its key names but nobody serves lists only those it may use
+        missing = get("/models/fraud", limited)
+        assert missing.status_code == 404
+        assert missing.json()["served_models"] == ["risk"]
+        assert "sentiment" not in missing.text
+        # AND a batch larger than the key's item burst, which no wait would let through, is a
+        # 422 saying so, not a 429 to retry forever
+        batch = {"items": [{"text": "fine"}] * 3}
+        headers = {"Authorization": f"Bearer {small}"}
+        refused = httpx.post(
+            server.url + "/models/sentiment/predict/batch", json=batch, headers=headers
+        )
+        assert refused.status_code == 422
+        assert "may send at most 2 in any one second: split it" in refused.json()["detail"]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from model_build.publish import publish
+from model_build.release.publish import publish
 from shared.store.local import LocalStore
 from tests.support.servers import ROOT, uvicorn_server
 

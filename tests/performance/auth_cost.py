@@ -14,7 +14,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from shared.auth import admin
+from handlers.cli import keys_admin
 from shared.auth.keys import ClientRecord
 from shared.store.local import LocalStore
 from tests.performance.loadgen import ensure_wrk
@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     big = ClientRecord(
         name="bench", rate=100_000, burst=100_000, item_rate=100_000, item_burst=100_000
     )
-    key = admin.create(store, big)
+    key = keys_admin.create(store, big)
     bodies = work / "bodies.jsonl"
     bodies.write_text(json.dumps({"text": "what a lovely day, truly"}) + "\n")
     results: dict[str, object] = {"load_average_before": os.getloadavg()}

@@ -20,8 +20,18 @@ from typing import Any
 
 import httpx
 
-from handlers.cpu_budget import WEB_CONCURRENCY
-from tests.performance import formats, logvolume, overload, report, workers
+from handlers.server.cpu_budget import WEB_CONCURRENCY
+from tests.performance import (
+    capacity,
+    capture,
+    formats,
+    logvolume,
+    overload,
+    peers,
+    report,
+    shadow,
+    workers,
+)
 from tests.performance.loadgen import BenchError, LoadResult, ensure_wrk, run_wrk
 from tests.performance.processes import Server, image_command, start_server, uvicorn_command
 from tests.support.servers import ROOT, free_port, stop_process
@@ -41,7 +51,18 @@ TEXTS = [
 ]
 
 
-SCENARIOS = ("compare", "overload", "workers", "logs", "formats")
+SCENARIOS = (
+    "compare",
+    "overload",
+    "workers",
+    "logs",
+    "formats",
+    "capture",
+    "shadow",
+    "peers",
+    "capacity",
+)
+PAIR_SCENARIOS = {"compare", "overload"}  # need ours and the baseline side by side
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -60,7 +81,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         choices=SCENARIOS,
         default=list(SCENARIOS),
         help="compare: /predict and batches against the baseline; overload: the flood; "
-        "workers: the image's worker choice against 1; logs: stdout bytes per request",
+        "workers: the image's worker choice against 1; logs: stdout bytes per request; "
+        "capture: c=64 latency with capture at 10%% against off; "
+        "shadow: c=64 throughput with a 10%% shadow rollout against none; "
+        "peers: ours, plain FastAPI and LitServe, 1 and 2 workers, and the model in-process; "
+        "capacity: req/s per vCPU at p99 <= 100 ms, one worker on one core",
+    )
+    parser.add_argument(
+        "--record-capacity",
+        action="store_true",
+        help="with the capacity scenario: write its figure to tests/performance/capacity.json "
+        "and rewrite what derives from it (requests_per_target in iac/variables.tf, the sizing "
+        "section of iac/README.md); without it the bench changes no tracked file",
     )
     parser.add_argument(
         "--starts", type=int, default=3, help="cold starts of each server; medians count"
@@ -69,10 +101,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--candidate",
         default=None,
-        help="serve this sentiment candidate pipeline (model_build/candidates.py) instead of the "
-        "default, e.g. `today` for the tweets-only word + character model",
+        help="serve this sentiment candidate pipeline (model_build/sentiment/candidates.py) "
+        "instead of the default, e.g. `today` for the tweets-only word + character model",
     )
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.record_capacity and "capacity" not in args.scenarios:
+        parser.error("--record-capacity needs the capacity scenario")
+    return args
 
 
 TRAINING_STAMP = ".training-source"
@@ -192,6 +227,58 @@ def run(args: argparse.Namespace, scratch: Path) -> dict[str, Any]:
         "HEALTH_PORT": str(health_port),
         "ACCESS_LOG_SAMPLE_RATE": str(logvolume.deployed_rate()),
     }
+    if PAIR_SCENARIOS & set(args.scenarios):
+        sections.update(
+            against_baseline(args, wrk, ours_env, joblib_path, scratch, bodies, health_port)
+        )
+    if "workers" in args.scenarios:
+        print("workers: the image's command, 1 worker and its own choice", flush=True)
+        sections["workers"] = workers.run(
+            wrk, ours_env, bodies["single"], scratch, args.seconds, args.warmup
+        )
+    if "peers" in args.scenarios:
+        print("peers: ours, plain FastAPI and LitServe, 1 and 2 workers", flush=True)
+        timing = {"seconds": args.seconds, "warmup": args.warmup, "starts": args.starts}
+        sections["peers"] = peers.run(
+            wrk, ours_env, model_dir, joblib_path, bodies["single"], TEXTS, scratch, timing
+        )
+    if "capacity" in args.scenarios:
+        print(f"capacity: req/s per vCPU at p99 <= {capacity.P99_BOUND_MS:g} ms", flush=True)
+        sections["capacity"] = capacity.run(
+            wrk, ours_env, bodies["single"], scratch, args.seconds, args.warmup
+        )
+        if args.record_capacity:
+            capacity.record(sections["capacity"], _commit())
+    if "logs" in args.scenarios:
+        print("logs: stdout bytes per request", flush=True)
+        sections["logs"] = logvolume.run(wrk, ours_env, bodies["single"], scratch, args.seconds)
+    if "capture" in args.scenarios:
+        print(f"capture: c={capture.CONNECTIONS}, capture at 10% against off", flush=True)
+        sections["capture"] = capture.run(
+            wrk, ours_env, bodies["single"], scratch, args.seconds, args.warmup
+        )
+    if "shadow" in args.scenarios:
+        print(f"shadow: c={shadow.CONNECTIONS}, a 10% shadow rollout against none", flush=True)
+        sections["shadow"] = shadow.run(
+            wrk, ours_env, bodies["single"], scratch, args.seconds, args.warmup
+        )
+    # Other work on the machine skews both servers; the load average shows how much there was.
+    load = (round(load_before, 2), round(os.getloadavg()[0], 2))
+    return assemble(args, manifest, sections, load)
+
+
+def against_baseline(
+    args: argparse.Namespace,
+    wrk: str,
+    ours_env: dict[str, str],
+    joblib_path: Path,
+    scratch: Path,
+    bodies: dict[str, Path],
+    health_port: int,
+) -> dict[str, Any]:
+    """The scenarios that need ours and the baseline running: compare, overload (and the
+    start-up times measured when starting them)."""
+    sections: dict[str, Any] = {}
     servers, process = start_pair(args, ours_env, joblib_path, scratch)
     try:
         ours, baseline = servers
@@ -219,17 +306,7 @@ def run(args: argparse.Namespace, scratch: Path) -> dict[str, Any]:
     finally:
         for server in servers:
             stop_process(server.process)
-    if "workers" in args.scenarios:
-        print("workers: the image's command, 1 worker and its own choice", flush=True)
-        sections["workers"] = workers.run(
-            wrk, ours_env, bodies["single"], scratch, args.seconds, args.warmup
-        )
-    if "logs" in args.scenarios:
-        print("logs: stdout bytes per request", flush=True)
-        sections["logs"] = logvolume.run(wrk, ours_env, bodies["single"], scratch, args.seconds)
-    # Other work on the machine skews both servers; the load average shows how much there was.
-    load = (round(load_before, 2), round(os.getloadavg()[0], 2))
-    return assemble(args, manifest, sections, load)
+    return sections
 
 
 def start_pair(
@@ -353,6 +430,14 @@ def assemble(
         found += overload.targets(sections["overload"])
     if "workers" in sections:
         found += workers.targets(sections["workers"])
+    if "capture" in sections:
+        found += capture.targets(sections["capture"])
+    if "shadow" in sections:
+        found += shadow.targets(sections["shadow"])
+    if "peers" in sections:
+        found += peers.targets(sections["peers"])
+    if "capacity" in sections:
+        found += capacity.targets(sections["capacity"])
     return {
         "meta": {
             "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -388,6 +473,14 @@ def render(results: dict[str, Any]) -> str:
         lines += logvolume.markdown(results["logs"])
     if "formats" in results:
         lines += formats.markdown(results["formats"])
+    if "capture" in results:
+        lines += capture.markdown(results["capture"])
+    if "shadow" in results:
+        lines += shadow.markdown(results["shadow"])
+    if "peers" in results:
+        lines += peers.markdown(results["peers"])
+    if "capacity" in results:
+        lines += capacity.markdown(results["capacity"])
     return report.markdown(results, lines)
 
 

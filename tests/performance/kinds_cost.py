@@ -13,12 +13,12 @@ import os
 import tempfile
 from pathlib import Path
 
-from model_build.artifacts import read_manifest
-from model_build.publish import publish
-from model_build.train_fraud import train_fraud
-from model_build.train_progression import train_progression
-from model_build.train_recommender import train_recommender
-from model_build.train_sentiment import TrainConfig, train_sentiment
+from model_build.examples.train_basket import train_basket
+from model_build.examples.train_fraud import train_fraud
+from model_build.examples.train_progression import train_progression
+from model_build.release.artifacts import read_manifest
+from model_build.release.publish import publish
+from model_build.sentiment.train_sentiment import TrainConfig, train_sentiment
 from shared.store.local import LocalStore
 from tests.performance.loadgen import ensure_wrk, run_wrk
 from tests.support.servers import uvicorn_server
@@ -39,7 +39,7 @@ def main() -> None:
     root = Path(tempfile.mkdtemp(prefix="kinds-cost-"))
     train_sentiment(root / "sentiment", TrainConfig(max_rows=6000, with_vader=False))
     train_progression(root / "progression")
-    train_recommender(root / "basket")
+    train_basket(root / "basket")
     train_fraud(root / "fraud")
     store = LocalStore(root / "store")
     for name in KINDS:

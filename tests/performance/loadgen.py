@@ -62,9 +62,12 @@ def run_wrk(
     seconds: int,
     script: Path = LUA_SCRIPT,
     timeout_s: int = 5,
+    cpus: int | None = None,
 ) -> LoadResult:
-    """One thread: on two cores the client gets one and the server the other."""
+    """One thread: on two cores the client gets one and the server the other (`cpus` pins it
+    to that core, for a server pinned to the other)."""
     argv = [
+        *(["taskset", "-c", str(cpus)] if cpus is not None else []),
         wrk,
         "-t1",
         f"-c{connections}",

@@ -1,6 +1,8 @@
 """The servers under test: started on free loopback ports, timed to ready, measured for memory."""
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -86,6 +88,7 @@ def start_server(
     ready: tuple[str, str, bytes | None],
     alive: str | None = None,
     workers: int = 1,
+    cwd: Path = ROOT,
 ) -> Server:
     """Start a server; time spawn to the first 200 on `alive` (GET) and on `ready`.
 
@@ -99,8 +102,15 @@ def start_server(
     base = {key: os.environ[key] for key in ("PATH", "HOME", "LANG", "TMPDIR") if key in os.environ}
     with log_path.open("w") as log:
         started = time.perf_counter()
+        # Its own process group, so stop_server can reach every process it left behind.
         process = subprocess.Popen(
-            argv, cwd=ROOT, env={**base, **env}, stdout=log, stderr=subprocess.STDOUT, text=True
+            argv,
+            cwd=cwd,
+            env={**base, **env},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
         )
     server = Server(name, f"http://127.0.0.1:{port}", process, log_path)
     try:
@@ -113,6 +123,14 @@ def start_server(
         stop_process(process)
         raise
     return server
+
+
+def stop_server(server: Server) -> None:
+    """Stop it gracefully, then kill whatever of its group outlived it: LitServe's API servers
+    and inference workers can outlive their parent and would load the next measurements."""
+    stop_process(server.process)
+    with contextlib.suppress(ProcessLookupError):  # the whole group is gone, as it should be
+        os.killpg(server.process.pid, signal.SIGKILL)
 
 
 def _first_200(server: Server, method: str, path: str, body: bytes | None) -> float:

@@ -3,7 +3,7 @@
 from pathlib import Path
 from typing import Any
 
-from handlers.cpu_budget import WEB_CONCURRENCY, worker_count
+from handlers.server.cpu_budget import WEB_CONCURRENCY, worker_count
 from tests.performance.loadgen import run_wrk
 from tests.performance.processes import image_command, start_server
 from tests.performance.report import Target, ratio

@@ -15,4 +15,10 @@ BAD_INPUTS: dict[str, tuple[bytes, int, str]] = {
     "JSON array body": (b'["hi"]', 422, "valid dictionary"),
     "non-UTF-8 bytes": (b'{"text": "caf\xe9 \xff"}', 400, "UTF-8"),
     "empty body": (b"", 422, "Field required"),
+    "a 5,000-digit number": (b'{"text": "hi", "n": ' + b"7" * 5000 + b"}", 400, "4300 digits"),
+    "a body of countless values": (
+        b'{"text": "hi", "n": [' + b"1," * 70_000 + b"1]}",
+        413,
+        "JSON values",
+    ),
 }

@@ -1,6 +1,7 @@
 """The bring-your-own-model examples as a user runs them: the example script, then
 `inferno package`, each as a command; shared by the integration test and `make bench`."""
 
+import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -49,8 +50,9 @@ EXAMPLES = (
 )
 
 
-def run(argv: list[str]) -> str:
-    done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=600)
+def run(argv: list[str], env: dict[str, str] | None = None) -> str:
+    full_env = {**os.environ, **(env or {})}
+    done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=600, env=full_env)
     if done.returncode != 0:
         raise AssertionError(f"{argv[:4]} failed ({done.returncode}):\n{done.stderr[-3000:]}")
     return done.stdout

@@ -15,8 +15,8 @@ from typing import Any
 from starlette.exceptions import StarletteDeprecationWarning
 
 from handlers.http.app import create_app
-from model_build.publish import publish
-from model_build.train_risk import train_risk
+from model_build.examples.train_risk import train_risk
+from model_build.release.publish import publish
 from shared.settings import Settings
 from shared.store.local import LocalStore
 

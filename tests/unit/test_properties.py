@@ -14,11 +14,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from model_build.artifacts import read_manifest
+from model_build.release.artifacts import read_manifest
 from shared.errors import InvalidInput
+from shared.kinds.validation import validate_item
 from shared.manifest import TabularInputSchema
 from shared.serving.loaded_model import LoadedModel, load_verified
-from shared.serving.validation import validate_item
 from shared.store.local import LocalStore
 from tests.support.inprocess import TestClient, serving, two_model_store
 

@@ -16,7 +16,7 @@ HEAVY = ("numpy", "sklearn", "skops", "scipy", "boto3", "botocore.session", "aws
 
 REPORT = """
 import json, sys
-import handlers.http.app
+from handlers.http.app import app
 from shared.observability import tracer
 print(json.dumps({
     "heavy": [m for m in sys.argv[1:] if m in sys.modules],
@@ -60,7 +60,7 @@ def test_lambda_keeps_the_x_ray_provider() -> None:
 
 PRELOAD = """
 import gc, json, sys
-from handlers.server import preload
+from handlers.server.launcher import preload
 preload(["handlers.http.app:app", "--host", "127.0.0.1"])
 names = list(sys.modules)
 print(json.dumps({

@@ -1,6 +1,7 @@
 """An AWS account on loopback (moto's server) holding what Terraform creates and the guide puts
 there: the model bucket with a model signed by the release key (KMS), the quota table, the jobs
-bucket, the smoke-key secret. Processes reach it through AWS_ENDPOINT_URL, as they reach AWS."""
+bucket, the escalation bus, the capture streams and receipts table, the smoke-key secret.
+Processes reach it through AWS_ENDPOINT_URL, as they reach AWS."""
 
 import os
 import re
@@ -14,6 +15,7 @@ from typing import Any
 import boto3
 
 from tests.iac.infra import ROOT, Terraform
+from tests.support.capture import create_capture_streams, create_receipts_table
 from tests.support.quota import create_quota_table
 
 ENVIRONMENT = "prod"
@@ -70,11 +72,26 @@ def create(endpoint: str, tf: Terraform, model_dir: Path) -> Account:
     key = account.client("kms").create_key(KeyUsage="SIGN_VERIFY", KeySpec="ECC_NIST_P256")
     table = f"{prefix}-quotas"
     create_quota_table(account.client("dynamodb"), table)
+    bus = f"{prefix}-escalations"  # events.tf's bus: the task puts escalation events on it
+    account.client("events").create_event_bus(Name=bus)
+    # Capture (iac/capture.tf): the two delivery streams into their bucket, the receipts table.
+    streams = {stream: f"{prefix}-capture-{stream}" for stream in ("predictions", "feedback")}
+    create_capture_streams(
+        account.client("firehose"), account.client("s3"), f"{prefix}-capture-rehearsal", streams
+    )
+    receipts = f"{prefix}-receipts"
+    create_receipts_table(account.client("dynamodb"), receipts)
     names = {
         "aws_s3_bucket.models.id": models,
         "aws_s3_bucket.jobs.id": jobs,
         "aws_kms_key.release.arn": key["KeyMetadata"]["Arn"],
         "aws_dynamodb_table.quotas.name": table,
+        "aws_cloudwatch_event_bus.escalations.name": bus,
+        "aws_dynamodb_table.receipts.name": receipts,
+        **{
+            f'aws_kinesis_firehose_delivery_stream.capture["{stream}"].name': name
+            for stream, name in streams.items()
+        },
         "var.environment": ENVIRONMENT,
     }
     account = Account(endpoint, names)

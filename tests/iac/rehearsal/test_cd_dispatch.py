@@ -1,5 +1,5 @@
-"""cd.yml's check on a hand-picked SHA, run from the workflow file with a stand-in `gh` that
-answers as GitHub's API would for a SHA on main or not, green or not."""
+"""cd.yml's check on a hand-picked SHA, run as the workflow's step runs it (its .ci/cd script)
+with a stand-in `gh` that answers as GitHub's API would for a SHA on main or not, green or not."""
 
 import os
 import subprocess
@@ -72,6 +72,7 @@ def test_a_manual_deploy_runs_only_a_sha_on_main_that_passed_ci(
     # WHEN the step runs as Actions runs it
     done = subprocess.run(
         ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
+        cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,

@@ -10,43 +10,19 @@ import json
 import os
 import re
 import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 from tests.iac.infra import IAC, ROOT
+from tests.support import stand_ins
 
 SCRIPT = IAC / "first-apply.sh"
 REPOSITORY = "123456789012.dkr.ecr.us-east-1.amazonaws.com/inferno-prod"
-# Each stand-in records its arguments; these calls answer "missing" (a fresh account) or a value.
-STUB = textwrap.dedent(
-    f"""\
-    #!{sys.executable}
-    import json, os, sys
-    name, args = os.path.basename(sys.argv[0]), sys.argv[1:]
-    with open(os.environ["STUB_LOG"], "a") as log:
-        log.write(json.dumps([name, *args]) + "\\n")
-    if not sys.stdin.isatty() and name in ("docker", "gh"):
-        sys.stdin.read()
-    missing = {{("aws", "s3api", "head-bucket"), ("aws", "ecr", "describe-images"),
-               ("aws", "secretsmanager", "get-secret-value")}}
-    if (name, *args[:2]) in missing:
-        sys.exit(254)
-    if name == "terraform" and "output" in args:
-        print(json.loads(os.environ["STUB_OUTPUTS"])[args[-1]], end="")
-    if name == "aws" and args[:2] == ["ecr", "get-login-password"]:
-        print("password")
-    """
-)
 
 
 def test_the_first_apply_runs_in_the_order_aws_accepts(tmp_path: Path) -> None:
     # GIVEN an empty account (every stand-in says "missing") and an empty model store
     bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    for name in ("aws", "terraform", "docker", "gh"):
-        (bin_dir / name).write_text(STUB)
-        (bin_dir / name).chmod(0o755)
+    stand_ins.install(bin_dir, ("aws", "terraform", "docker", "gh"))
     store = tmp_path / "store"
     outputs = {
         "ecr_repository_url": REPOSITORY,
@@ -60,9 +36,7 @@ def test_the_first_apply_runs_in_the_order_aws_accepts(tmp_path: Path) -> None:
     log = tmp_path / "calls.jsonl"
     env = {
         **os.environ,
-        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
-        "STUB_LOG": str(log),
-        "STUB_OUTPUTS": json.dumps(outputs),
+        **stand_ins.environment(bin_dir, log, outputs),
         "STATE_BUCKET": "my-org-inferno-tfstate",
         "AWS_REGION": "eu-west-1",
         "GITHUB_REPOSITORY": "owner/name",
@@ -73,7 +47,7 @@ def test_the_first_apply_runs_in_the_order_aws_accepts(tmp_path: Path) -> None:
         ["bash", str(SCRIPT), "prod"], env=env, capture_output=True, text=True, timeout=300
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    calls = [json.loads(line) for line in log.read_text().splitlines()]
+    calls = stand_ins.recorded(log)
     sha = subprocess.run(
         ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
     ).stdout.strip()

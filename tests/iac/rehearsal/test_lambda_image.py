@@ -22,10 +22,16 @@ from typing import Any
 import httpx
 import pytest
 
+from handlers.cli.jobs.sfn import job_request
 from handlers.cli.replay import INVOKE_PATH, compare, load_event
-from shared.jobs.sfn import job_request
 from shared.jobs.spec import JobSettings
+from shared.observability import metric_names
+from shared.observability.emf import MetricsBuffer
+from shared.rollouts.plan import Policy, start
+from shared.rollouts.records import read_history, write_current
+from shared.store.s3 import S3Store
 from tests.iac.infra import IAC, ROOT, Terraform, load_dockerfile, load_terraform
+from tests.support.cloudwatch_ingest import ingest
 from tests.support.servers import free_port
 
 from .account import Account
@@ -186,7 +192,8 @@ def test_the_batch_function_runs_a_job_as_the_state_machine_drives_it(
         for line in s3.get_object(Bucket=jobs, Key=part["Key"])["Body"].read().decode().splitlines()
     ]
     assert sorted(line["position"] for line in lines) == list(range(len(LINES)))
-    assert [line["key"] for line in lines if "error" in line] == [2]
+    # The malformed line's key is its 0-based position.
+    assert [line["key"] for line in lines if "error" in line] == [1]
     # AND the function ran the batch handler: the image's HTTP handler knows no such events
     assert summary["model"]["version"] == summary["batch_model_versions"][0]
 
@@ -201,3 +208,59 @@ def test_the_http_handler_answers_an_alb_event(account: Account, tmp_path: Path)
         response = http.invoke(case.event)
     # THEN the HTTP handler answers it as its expectation says
     assert compare(response, case.expected or {}) == []
+
+
+def test_the_rollout_judge_promotes_on_cloudwatchs_figures_and_aborts_on_an_alarm(
+    account: Account, tmp_path: Path
+) -> None:
+    # GIVEN the judge function as Terraform defines it (its command and environment)
+    tf = load_terraform()
+    function = tf.resource("aws_lambda_function", "rollout_judge")
+    env = {
+        **account.substitute(tf, function["environment"][0]["variables"]),
+        **account.env,
+        "AWS_LAMBDA_FUNCTION_NAME": "inferno-prod-rollout-judge",
+    }
+    env["MODEL_DIR"] = str(tmp_path / "model_store")
+    # AND two models with a running shadow rollout each, in the account's model store
+    store = S3Store(env["MODEL_BUCKET_NAME"], env["MODEL_PREFIX"], account.client("s3"))
+    for name in ("rehearsal-agrees", "rehearsal-fails"):
+        for version in ("v1", "v2"):
+            store.write(f"{name}/{version}/manifest.json", b"{}")
+        store.set_alias(name, "production", "v1")
+        write_current(store, start(name, "v2", "v1", "shadow", 0.1, Policy(min_compared=20)))
+    # AND the figures every task would have written as EMF, as CloudWatch holds them
+    buffer = MetricsBuffer(env["POWERTOOLS_METRICS_NAMESPACE"], env["POWERTOOLS_SERVICE_NAME"])
+    for _ in range(25):
+        buffer.add(metric_names.ROLLOUT_AGREEMENT, 1.0, model="rehearsal-agrees", version="v2")
+        buffer.add(metric_names.ROLLOUT_AGREEMENT, 1.0, model="rehearsal-fails", version="v2")
+    for outcome, calls in (("ok", 5), ("error", 3)):
+        buffer.add(
+            metric_names.ROLLOUT_CALLS,
+            calls,
+            model="rehearsal-fails",
+            version="v2",
+            outcome=outcome,
+        )
+    ingest(account.client("cloudwatch"), buffer.drain())
+    (command,) = function["image_config"][0]["command"]
+    with running([command], env, tmp_path / "judge.log") as judge:
+        # WHEN the candidate-errors alarm goes to ALARM (EventBridge's event), then the schedule
+        alarm = {
+            "source": "aws.cloudwatch",
+            "detail-type": "CloudWatch Alarm State Change",
+            "detail": {"alarmName": "inferno-prod-rollout-candidate-errors",
+                       "state": {"value": "ALARM"}},
+        }  # fmt: skip
+        on_alarm = judge.invoke(alarm)["judged"]
+        on_schedule = judge.invoke({"source": "inferno.schedule"})["judged"]
+    # THEN the failing candidate was aborted by the alarm, production untouched
+    verdicts = {j["model"]: j["verdict"] for j in on_alarm}
+    assert verdicts["rehearsal-fails"] == "abort"
+    assert store.alias_version("rehearsal-fails", "production") == "v1"
+    (kept,) = read_history(store, "rehearsal-fails")
+    assert kept.decided_by == "alarm inferno-prod-rollout-candidate-errors"
+    # AND the agreeing one is promoted, by the alarm's pass or the schedule's
+    decided = {j["model"]: j["verdict"] for j in [*on_alarm, *on_schedule]}
+    assert decided["rehearsal-agrees"] == "promote"
+    assert store.alias_version("rehearsal-agrees", "production") == "v2"

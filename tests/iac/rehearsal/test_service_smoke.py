@@ -3,8 +3,8 @@
 The Dockerfile's command starts with the task definition's environment read from Terraform
 (AUTH_MODE=keys, the model bucket, the release key, the quota table: all in the rehearsal's
 account). The smoke key is made the way the guide makes it (`inferno keys create`, stored in
-Secrets Manager), then cd.yml's own steps run, their scripts taken from the workflow file: the one
-that reads the key, then the smoke test.
+Secrets Manager), then cd.yml's own steps run as the workflow runs them (their .ci/cd scripts): the
+one that reads the key, then the smoke test.
 """
 
 import contextlib
@@ -22,6 +22,7 @@ import pytest
 
 from tests.iac.infra import ROOT, load_dockerfile, load_terraform
 from tests.iac.test_image_command import with_option
+from tests.iac.workflows import step_text
 from tests.support.servers import free_port
 
 from .account import Account, inferno
@@ -48,7 +49,7 @@ AWS_CLI = textwrap.dedent(
 
 def cd_step(needle: str) -> dict[str, Any]:
     steps = yaml.safe_load(CD.read_text())["jobs"]["deploy"]["steps"]
-    [step] = [s for s in steps if needle in s.get("run", "")]
+    [step] = [s for s in steps if "run" in s and needle in step_text(s)]
     return dict(step)
 
 

@@ -4,7 +4,9 @@
 The real-emulator replay of the same events is tests/integration/test_lambda_replay.py.
 """
 
-from collections.abc import Iterator
+import copy
+import json
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +21,8 @@ from handlers.cli.replay import (
     response_headers,
 )
 from handlers.http.app import create_app
-from model_build.publish import publish
+from handlers.malformed_events import MALFORMED
+from model_build.release.publish import publish
 from shared.settings import Settings
 from shared.store.local import LocalStore
 from tests.support.lambda_entry import Handler, fresh_entry
@@ -70,3 +73,29 @@ def test_api_gateway_request_id_stands_in_when_no_header_carries_one(handler: Ha
         response = invoke(handler, name)
         request_id = CASES[name].event["requestContext"]["requestId"]
         assert response_headers(response)["x-request-id"] == request_id
+
+
+def malformed(name: str, change: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
+    event = copy.deepcopy(CASES[name].event)
+    change(event)
+    return event
+
+
+@pytest.mark.parametrize("name", ["apigw-v2-predict", "apigw-v1-predict", "alb-predict"])
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda event: event.update(isBase64Encoded=True, body="!!not base64"),
+        lambda event: event.update(body={"text": "a dict, not a string"}),
+        lambda event: [event.pop(key, None) for key in ("headers", "multiValueHeaders")],
+    ],
+    ids=["bad-base64", "dict-body", "no-headers"],
+)
+def test_a_malformed_event_gets_a_json_400_not_an_invocation_error(
+    handler: Handler, name: str, change: Callable[[dict[str, Any]], None]
+) -> None:
+    response = handler(malformed(name, change), LocalLambdaContext())
+    # Some are readable after all (API Gateway without headers): never an error of ours.
+    assert response["statusCode"] in (200, 400), response
+    if response["statusCode"] == 400:
+        assert json.loads(response["body"]) == {"detail": MALFORMED}

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
+from handlers.cli import keys_admin
 from handlers.cli.replay import LocalLambdaContext, load_event, response_body, response_headers
 from handlers.http.app import create_app
-from model_build.publish import publish
-from shared.auth import admin
+from model_build.release.publish import publish
 from shared.auth.keys import ClientRecord
 from shared.settings import Settings
 from shared.store.local import LocalStore
@@ -28,7 +28,7 @@ def keyed(
     sentiment model; the previous import is restored after."""
     store = LocalStore(tmp_path_factory.mktemp("lambda-keys"))
     publish(sentiment_model_dir, store, alias="production")
-    key = admin.create(store, ClientRecord(name="acme", models=["sentiment"]))
+    key = keys_admin.create(store, ClientRecord(name="acme", models=["sentiment"]))
     with fresh_entry(create_app(Settings(model_dir=store.root, auth_mode="keys"), store)) as entry:
         yield entry, key
 

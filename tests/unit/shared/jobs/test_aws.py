@@ -17,9 +17,9 @@ from botocore.stub import Stubber
 from moto import mock_aws
 
 from handlers import batch_job
+from handlers.cli.jobs.sfn import job_request, status, submit
 from handlers.cli.replay import LocalLambdaContext
 from shared.jobs.layout import SUMMARY_KEY
-from shared.jobs.sfn import job_request, status, submit
 from shared.jobs.spec import JobSettings, JobSpec, ModelRef
 
 ASL = Path(__file__).resolve().parents[4] / "iac" / "state_machines" / "batch_scoring.asl.json"

@@ -7,13 +7,14 @@ from typing import Any
 import pytest
 
 from handlers import batch_job
+from handlers.cli.jobs import runner
 from handlers.cli.replay import LocalLambdaContext
 from shared.jobs import batch as batch_module
-from shared.jobs import runner
 from shared.jobs.layout import SUMMARY_KEY
 from shared.jobs.spec import JobSettings
 from shared.jobs.start import start_job
 from shared.store.local import LocalStore
+from tests.support.fragile import raise_on_poison
 
 
 def _event(job: dict[str, Any], records: list[Any], first: int = 0) -> dict[str, Any]:
@@ -48,18 +49,19 @@ def test_a_batch_answers_every_record_once_and_writes_its_part(
     # WHEN the batch Lambda entry scores it
     outcome = batch_job.handler(_event(job.model_dump(), records, first=40), LocalLambdaContext())
     # THEN the return value has each record's key with its label or error, and the counts
-    assert [r["key"] for r in outcome["results"]] == ["a", 42, "c", "d", 45]
-    assert ["label" in r for r in outcome["results"]] == [True, True, False, False, False]
-    assert outcome["records"] == 5 and outcome["errors"] == 3
-    assert sum(outcome["labels"].values()) == 2 and outcome["model_version"] == job.model.version
+    # (a field the model does not know, "extra", is no error: the model takes what it knows)
+    assert [r["key"] for r in outcome["results"]] == ["a", 41, "c", "d", 44]
+    assert ["label" in r for r in outcome["results"]] == [True, True, False, True, False]
+    assert outcome["records"] == 5 and outcome["errors"] == 2
+    assert sum(outcome["labels"].values()) == 3 and outcome["model_version"] == job.model.version
     # AND the part, keyed by the batch's first position, holds the full answers and kept fields
     assert outcome["part"] == "parts/part-000000000040.jsonl"
     lines = _lines(tmp_path / "out")
     assert [line["position"] for line in lines] == [40, 41, 42, 43, 44]
     assert lines[0]["fields"] == {"customer": 1} and lines[2]["fields"] == {"customer": None}
     assert set(lines[0]["prediction"]) == {"label", "confidence", "probabilities"}
-    assert [(e["loc"], e["msg"]) for e in lines[3]["error"]] == [
-        (["body", "extra"], "unknown field")
+    assert [(e["loc"], e["msg"]) for e in lines[2]["error"]] == [
+        (["body", "text"], "text must not be empty or whitespace only")
     ]
 
 
@@ -72,15 +74,7 @@ def test_a_record_that_breaks_the_model_fails_alone(
     )
     from shared.jobs import models
 
-    model = models.load(local_store, job.model)
-    real = model.predict
-
-    def fragile(values: list[Any]) -> Any:
-        if "poison" in values:
-            raise RuntimeError("cannot")
-        return real(values)
-
-    monkeypatch.setattr(model, "predict", fragile)
+    raise_on_poison(models.load(local_store, job.model), monkeypatch)
     # WHEN a batch holds it among good records
     event = _event(job.model_dump(), [{"text": "fine"}, {"text": "poison"}, {"text": "great"}])
     outcome = batch_module.run_batch(event, local_store, 5000)
@@ -143,7 +137,7 @@ def test_a_failed_batch_is_answered_with_errors_and_counts_against_the_tolerance
             raise TimeoutError("Task timed out after 300 seconds")
         return real(event, *args)
 
-    monkeypatch.setattr("shared.jobs.runner.run_batch", flaky)
+    monkeypatch.setattr("handlers.cli.jobs.runner.run_batch", flaky)
     settings = JobSettings(max_items_per_batch=10, tolerated_failure_percent=tolerated)
     # WHEN run
     summary = runner.run_job(

@@ -4,11 +4,11 @@ import io
 
 import pytest
 
-from shared.jobs.batches import batches, item_bytes
+from handlers.cli.jobs.batches import batches, item_bytes
 from shared.jobs.records import as_items, csv_records, jsonl_records
 from shared.jobs.scoring import model_input, record_key
 from shared.jobs.spec import JobSpec, JobSpecError, ModelRef, input_format
-from shared.manifest import FeatureSpec, TabularInputSchema
+from shared.manifest import FeatureSpec, TabularInputSchema, TextInputSchema
 
 
 @pytest.mark.parametrize(
@@ -60,13 +60,13 @@ def test_csv_rows_are_objects_of_strings_and_extra_columns_are_named() -> None:
     assert rows[1]["_extra_columns"] == ["surplus"]
 
 
-def test_the_key_is_the_id_else_the_line_number() -> None:
+def test_the_key_is_the_id_else_the_position() -> None:
     assert record_key({"id": "txn-1", "text": "x"}, 0, "id") == "txn-1"
     assert record_key({"id": 42}, 0, "id") == 42
-    assert record_key({"id": True}, 4, "id") == 5  # a boolean is not an id
-    assert record_key({"id": ""}, 4, "id") == 5
-    assert record_key({"text": "x"}, 9, "id") == 10
-    assert record_key("{broken", 0, "id") == 1
+    assert record_key({"id": True}, 4, "id") == 4  # a boolean is not an id
+    assert record_key({"id": ""}, 4, "id") == 4
+    assert record_key({"text": "x"}, 9, "id") == 9  # 0-based, as `position`
+    assert record_key("{broken", 0, "id") == 0
 
 
 def _job(**overrides: object) -> JobSpec:
@@ -83,13 +83,16 @@ def _job(**overrides: object) -> JobSpec:
     return JobSpec.model_validate({**base, **overrides})
 
 
-def test_the_model_input_drops_key_and_kept_fields_and_parses_csv_numbers() -> None:
+def test_the_model_input_is_the_fields_the_model_knows_with_csv_numbers_parsed() -> None:
     # GIVEN a CSV row for a tabular model (every value a string)
     features = [FeatureSpec(name="age", type="int"), FeatureSpec(name="x")]
     schema = TabularInputSchema(features=features)
     row = {"id": "1", "region": "eu", "age": "42", "x": "0.5", "note": "n/a"}
-    # WHEN turned into the model's input THEN numbers are numbers, the rest is left to validation
-    assert model_input(row, _job(), schema) == {"age": 42, "x": 0.5, "note": "n/a"}
+    # WHEN turned into the model's input THEN numbers are numbers, the other columns left out
+    assert model_input(row, _job(), schema) == {"age": 42, "x": 0.5}
+    # AND a text model takes its text field, whatever else a ticket export holds
+    ticket = {"ticket_id": "T-1", "customer": "acme", "date": "2026-12-01", "text": "slow"}
+    assert model_input(ticket, _job(), TextInputSchema()) == {"text": "slow"}
     assert model_input({"age": "old"}, _job(), schema) == {"age": "old"}
     # AND JSONL values are passed as they are
     assert model_input({"age": "42"}, _job(format="jsonl"), schema) == {"age": "42"}

@@ -1,10 +1,12 @@
-"""The README's metrics table is the documented contract: it must say what shared/metric_names.py
-says, row for row. On a mismatch the failure prints the rows to paste into the README."""
+"""The README's metrics table is the documented contract: it must say what
+shared/metrics_contract.py says, row for row. On a mismatch the failure prints the rows to paste
+into the README."""
 
 import re
 from pathlib import Path
 
-from shared.observability.metric_names import ALL_METRICS, CLIENT_METRICS, MetricSpec
+from shared.metrics_contract import ALL_METRICS
+from shared.observability.metric_names import CLIENT_METRICS, MetricSpec
 
 README = Path(__file__).resolve().parents[4] / "shared" / "observability" / "README.md"
 SECTION = re.compile(r"<!-- observability:start -->(.*?)<!-- observability:end -->", re.DOTALL)

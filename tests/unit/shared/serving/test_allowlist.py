@@ -16,8 +16,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
-from model_build.artifacts import read_manifest
-from model_build.publish import publish
+from model_build.release.artifacts import read_manifest
+from model_build.release.publish import publish
 from shared.errors import UntrustedArtifactError
 from shared.manifest import ModelManifest
 from shared.serving.allowlist import FUNCTIONS, refusals, server_allowlist
@@ -212,7 +212,7 @@ _BUILTIN_DATA = {"dict", "list", "tuple", "set", "str", "int", "float", "bool", 
 def test_the_artifacts_training_writes_today_pass_their_kind(
     sentiment_model_dir: Path, tmp_path: Path
 ) -> None:
-    from model_build.train_risk import train_risk
+    from model_build.examples.train_risk import train_risk
 
     risk_dir = tmp_path / "risk"
     train_risk(risk_dir)

@@ -4,9 +4,9 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from model_build.artifacts import read_manifest
-from shared.schemas import BatchRequest
+from model_build.release.artifacts import read_manifest
 from shared.serving.batching import PredictionBatcher
+from shared.serving.bodies import BatchRequest
 from shared.serving.loaded_model import LoadedModel, load_verified
 from shared.serving.prediction import predict_batch
 from shared.serving.registry import ModelRegistry

@@ -74,6 +74,35 @@ def test_a_text_that_makes_the_model_raise_fails_only_its_own_request() -> None:
     assert len(estimator.calls[0]) == 21  # they were packed together, then retried one by one
 
 
+class ModelExit(BaseException):
+    """Not an Exception: what a model's own code might raise (SystemExit, a C extension's)."""
+
+
+def test_a_model_raising_a_base_exception_fails_only_that_request() -> None:
+    model, estimator = fake_model()
+    original = estimator.predict_proba
+
+    def exits(texts: list[str]) -> Any:
+        if POISON in texts:
+            raise ModelExit("bye")
+        return original(texts)
+
+    estimator.predict_proba = exits  # type: ignore[method-assign]
+    batcher = PredictionBatcher(max_batch_size=256)
+
+    async def scenario() -> list[Any]:
+        texts = ["fine", POISON, "also fine"]
+        first = await asyncio.gather(
+            *(batcher.predict(model, text) for text in texts), return_exceptions=True
+        )
+        return [*first, await batcher.predict(model, "after")]  # the lane still works
+
+    results = asyncio.run(scenario())
+    assert isinstance(results[1], RuntimeError)
+    assert "ModelExit" in str(results[1])
+    assert [r.label for i, r in enumerate(results) if i != 1] == ["positive"] * 3
+
+
 def test_the_event_loop_runs_while_the_model_computes() -> None:
     model, estimator = fake_model()
     estimator.gate.clear()
@@ -142,7 +171,8 @@ def test_one_client_holds_at_most_half_the_queue_and_the_others_still_get_in() -
     model, estimator = fake_model()
     estimator.gate.clear()
     text = "x" * 1000
-    # Small requests get a quarter of the bound: room for four of these, two per client.
+    # Small requests get a quarter of the bound: room for four of these, two per client, what
+    # a client has computing counted in its two.
     drops: list[str] = []
     batcher = PredictionBatcher(
         max_batch_size=256,
@@ -152,10 +182,10 @@ def test_one_client_holds_at_most_half_the_queue_and_the_others_still_get_in() -
     flooder, other = Caller("flooder"), Caller("other")
 
     async def scenario() -> list[Any]:
-        running = asyncio.ensure_future(batcher.predict(model, "running", flooder))
+        running = asyncio.ensure_future(batcher.predict(model, text, flooder))
         await asyncio.sleep(0.05)
-        # GIVEN a client with half the queue waiting
-        held = [asyncio.ensure_future(batcher.predict(model, text, flooder)) for _ in range(2)]
+        # GIVEN a client with half the queue: one request computing, one waiting
+        held = asyncio.ensure_future(batcher.predict(model, text, flooder))
         await asyncio.sleep(0)
         # WHEN it sends more
         with pytest.raises(QueueShareExceeded) as refused:
@@ -167,11 +197,37 @@ def test_one_client_holds_at_most_half_the_queue_and_the_others_still_get_in() -
         others = [asyncio.ensure_future(batcher.predict(model, text, other)) for _ in range(2)]
         await asyncio.sleep(0)
         estimator.gate.set()
-        return await asyncio.gather(running, *held, *others)
+        return await asyncio.gather(running, held, *others)
 
-    assert len(asyncio.run(scenario())) == 5
+    assert len(asyncio.run(scenario())) == 4
     assert drops == ["caller_share"]
     assert batcher.queued_cost == 0
+
+
+def test_a_flood_of_large_batches_gets_429s_and_never_another_clients_503() -> None:
+    """The audit's case: two concurrent batches each larger than a client's share, from one key,
+    once had every large batch of another key shed (503): the share counted only queued work."""
+    model, estimator = fake_model()
+    estimator.gate.clear()
+    big = ["x" * 5000] * 200  # 1,010,000: more than half the bulk lane's 1,500,000
+    batcher = PredictionBatcher(max_batch_size=256, max_queued_cost=2_000_000)
+    flooder, other = Caller("flooder"), Caller("other")
+
+    async def scenario() -> None:
+        running = asyncio.ensure_future(batcher.predict_many(model, big, flooder))
+        await asyncio.sleep(0.05)
+        # GIVEN one client's large batch computing WHEN it sends another at once
+        with pytest.raises(QueueShareExceeded):
+            await batcher.predict_many(model, big, flooder)
+        # THEN another client's batches still get in, one after the other
+        first = asyncio.ensure_future(batcher.predict_many(model, big, other))
+        await asyncio.sleep(0)
+        with pytest.raises(QueueShareExceeded):  # the other client's own second is its share
+            await batcher.predict_many(model, big, other)
+        estimator.gate.set()
+        await asyncio.gather(running, first)
+
+    asyncio.run(scenario())
 
 
 Sent = tuple[str, Caller]
@@ -218,17 +274,20 @@ def test_anonymous_requests_keep_their_arrival_order() -> None:
     assert order == ["0", "1", "2", "3", "4", "5"]
 
 
-def test_a_client_with_nothing_queued_may_send_more_than_its_share() -> None:
+def test_a_client_holding_nothing_may_send_more_than_its_share() -> None:
     model, estimator = fake_model()
     estimator.gate.clear()
     big = ["x" * 1000] * 30  # more than half the bulk lane's bound below, and the bulk lane's
     batcher = PredictionBatcher(max_batch_size=256, max_queued_cost=4 * 30 * (1000 + ITEM_COST))
 
     async def scenario() -> list[list[Any]]:
-        running = asyncio.ensure_future(batcher.predict_many(model, big, Caller("big")))
+        running = asyncio.ensure_future(batcher.predict_many(model, big, Caller("other")))
         await asyncio.sleep(0.05)
+        # GIVEN another client's call computing, WHEN a client holding nothing sends a request
+        # larger than its share THEN it is queued
         queued = asyncio.ensure_future(batcher.predict_many(model, big, Caller("big")))
         await asyncio.sleep(0)
+        # AND its next one is refused until that one is answered
         with pytest.raises(QueueShareExceeded):
             await batcher.predict_many(model, big, Caller("big"))
         estimator.gate.set()

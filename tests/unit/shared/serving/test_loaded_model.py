@@ -1,12 +1,22 @@
 """Loading verifies hash, types and the sample prediction before a model may serve."""
 
+import io
+import zipfile
 from pathlib import Path
 
 import pytest
 
-from model_build.artifacts import read_manifest
+from model_build.release.artifacts import read_manifest
 from shared.errors import IntegrityError, SampleCheckError, UntrustedArtifactError
-from shared.serving.loaded_model import load_verified, sha256_hex
+from shared.serving.linear_plan import LinearPlan
+from shared.serving.loaded_model import (
+    SCHEMA_MAX_BYTES,
+    LoadedModel,
+    artifact_schema,
+    load_verified,
+    sha256_hex,
+    with_plan,
+)
 
 
 def test_a_verified_model_predicts_labels_and_probabilities(sentiment_model_dir: Path) -> None:
@@ -61,3 +71,34 @@ def test_the_manifest_records_what_the_issue_names(sentiment_model_dir: Path) ->
     assert manifest.input_schema.kind == "text"
     assert {"macro_f1", "accuracy", "per_class"} <= set(manifest.metrics)
     assert manifest.created_at and manifest.version
+
+
+def test_a_schema_that_inflates_past_the_cap_is_refused_before_it_is_inflated() -> None:
+    # GIVEN a skops-shaped zip whose schema.json is 65 MiB of spaces (64 KiB compressed)
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("schema.json", b"{}" + b" " * SCHEMA_MAX_BYTES)
+    assert len(packed.getvalue()) < 1 << 20
+    # WHEN its schema is read THEN it is refused by its declared size
+    with pytest.raises(UntrustedArtifactError, match="inflates to"):
+        artifact_schema(packed.getvalue())
+
+
+def test_a_verified_linear_model_is_served_on_its_plan(sentiment_model_dir: Path) -> None:
+    manifest = read_manifest(sentiment_model_dir)
+    model = load_verified(manifest, (sentiment_model_dir / manifest.artifact).read_bytes())
+    assert isinstance(model.estimator, LinearPlan)
+    [answer] = model.predict(["not bad at all"])
+    [as_fitted] = LoadedModel(manifest, model.estimator.estimator).predict(["not bad at all"])
+    assert answer == as_fitted
+
+
+def test_a_plan_that_disagrees_with_its_estimator_is_not_used(
+    sentiment_model_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    manifest = read_manifest(sentiment_model_dir)
+    model = load_verified(manifest, (sentiment_model_dir / manifest.artifact).read_bytes())
+    fitted = LoadedModel(manifest, model.estimator.estimator)
+    answered = LinearPlan.predict_proba
+    monkeypatch.setattr(LinearPlan, "predict_proba", lambda self, x: answered(self, x) * 0.999)
+    assert with_plan(fitted).estimator is fitted.estimator

@@ -9,8 +9,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from model_build.publish import publish
-from model_build.signing import KmsSigner, LocalSigner
+from model_build.release.publish import publish
+from model_build.release.signing import KmsSigner, LocalSigner
 from shared.errors import UnsignedRelease, WrongSignature
 from shared.observability import metric_names, metrics
 from shared.serving import release_signing

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from model_build.artifacts import read_manifest
+from model_build.release.artifacts import read_manifest
 from tests.support.inprocess import TestClient
 
 MODEL_NOT_LOADED = {"detail": "Model is not loaded or failed to load. Check server logs."}

@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from model_build.artifacts import read_manifest
+from model_build.release.artifacts import read_manifest
 from shared.store.local import LocalStore
 from tests.support.inprocess import TestClient
 
