@@ -42,7 +42,7 @@ train: install
 
 # Trains every candidate pipeline on the same split and writes the table in build/compare (slow).
 compare: install
-	nice -n 10 $(BIN)/inferno train --compare --output build/compare
+	nice -n 10 $(BIN)/inferno train --compare --output build/compare $(TRAIN_ARGS)
 
 $(VADER_SDIST): | $(VENV)/.installed
 	bash .ci/fetch-vader-data $(VADER_SDIST)

@@ -52,6 +52,11 @@ def domain_metrics(manifest: ModelManifest) -> dict[str, dict[str, float]]:
     }
 
 
+def loss(metric: str, before: float, after: float) -> float:
+    """How much worse `after` is than `before` (negative: better)."""
+    return after - before if metric in LOWER_IS_BETTER else before - after
+
+
 def compare(
     candidate: ModelManifest, serving: ModelManifest, tolerance: float = TOLERANCE
 ) -> GateResult:
@@ -66,8 +71,7 @@ def compare(
                 continue
             line = f"{label}: candidate {after:.4f}, serving {before:.4f} ({after - before:+.4f})"
             result.lines.append(line)
-            loss = after - before if metric in LOWER_IS_BETTER else before - after
-            if loss > tolerance:
+            if loss(metric, before, after) > tolerance:
                 result.losses.append(line)
     for domain in sorted(set(new) - set(old)):
         result.lines.append(f"{domain}: new domain, nothing to compare with")

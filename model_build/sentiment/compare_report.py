@@ -5,7 +5,7 @@ from typing import Any
 
 from model_build.sentiment.leave_one_out import worst_margin
 from model_build.sentiment.negation_suite import SUITE_NAME
-from model_build.sentiment.selection import RULE, Result, max_ece, on_target
+from model_build.sentiment.selection import RULE, Result, max_ece, missed_targets
 
 COLUMNS = (
     ("tweets", "macro_f1", "tweets F1"),
@@ -86,8 +86,12 @@ def _verdict(results: Sequence[Result], chosen: str | None) -> str:
     winner = next((r for r in results if r.name == chosen), None)
     if winner is None:
         return "No candidate is within the hard limits."
-    missed = "" if on_target(winner) else " It is not on every target: no candidate was."
-    return f"Chosen: `{winner.name}`.{missed}"
+    missed = missed_targets(winner)
+    if not missed:
+        return f"Chosen: `{winner.name}`."
+    return f"Chosen: `{winner.name}`. It is not on every target (no candidate is): " + (
+        "; ".join(missed)
+    )
 
 
 def _figure(domains: dict[str, dict[str, Any]], domain: str, metric: str) -> str:

@@ -159,9 +159,6 @@ EXEMPT: dict[str, str] = {
     "model_build/release/reference.py": "covered by "
     "tests/unit/model_build/packaging/test_package.py and tests/unit/shared/drift/test_profile.py: "
     "the reference profile written",
-    "model_build/sentiment/compare.py": "run by `make compare` only, no test: it trains all seven "
-    "candidates (minutes); its table is tested in test_compare_report.py, its rule in "
-    "test_selection.py",
     "handlers/http/docs.py": "covered by tests/unit/handlers/http/test_app.py: the docs page "
     "served by the app factory",
 }

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from model_build.sentiment.cost import ServingCost
-from model_build.sentiment.selection import choose
+from model_build.sentiment.selection import choose, gate_losses, missed_targets
 
 VADER = {
     "tweets": {"macro_f1": 0.45},
@@ -59,11 +59,29 @@ def test_a_near_tie_goes_to_the_cheaper_candidate_at_batch_1() -> None:
     assert choose(candidates, VADER) == "a"
 
 
-def test_over_one_and_a_half_times_today_or_below_the_tweets_floor_is_out() -> None:
+def test_over_one_and_a_half_times_today_or_refused_by_the_gate_against_today_is_out() -> None:
     dear = result("dear", (0.2, 0.2), b1=1501)
-    floor = result("floor", (0.2, 0.2), tweets=0.729)
-    assert choose([TODAY, dear, floor, result("ok", (0.01, 0.01), b1=1500)], VADER) == "ok"
-    assert choose([TODAY, dear, floor], VADER) == TODAY.name
+    worse_tweets = result("tweets", (0.2, 0.2), tweets=0.724)  # 0.011 below today's 0.735
+    worse_calibration = result("ece", (0.2, 0.2), ece=0.111)  # 0.011 above today's 0.1
+    out = [TODAY, dear, worse_tweets, worse_calibration]
+    assert choose([*out, result("ok", (0.01, 0.01), b1=1500, tweets=0.726)], VADER) == "ok"
+    assert choose(out, VADER) == TODAY.name
+
+
+def test_the_default_is_within_the_limits_it_sets() -> None:
+    assert gate_losses(TODAY, TODAY) == []
+    assert choose([TODAY], VADER) == TODAY.name
+    assert choose([result("alone", (0.2, 0.2))], VADER) is None  # no reference in the run
+
+
+def test_missed_targets_name_each_figure_and_its_target() -> None:
+    assert missed_targets(result("on", (0.01, 0.01))) == []
+    assert missed_targets(TODAY) == [
+        "tweets macro-F1 0.7350 (target >= 0.74)",
+        "negation suite 0.4000 (target >= 0.85)",
+        "max in-domain ECE 0.1000 (target <= 0.05)",
+        "worst left-out margin over VADER -0.2000 (target > 0.0)",
+    ]
 
 
 def test_candidates_on_every_target_rank_first_and_the_rest_compete_only_without_them() -> None:
