@@ -38,11 +38,11 @@ serve: install
 # TRAIN_ARGS passes options on, e.g. TRAIN_ARGS="--max-rows 6000" for a quick model.
 TRAIN_ARGS ?=
 train: install
-	$(BIN)/inferno train $(TRAIN_ARGS)
+	$(BIN)/inferno train --leave-one-out $(TRAIN_ARGS)
 
 # Trains every candidate pipeline on the same split and writes the table in build/compare (slow).
 compare: install
-	nice -n 10 $(BIN)/inferno train --compare --output build/compare
+	nice -n 10 $(BIN)/inferno train --compare --output build/compare $(TRAIN_ARGS)
 
 $(VADER_SDIST): | $(VENV)/.installed
 	bash .ci/fetch-vader-data $(VADER_SDIST)

@@ -13,7 +13,8 @@ if TYPE_CHECKING:
     from model_build.retrain import Retrainer
     from shared.manifest import ModelManifest
 
-DEFAULT_MODEL = "sentiment"  # also the one model with options (--max-rows, --candidate)
+# also the one model with options (--max-rows, --candidate, --leave-one-out)
+DEFAULT_MODEL = "sentiment"
 
 # name -> "module.function" that trains it into an output directory
 TRAINERS: dict[str, str] = {
@@ -45,15 +46,19 @@ def trainer(model: str) -> "Callable[..., ModelManifest]":
 
 
 def train_model(
-    model: str, output: Path, max_rows: int | None = None, candidate: str | None = None
+    model: str,
+    output: Path,
+    max_rows: int | None = None,
+    candidate: str | None = None,
+    leave_one_out: bool = False,
 ) -> "ModelManifest":
     if model != DEFAULT_MODEL:
         return trainer(model)(output)
     from model_build.sentiment.train_sentiment import TrainConfig
 
-    config = TrainConfig(max_rows=max_rows)
+    config = TrainConfig(max_rows=max_rows, leave_one_out=leave_one_out)
     if candidate:
-        config = TrainConfig(max_rows=max_rows, candidate=candidate)
+        config = TrainConfig(max_rows=max_rows, candidate=candidate, leave_one_out=leave_one_out)
     return trainer(model)(output, config)
 
 

@@ -24,7 +24,11 @@ def cmd_train(args: argparse.Namespace) -> int:
         print(json.dumps({"chosen": table["chosen"], "table": str(args.output / "compare.md")}))
         return 0
     manifest = train_model(
-        args.model, args.output, max_rows=args.max_rows, candidate=args.candidate
+        args.model,
+        args.output,
+        max_rows=args.max_rows,
+        candidate=args.candidate,
+        leave_one_out=args.leave_one_out,
     )
     print(
         json.dumps(
@@ -160,6 +164,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument(
         "--candidate", help="sentiment: train this candidate pipeline instead of the default"
+    )
+    train.add_argument(
+        "--leave-one-out",
+        action="store_true",
+        help="sentiment: also refit without each domain and score it (about 6 more fits)",
     )
     train.add_argument(
         "--compare",

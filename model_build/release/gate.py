@@ -1,7 +1,9 @@
 """The release gate: a candidate may not lose more than a point on any domain's figure.
 
 It compares the candidate's per-domain metrics with the manifest of the version the alias
-serves. Manifests from before per-domain metrics carried one tweet-only `macro_f1` /
+serves: every domain's figures, the negation and contrast suite's accuracy (kept beside the
+domains, as `negation_suite`) and each domain's expected calibration error, where a rise is
+the loss. Manifests from before per-domain metrics carried one tweet-only `macro_f1` /
 `accuracy`: those are read as the `tweets` domain, which is what they measured.
 """
 
@@ -14,11 +16,12 @@ from shared.store import ModelStore
 
 TOLERANCE = 0.01  # one point: the noise of a retrain on the same data is well below it
 NOT_COMPARED = {"n_test"}
+LOWER_IS_BETTER = {"ece"}
 LEGACY_DOMAIN = "tweets"
 
 
 class GateRefused(InfernoError):
-    """The candidate loses more than the tolerance on some domain, or drops a domain."""
+    """The candidate loses more than the tolerance on some domain, the suite or calibration."""
 
     status_code = 409
 
@@ -49,6 +52,11 @@ def domain_metrics(manifest: ModelManifest) -> dict[str, dict[str, float]]:
     }
 
 
+def loss(metric: str, before: float, after: float) -> float:
+    """How much worse `after` is than `before` (negative: better)."""
+    return after - before if metric in LOWER_IS_BETTER else before - after
+
+
 def compare(
     candidate: ModelManifest, serving: ModelManifest, tolerance: float = TOLERANCE
 ) -> GateResult:
@@ -63,7 +71,7 @@ def compare(
                 continue
             line = f"{label}: candidate {after:.4f}, serving {before:.4f} ({after - before:+.4f})"
             result.lines.append(line)
-            if after < before - tolerance:
+            if loss(metric, before, after) > tolerance:
                 result.losses.append(line)
     for domain in sorted(set(new) - set(old)):
         result.lines.append(f"{domain}: new domain, nothing to compare with")

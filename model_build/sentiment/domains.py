@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from model_build.evaluation import score
+from model_build.sentiment.calibration import reliability
 from model_build.sentiment.datasets import SENTIMENT_LABELS, TextDataset
 
 
@@ -33,14 +34,20 @@ DOMAINS = (
 )
 # The figures the release gate compares and the manifest records, per kind of domain.
 HEADLINE = {3: ("macro_f1", "accuracy"), 2: ("accuracy", "pn_accuracy")}
+# The one figure that ranks a domain (selection, leave-one-domain-out).
+PRIMARY = {3: "macro_f1", 2: "accuracy"}
 
 
 @dataclass(frozen=True)
 class Predictions:
-    """One system's answers on the held-out texts: a class, and positive-vs-negative only."""
+    """One system's answers on the held-out texts: a class, and positive-vs-negative only.
+
+    `confidence` is the probability of the answered class; a lexicon score has none.
+    """
 
     labels: list[str]
     polarity: list[str]
+    confidence: list[float] | None = None
 
 
 def model_predictions(probabilities: np.ndarray, classes: Sequence[str]) -> Predictions:
@@ -49,7 +56,9 @@ def model_predictions(probabilities: np.ndarray, classes: Sequence[str]) -> Pred
     winners = probabilities.argmax(axis=1)
     polarity = np.where(probabilities[:, positive] >= probabilities[:, negative], 1, 0)
     return Predictions(
-        [names[w] for w in winners], ["positive" if p else "negative" for p in polarity]
+        [names[w] for w in winners],
+        ["positive" if p else "negative" for p in polarity],
+        [float(c) for c in probabilities.max(axis=1)],
     )
 
 
@@ -66,6 +75,10 @@ def score_domains(test: TextDataset, predictions: Predictions) -> dict[str, dict
             polarity = [predictions.polarity[i] for i in rows]
             hits = sum(p == t for p, t in zip(polarity, truth, strict=True))
             result["pn_accuracy"] = round(hits / len(rows), 4)
+        if predictions.confidence is not None:
+            correct = [predictions.labels[i] == test.labels[i] for i in rows]
+            curve = reliability([predictions.confidence[i] for i in rows], correct)
+            result["ece"], result["reliability"] = curve["ece"], curve["bins"]
         scores[domain.name] = result
     return scores
 
@@ -76,6 +89,7 @@ def headline(scores: dict[str, dict[str, Any]]) -> dict[str, dict[str, float | i
     return {
         name: {
             **{metric: s[metric] for metric in HEADLINE[by_name[name].classes]},
+            **({"ece": s["ece"]} if "ece" in s else {}),
             "n_test": s["n_test"],
         }
         for name, s in scores.items()

@@ -5,12 +5,18 @@
 """
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from model_build.evaluation import plot_confusion
 from model_build.sentiment.datasets import SENTIMENT_LABELS
 from model_build.sentiment.domains import DOMAINS, HEADLINE
+from model_build.sentiment.robustness_report import (
+    calibration_section,
+    leave_one_out_table,
+    suite_table,
+)
 
 FIGURE_NAMES = {
     "macro_f1": "macro-F1 (3 classes)",
@@ -19,21 +25,34 @@ FIGURE_NAMES = {
 }
 
 
+@dataclass(frozen=True)
+class Evaluation:
+    systems: dict[str, dict[str, dict[str, Any]]]  # system ("model", "vader") -> domain -> scores
+    lengths: dict[str, Any]
+    suite: dict[str, dict[str, Any]]  # system -> negation and contrast suite scores
+    leave_one_out: dict[str, dict[str, Any]] | None = None  # domain -> figures
+
+
 def write_sentiment_report(
-    directory: Path,
-    systems: dict[str, dict[str, dict[str, Any]]],
-    lengths: dict[str, Any],
-    data_lines: list[str],
-    appendix: str = "",
+    directory: Path, evaluation: Evaluation, data_lines: list[str], appendix: str = ""
 ) -> None:
-    """`systems` maps a system ("model", "vader") to its scores per domain."""
     directory.mkdir(parents=True, exist_ok=True)
+    systems, lengths = evaluation.systems, evaluation.lengths
     legacy = {name: scores["tweets"] for name, scores in systems.items() if "tweets" in scores}
     (directory / "evaluation.json").write_text(json.dumps(legacy, indent=2) + "\n")
-    full = {"systems": systems, "length_shares": lengths}
+    full = {
+        "systems": systems,
+        "length_shares": lengths,
+        "negation_suite": evaluation.suite,
+        "leave_one_domain_out": evaluation.leave_one_out,
+    }
     (directory / "evaluation_domains.json").write_text(json.dumps(full, indent=2) + "\n")
     lines = ["# Sentiment model, held-out split", "", *data_lines, ""]
-    lines += [*domain_table(systems), "", *length_table(lengths), ""]
+    lines += [*domain_table(systems), ""]
+    lines += [*leave_one_out_table(evaluation.leave_one_out, systems["model"]), ""]
+    lines += [*suite_table(evaluation.suite), ""]
+    lines += [*calibration_section(directory, systems["model"]), ""]
+    lines += [*length_table(lengths), ""]
     lines += _details(directory, systems)
     lines += [appendix] if appendix else []
     (directory / "evaluation.md").write_text("\n".join(lines) + "\n")

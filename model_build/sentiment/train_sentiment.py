@@ -1,5 +1,6 @@
 """Train the three-class sentiment model on every source and write it, with its evaluation."""
 
+import dataclasses
 import logging
 import time
 from collections.abc import Sequence
@@ -7,16 +8,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sklearn.pipeline import Pipeline
-from threadpoolctl import threadpool_limits
-
 from model_build.release.artifacts import write_model_dir
-from model_build.sentiment.candidates import DEFAULT_CANDIDATE, Candidate, candidate, sample_weights
+from model_build.sentiment.candidates import DEFAULT_CANDIDATE, Candidate, candidate
 from model_build.sentiment.corpus import Split, load_all_sources, source_counts, split_corpus
 from model_build.sentiment.datasets import TextDataset
 from model_build.sentiment.domains import Predictions, headline, model_predictions, score_domains
+from model_build.sentiment.fitting import Classifier, fit
+from model_build.sentiment.leave_one_out import leave_one_domain_out
 from model_build.sentiment.length_shares import length_shares
-from model_build.sentiment.report import write_sentiment_report
+from model_build.sentiment.negation_suite import SUITE_NAME, load_suite, score_suite
+from model_build.sentiment.report import Evaluation, write_sentiment_report
 from model_build.sentiment.vader_baseline import vader_predictions
 from shared.manifest import ModelManifest, SampleCheck, TextInputSchema
 
@@ -36,38 +37,36 @@ class TrainConfig:
     with_vader: bool = True
     max_text_length: int = MAX_TEXT_LENGTH
     candidate: str = DEFAULT_CANDIDATE
+    # Refit once per domain without it (about six more fits): `make train` and `--compare` do.
+    leave_one_out: bool = False
 
 
-@dataclass(frozen=True)
-class Evaluation:
-    systems: dict[str, dict[str, dict[str, Any]]]  # system -> domain -> scores
-    lengths: dict[str, Any]
-
-
-def fit(choice: Candidate, train: TextDataset, seed: int) -> Pipeline:
-    if choice.train_sources:
-        train = train.take(i for i, s in enumerate(train.sources) if s in choice.train_sources)
-    pipeline = choice.build(seed)
-    weights = sample_weights(choice.weighting, train.sources, train.labels)
-    # One BLAS thread: with more, the order of floating-point sums follows the thread count and
-    # the machine's load, and the solver's stopping point with it (tweets macro-F1 0.739-0.742
-    # for the same data and seed across machines). One thread was also faster here (148 s, 182).
-    with threadpool_limits(limits=1):
-        pipeline.fit(train.texts, train.labels, classifier__sample_weight=weights)
-    return pipeline
-
-
-def evaluate(pipeline: Pipeline, test: TextDataset, with_vader: bool) -> Evaluation:
-    answers = {"model": model_predictions(pipeline.predict_proba(test.texts), pipeline.classes_)}
+def evaluate(model: Classifier, test: TextDataset, with_vader: bool) -> Evaluation:
+    answers = {"model": model_predictions(model.predict_proba(test.texts), model.classes_)}
     if with_vader:
         answers["vader"] = vader_predictions(test.texts)
-    return evaluate_predictions(test, answers)
+    return evaluate_predictions(test, answers, suite_answers(model, with_vader))
 
 
-def evaluate_predictions(test: TextDataset, answers: dict[str, Predictions]) -> Evaluation:
+def suite_answers(model: Classifier, with_vader: bool) -> dict[str, list[str]]:
+    texts = [row.text for row in load_suite()]
+    answers = {"model": [str(label) for label in model.predict(texts)]}
+    if with_vader:
+        answers["vader"] = vader_predictions(texts).labels
+    return answers
+
+
+def evaluate_predictions(
+    test: TextDataset,
+    answers: dict[str, Predictions],
+    suite: dict[str, list[str]],
+    leave_one_out: dict[str, dict[str, Any]] | None = None,
+) -> Evaluation:
     systems = {name: score_domains(test, p) for name, p in answers.items()}
     lengths = length_shares(test, {name: p.labels for name, p in answers.items()})
-    return Evaluation(systems, lengths)
+    rows = load_suite()
+    suite_scores = {name: score_suite(rows, labels) for name, labels in suite.items()}
+    return Evaluation(systems, lengths, suite_scores, leave_one_out)
 
 
 def data_summary(split: Split) -> dict[str, Any]:
@@ -92,6 +91,10 @@ def train_sentiment(
     )
     pipeline = fit(choice, split.train, config.seed)
     evaluation = evaluate(pipeline, split.test, config.with_vader)
+    if config.leave_one_out:
+        vader = vader_predictions(split.test.texts) if config.with_vader else None
+        lodo = leave_one_domain_out(choice, split, config.seed, vader)
+        evaluation = dataclasses.replace(evaluation, leave_one_out=lodo)
     manifest = write_sentiment_dir(
         output_dir, pipeline, config, choice, evaluation, summary, split.test.texts
     )
@@ -108,7 +111,7 @@ def train_sentiment(
 
 def write_sentiment_dir(
     output_dir: Path,
-    pipeline: Pipeline,
+    pipeline: Classifier,
     config: TrainConfig,
     choice: Candidate,
     evaluation: Evaluation,
@@ -133,11 +136,11 @@ def write_sentiment_dir(
     )
     lines = report_lines(summary, choice)
     appendix = CANDIDATE_TABLE.read_text() if CANDIDATE_TABLE.is_file() else ""
-    write_sentiment_report(output_dir, evaluation.systems, evaluation.lengths, lines, appendix)
+    write_sentiment_report(output_dir, evaluation, lines, appendix)
     return manifest
 
 
-def _sample_label(pipeline: Pipeline) -> str:
+def _sample_label(pipeline: Classifier) -> str:
     [expected] = pipeline.predict([SAMPLE_TEXT])
     return str(expected)
 
@@ -153,11 +156,14 @@ def manifest_metrics(
         "macro_f1": tweets.get("macro_f1"),
         "accuracy": tweets.get("accuracy"),
         "per_class": tweets.get("per_class"),
-        "domains": headline(model),
+        "domains": with_suite(headline(model), evaluation.suite["model"]),
         "baseline_vader": {k: vader["tweets"][k] for k in ("macro_f1", "accuracy")}
         if vader and "tweets" in vader
         else None,
-        "baseline_vader_domains": headline(vader) if vader else None,
+        "baseline_vader_domains": with_suite(headline(vader), evaluation.suite["vader"])
+        if vader
+        else None,
+        "leave_one_domain_out": evaluation.leave_one_out,
         "pipeline": {"name": choice.name, "description": choice.description},
         "split": {
             "test_size": config.test_size,
@@ -167,6 +173,13 @@ def manifest_metrics(
         },
         "dataset": summary,
     }
+
+
+def with_suite(
+    domains: dict[str, dict[str, float | int]], suite: dict[str, Any]
+) -> dict[str, dict[str, float | int]]:
+    """The negation suite beside the domains, so the release gate compares it like one."""
+    return {**domains, SUITE_NAME: {"accuracy": suite["accuracy"], "n_test": suite["n_test"]}}
 
 
 def report_lines(summary: dict[str, Any], choice: Candidate) -> list[str]:

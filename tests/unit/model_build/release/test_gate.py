@@ -11,8 +11,9 @@ from shared.manifest import MANIFEST_FILENAME, ModelManifest, SampleCheck, TextI
 from shared.store.local import LocalStore
 
 DOMAINS = {
-    "tweets": {"macro_f1": 0.74, "accuracy": 0.76, "n_test": 7421},
-    "long_reviews": {"accuracy": 0.90, "pn_accuracy": 0.90, "n_test": 4980},
+    "tweets": {"macro_f1": 0.74, "accuracy": 0.76, "ece": 0.03, "n_test": 7421},
+    "long_reviews": {"accuracy": 0.90, "pn_accuracy": 0.90, "ece": 0.04, "n_test": 4980},
+    "negation_suite": {"accuracy": 0.86, "n_test": 330},
 }
 
 
@@ -44,7 +45,8 @@ def test_a_candidate_within_a_point_everywhere_passes() -> None:
 
 
 @pytest.mark.parametrize(
-    ("domain", "metric"), [("tweets", "macro_f1"), ("long_reviews", "pn_accuracy")]
+    ("domain", "metric"),
+    [("tweets", "macro_f1"), ("long_reviews", "pn_accuracy"), ("negation_suite", "accuracy")],
 )
 def test_losing_more_than_a_point_on_any_figure_refuses(domain: str, metric: str) -> None:
     # GIVEN a candidate that is 0.011 below the serving version on one figure only
@@ -55,12 +57,24 @@ def test_losing_more_than_a_point_on_any_figure_refuses(domain: str, metric: str
     assert [loss.split(":")[0] for loss in result.losses] == [f"{domain}.{metric}"]
 
 
+def test_calibration_error_rising_more_than_a_point_refuses_and_falling_passes() -> None:
+    # GIVEN a candidate whose confidences drift 0.011 further from its accuracy on long reviews
+    worse = manifest("v2", with_figure("long_reviews", "ece", 0.051))
+    result = compare(worse, manifest("v1", {"domains": DOMAINS}))
+    # THEN the rise is the loss; a better-calibrated candidate passes
+    assert [loss.split(":")[0] for loss in result.losses] == ["long_reviews.ece"]
+    better = manifest("v3", with_figure("tweets", "ece", 0.001))
+    assert compare(better, manifest("v1", {"domains": DOMAINS})).passed
+
+
 def test_a_domain_the_candidate_no_longer_reports_is_a_loss() -> None:
     candidate = manifest("v2", {"domains": {"tweets": DOMAINS["tweets"]}})
     result = compare(candidate, manifest("v1", {"domains": DOMAINS}))
     assert result.losses == [
         "long_reviews.accuracy: 0.9000 in v1, missing now",
+        "long_reviews.ece: 0.0400 in v1, missing now",
         "long_reviews.pn_accuracy: 0.9000 in v1, missing now",
+        "negation_suite.accuracy: 0.8600 in v1, missing now",
     ]
 
 

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from model_build.sentiment.cost import ServingCost
-from model_build.sentiment.selection import choose
+from model_build.sentiment.selection import choose, gate_losses, missed_targets
 
 VADER = {
     "tweets": {"macro_f1": 0.45},
@@ -19,42 +19,80 @@ class Result:
     name: str
     domains: dict[str, dict[str, Any]]
     cost: ServingCost
+    leave_one_out: dict[str, dict[str, Any]]
 
 
-def result(name: str, tweets: float, long: float, b64: float, other: float = 0.6) -> Result:
+def result(
+    name: str,
+    margins: tuple[float, float],
+    b1: float = 1000.0,
+    tweets: float = 0.745,
+    suite: float = 0.9,
+    ece: float = 0.03,
+) -> Result:
+    """In-domain figures above every target; left-out margins over VADER on two domains."""
     domains = {
-        "tweets": {"macro_f1": tweets},
-        "long_reviews": {"accuracy": long},
-        "product_sentences": {"macro_f1": other},
-        "review_sentences": {"macro_f1": other},
+        "tweets": {"macro_f1": tweets, "ece": ece},
+        "long_reviews": {"accuracy": 0.9, "ece": 0.02},
+        "product_sentences": {"macro_f1": 0.6},
+        "review_sentences": {"macro_f1": 0.6},
+        "negation_suite": {"accuracy": suite},
     }
-    cost = ServingCost(1, 0.1, {"tweets": {1: 1000.0, 64: b64}})
-    return Result(name, domains, cost)
+    lodo = {
+        "tweets": {"left_out": 0.5 + margins[0], "vader": 0.5},
+        "editorial_sentences": {"left_out": 0.5 + margins[1], "vader": 0.5},
+    }
+    return Result(name, domains, ServingCost(1, 0.1, {"tweets": {1: b1, 64: b1 / 10}}), lodo)
 
 
-TODAY = result("today", 0.74, 0.63, b64=250)
+TODAY = result("words-chars-tweets-x2", (-0.1, -0.2), tweets=0.735, suite=0.4, ece=0.1)
 
 
-def test_the_best_mean_within_the_limits_wins() -> None:
-    candidates = [TODAY, result("a", 0.745, 0.90, b64=100), result("b", 0.75, 0.92, b64=200)]
-    assert choose(candidates, VADER) == "b"
+def test_the_worst_left_out_domain_ranks_not_the_average() -> None:
+    steady = result("steady", (0.02, 0.03))
+    uneven = result("uneven", (0.30, 0.01))  # a far better average, a worse worst domain
+    assert choose([TODAY, steady, uneven], VADER) == "steady"
 
 
-def test_a_near_tie_goes_to_the_cheaper_candidate() -> None:
-    candidates = [TODAY, result("a", 0.745, 0.90, b64=100), result("b", 0.745, 0.905, b64=200)]
+def test_a_near_tie_goes_to_the_cheaper_candidate_at_batch_1() -> None:
+    candidates = [TODAY, result("a", (0.02, 0.03), b1=900), result("b", (0.024, 0.03), b1=1100)]
     assert choose(candidates, VADER) == "a"
 
 
-def test_dearer_than_today_below_vader_or_below_the_tweets_floor_is_out() -> None:
-    dear = result("dear", 0.80, 0.95, b64=300)
-    below_vader = result("below", 0.75, 0.90, b64=100, other=0.5)
-    below_floor = result("floor", 0.729, 0.99, b64=100)
-    candidates = [TODAY, dear, below_vader, below_floor, result("ok", 0.735, 0.86, b64=100)]
-    assert choose(candidates, VADER) == "ok"
+def test_over_one_and_a_half_times_today_or_refused_by_the_gate_against_today_is_out() -> None:
+    dear = result("dear", (0.2, 0.2), b1=1501)
+    worse_tweets = result("tweets", (0.2, 0.2), tweets=0.724)  # 0.011 below today's 0.735
+    worse_calibration = result("ece", (0.2, 0.2), ece=0.111)  # 0.011 above today's 0.1
+    out = [TODAY, dear, worse_tweets, worse_calibration]
+    assert choose([*out, result("ok", (0.01, 0.01), b1=1500, tweets=0.726)], VADER) == "ok"
+    assert choose(out, VADER) == TODAY.name
 
 
-def test_the_tweets_target_ranks_first_and_is_waived_only_when_none_meets_it() -> None:
-    on_target = result("on", 0.741, 0.86, b64=100)
-    better_mean = result("off", 0.73, 0.95, b64=100)
-    assert choose([TODAY, on_target, better_mean], VADER) == "on"
-    assert choose([TODAY, better_mean], VADER) == "off"
+def test_the_default_is_within_the_limits_it_sets() -> None:
+    assert gate_losses(TODAY, TODAY) == []
+    assert choose([TODAY], VADER) == TODAY.name
+    assert choose([result("alone", (0.2, 0.2))], VADER) is None  # no reference in the run
+
+
+def test_missed_targets_name_each_figure_and_its_target() -> None:
+    assert missed_targets(result("on", (0.01, 0.01))) == []
+    assert missed_targets(TODAY) == [
+        "tweets macro-F1 0.7350 (target >= 0.74)",
+        "negation suite 0.4000 (target >= 0.85)",
+        "max in-domain ECE 0.1000 (target <= 0.05)",
+        "worst left-out margin over VADER -0.2000 (target > 0.0)",
+    ]
+
+
+def test_candidates_on_every_target_rank_first_and_the_rest_compete_only_without_them() -> None:
+    on = result("on", (0.01, 0.01))
+    loose_suite = result("suite", (0.2, 0.2), suite=0.84)
+    loose_ece = result("ece", (0.2, 0.2), ece=0.051)
+    below_vader = result("unseen", (0.3, -0.01))
+    assert choose([TODAY, on, loose_suite, loose_ece, below_vader], VADER) == "on"
+    assert choose([TODAY, loose_suite, below_vader], VADER) == "suite"
+
+
+def test_a_candidate_never_scored_left_out_ranks_last() -> None:
+    unscored = Result("unscored", TODAY.domains, TODAY.cost, {})
+    assert choose([TODAY, unscored], VADER) == TODAY.name
