@@ -3,10 +3,13 @@
 import os
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import boto3
 import httpx
@@ -37,7 +40,7 @@ def inferno(*args: str, env: dict[str, str]) -> str:
 
 @pytest.fixture
 def aws_env(sentiment_model_dir: Path) -> Iterator[dict[str, str]]:
-    with moto_server() as endpoint:
+    with moto_server() as endpoint, atomic_item_updates():
         httpx.post(endpoint + "/moto-api/reset")  # moto's backends outlive one server
         boto3.client("s3", endpoint_url=endpoint).create_bucket(Bucket=BUCKET)
         create_quota_table(boto3.client("dynamodb", endpoint_url=endpoint), TABLE)
@@ -50,6 +53,25 @@ def aws_env(sentiment_model_dir: Path) -> Iterator[dict[str, str]]:
         }
         inferno("publish", str(sentiment_model_dir), env=env)
         yield env
+
+
+@contextmanager
+def atomic_item_updates() -> Iterator[None]:
+    """DynamoDB applies a conditional update atomically, and the quota leases rely on that; moto's
+    threaded server does not (two processes' leases could pass the same condition at once and
+    both be granted): one lock around its updates restores the guarantee the real table gives."""
+    from moto.dynamodb.models import DynamoDBBackend
+
+    lock = threading.Lock()
+    unlocked = DynamoDBBackend.update_item
+
+    def update_item(self: DynamoDBBackend, *args: Any, **kwargs: Any) -> Any:
+        with lock:
+            return unlocked(self, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(DynamoDBBackend, "update_item", update_item)
+        yield
 
 
 def service_env(env: dict[str, str], **extra: str) -> dict[str, str]:

@@ -3,9 +3,12 @@ Protocol: open a page, wait for what it draws, click, screenshot. No browser dow
 driver: one process on loopback and a websocket."""
 
 import base64
+import contextlib
 import json
+import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -84,12 +87,15 @@ class Page:
 @contextmanager
 def chromium_page(width: int = 1400, height: int = 1000) -> Iterator[Page]:
     """A fresh browser (its own profile folder) with one page, stopped afterwards."""
-    with tempfile.TemporaryDirectory(prefix="chromium-") as profile:
+    # Chromium's helper processes can still be writing the profile as it is removed: a folder
+    # left in /tmp is better than a test failed on it.
+    with tempfile.TemporaryDirectory(prefix="chromium-", ignore_cleanup_errors=True) as profile:
         command = [chromium_binary(), *FLAGS, f"--user-data-dir={profile}"]
         command += [f"--window-size={width},{height}", "about:blank"]
         log = Path(profile) / "chromium.log"  # a file, not a pipe: a full pipe would stall it
         with log.open("w") as sink:
-            process = subprocess.Popen(command, stdout=sink, stderr=sink)
+            # Its own process group, so its renderer and GPU processes are stopped with it.
+            process = subprocess.Popen(command, stdout=sink, stderr=sink, start_new_session=True)
         try:
             port = _devtools_port(process, log)
             targets = httpx.get(f"http://127.0.0.1:{port}/json/list", timeout=10).json()
@@ -105,6 +111,8 @@ def chromium_page(width: int = 1400, height: int = 1000) -> Iterator[Page]:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+            with contextlib.suppress(ProcessLookupError):  # the group may be gone already
+                os.killpg(process.pid, signal.SIGKILL)
 
 
 def _devtools_port(process: subprocess.Popen[bytes], log: Path) -> int:
