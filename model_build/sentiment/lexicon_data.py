@@ -15,11 +15,10 @@ written separately and is checked against them (`tests/unit/model_build/sentimen
 test_negation_suite.py`).
 """
 
-import importlib.util
 import random
 from pathlib import Path
 
-from model_build.sentiment.datasets import TextDataset, concatenate
+from model_build.sentiment.datasets import TextDataset, concatenate, package_file
 
 LEXICON_PACKAGE = "vaderSentiment"
 LEXICON_FILE = "vader_lexicon.txt"
@@ -48,12 +47,7 @@ CONTRAST = ("{a}, but {b}", "{a} but {b}", "although {a}, {b}", "{a}, though {b}
 
 def lexicon_path() -> Path:
     """The lexicon file inside the installed package, found without importing its code."""
-    spec = importlib.util.find_spec(LEXICON_PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        raise FileNotFoundError(
-            f"{LEXICON_PACKAGE!r} is not installed (poetry install --with train)"
-        )
-    return Path(next(iter(spec.submodule_search_locations))) / LEXICON_FILE
+    return package_file(LEXICON_PACKAGE, LEXICON_FILE)
 
 
 def read_lexicon(path: Path | None = None) -> dict[str, float]:
