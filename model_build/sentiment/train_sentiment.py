@@ -41,11 +41,12 @@ class TrainConfig:
     leave_one_out: bool = False
 
 
-def evaluate(model: Classifier, test: TextDataset, with_vader: bool) -> Evaluation:
+def evaluate(model: Classifier, test: TextDataset, vader: Predictions | None) -> Evaluation:
+    """The model's figures, beside VADER's answers on the same texts when given."""
     answers = {"model": model_predictions(model.predict_proba(test.texts), model.classes_)}
-    if with_vader:
-        answers["vader"] = vader_predictions(test.texts)
-    return evaluate_predictions(test, answers, suite_answers(model, with_vader))
+    if vader is not None:
+        answers["vader"] = vader
+    return evaluate_predictions(test, answers, suite_answers(model, vader is not None))
 
 
 def suite_answers(model: Classifier, with_vader: bool) -> dict[str, list[str]]:
@@ -90,9 +91,10 @@ def train_sentiment(
         "Fitting %s (%s): a few minutes on the full corpus", choice.name, choice.description
     )
     pipeline = fit(choice, split.train, config.seed)
-    evaluation = evaluate(pipeline, split.test, config.with_vader)
+    # VADER read once: the evaluation and the left-out domains score it on the same texts.
+    vader = vader_predictions(split.test.texts) if config.with_vader else None
+    evaluation = evaluate(pipeline, split.test, vader)
     if config.leave_one_out:
-        vader = vader_predictions(split.test.texts) if config.with_vader else None
         lodo = leave_one_domain_out(choice, split, config.seed, vader)
         evaluation = dataclasses.replace(evaluation, leave_one_out=lodo)
     manifest = write_sentiment_dir(
