@@ -8,7 +8,7 @@ path in one run, so their costs are measured on the same machine under the same 
 import json
 import logging
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -17,15 +17,14 @@ from model_build.sentiment.candidates import COMPARED, Candidate
 from model_build.sentiment.compare_report import compare_lines
 from model_build.sentiment.corpus import Split, load_all_sources, split_corpus
 from model_build.sentiment.cost import ServingCost, serving_cost
-from model_build.sentiment.domains import Predictions, model_predictions
+from model_build.sentiment.domains import Predictions
 from model_build.sentiment.fitting import fit
 from model_build.sentiment.leave_one_out import leave_one_domain_out
 from model_build.sentiment.selection import RULE, choose
 from model_build.sentiment.train_sentiment import (
     TrainConfig,
     data_summary,
-    evaluate_predictions,
-    suite_answers,
+    evaluate,
     write_sentiment_dir,
 )
 from model_build.sentiment.vader_baseline import vader_predictions
@@ -78,14 +77,8 @@ def measure(
     started = time.perf_counter()
     pipeline = fit(choice, split.train, config.seed)
     fit_seconds = round(time.perf_counter() - started, 1)
-    answers = model_predictions(pipeline.predict_proba(split.test.texts), pipeline.classes_)
     lodo = leave_one_domain_out(choice, split, config.seed, vader)
-    evaluation = evaluate_predictions(
-        split.test,
-        {"model": answers, "vader": vader},
-        suite_answers(pipeline, with_vader=True),
-        lodo,
-    )
+    evaluation = replace(evaluate(pipeline, split.test, vader), leave_one_out=lodo)
     directory = output / choice.name
     manifest = write_sentiment_dir(directory, pipeline, config, choice, evaluation, summary)
     del pipeline
